@@ -1,0 +1,39 @@
+# Two commands on a fresh machine (Python >= 3.11 on PATH):
+#   make test   — create .venv, install the project with its test extras, lint, type-check, test
+#   make demo   — print the halve-churn comparison for a preset
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint format demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required") if sys.version_info < (3, 11) else None'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(VENV)/bin/ruff check simsrc tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check simsrc tests benchmarks notebooks
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff format simsrc tests benchmarks notebooks
+	$(VENV)/bin/ruff check --fix simsrc tests benchmarks notebooks
+
+test: lint
+	$(PY) -m pytest --doctest-modules simsrc tests
+
+demo: install
+	$(VENV)/bin/simsrc compare b2b-saas --what-if halve-churn
+
+bench: install
+	$(PY) benchmarks/engine.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
