@@ -1,0 +1,855 @@
+"""Scenarios: the frozen, validated description of one business and its choices.
+
+A :class:`Scenario` is the single source of truth for a simulation. A what-if is a
+changed copy (:meth:`Scenario.replace`, :meth:`Scenario.set`, :meth:`Scenario.halve_churn`,
+:meth:`Scenario.scale_churn`), never a mutation. :meth:`Scenario.to_dict` and
+:meth:`Scenario.from_dict` round-trip exactly and are what scenario files contain.
+
+Money is in one currency per scenario; time is monthly and field names say so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from simsrc.errors import ScenarioError
+from simsrc.params import PARAMETERS
+
+SCHEMA_VERSION = 2
+"""Version of the scenario dictionary / file layout written by this package."""
+
+ShapeKind = Literal["flat", "early", "hump", "custom"]
+SHAPE_KINDS: tuple[str, ...] = ("flat", "early", "hump", "custom")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a cause's hazard varies with tenure (a multiplier of its level).
+
+    Parameters
+    ----------
+    kind : {"flat", "early", "hump", "custom"}
+        ``flat``: the same every month. ``early``: highest in the first month and
+        falling by a factor e every ``months`` (onboarding). ``hump``: rising to a peak
+        at month ``months`` and fading after (success drop-off). ``custom``: the
+        multipliers in ``values`` by tenure month, the last one continuing.
+    months : float
+        Time scale of ``early`` and ``hump`` shapes.
+    values : tuple of float
+        Multipliers for ``custom`` shapes.
+    """
+
+    kind: ShapeKind = "flat"
+    months: float = 3.0
+    values: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A reason customers leave, defined by its hazard: level × shape over tenure.
+
+    Parameters
+    ----------
+    name : str
+        Identifier used in files, columns (``churned_<name>``) and paths.
+    label : str
+        Human name.
+    levels : tuple of float
+        Monthly probability of leaving for this cause at the peak of the shape, one per
+        segment (in the scenario's segment order), for an average new customer.
+    shape : Shape
+        Shape over tenure.
+    heterogeneous : bool
+        Whether customers' individual propensity to leave (heterogeneity) scales this
+        cause. Natural events (moving, closing down) hit loyal and fickle customers
+        alike, so they default to ``False``.
+    voluntary : bool
+        ``False`` for failed-payment (involuntary) churn; the save team only sees
+        voluntary cancellations.
+    """
+
+    name: str
+    label: str
+    levels: tuple[float, ...]
+    shape: Shape = field(default_factory=Shape)
+    heterogeneous: bool = True
+    voluntary: bool = True
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A group of customers with its own price, margin and churn levels.
+
+    Parameters
+    ----------
+    name, label : str
+        Identifier and human name.
+    share : float
+        Fraction of new customers joining this segment; all segments sum to 1.
+    monthly_price : float
+        Revenue per customer per month at tenure 0 (before value growth).
+    gross_margin : float
+        Fraction of revenue kept after cost of goods sold.
+    cost_to_serve : float
+        Fixed monthly cost per active customer, subtracted from gross margin.
+    cac : float
+        Acquisition cost per new customer.
+    """
+
+    name: str
+    label: str
+    share: float
+    monthly_price: float
+    gross_margin: float = 0.8
+    cost_to_serve: float = 0.0
+    cac: float = 0.0
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """New customers per month: base × (1 + growth)^t × seasonality + referrals.
+
+    Parameters
+    ----------
+    new_per_month : float
+        Base acquisition volume in month 0.
+    monthly_growth : float
+        Compounding monthly growth of the base volume.
+    seasonality : tuple of float
+        Twelve multipliers by calendar month (month 0 is the first); rescaled to mean 1.
+        Empty means no seasonality.
+    referrals_per_active : float
+        Referred new customers per active customer per month (no CAC is paid for them).
+    """
+
+    new_per_month: float = 100.0
+    monthly_growth: float = 0.0
+    seasonality: tuple[float, ...] = ()
+    referrals_per_active: float = 0.0
+
+
+@dataclass(frozen=True)
+class Heterogeneity:
+    """How much customers differ in their propensity to leave.
+
+    Each customer has a relative propensity ``z`` (mean 1) that multiplies the level of
+    every heterogeneous cause; ``z = θ / m`` with θ ~ Beta(α, β) of mean
+    ``m = reference_churn`` and the given spread. What-ifs that change churn levels keep
+    this distribution, so "halve churn" halves every customer's hazard — the customers
+    stay the same people.
+
+    Parameters
+    ----------
+    spread : float
+        How different customers are, as a scale-free index ``CV² / (1 + CV²)`` of
+        individual churn probability (CV: coefficient of variation). 0: everyone alike,
+        so a cohort's churn rate is constant; 0.5: propensity varies as much as its mean;
+        towards 1: a few very risky customers and many loyal ones, so a cohort's churn
+        rate falls steeply with tenure. It maps to Fader & Hardie's polarization index by
+        ``φ = s/(1−s) · m/(1−m)`` (see :func:`simsrc.hazards.spread_to_beta`).
+    reference_churn : float or None
+        Mean monthly churn probability ``m`` at which the spread is defined. ``None``
+        (the default) takes the share-weighted sum of the heterogeneous causes' levels
+        when the scenario is built; what-ifs derived from it keep that value. With one
+        flat cause at level ``m`` the model is the sBG with ``(α, β)`` from ``(m, s)``.
+    """
+
+    spread: float = 0.0
+    reference_churn: float | None = None
+
+
+@dataclass(frozen=True)
+class ValueGrowth:
+    """Revenue per customer by tenure, relative to the starting monthly price.
+
+    Parameters
+    ----------
+    year3_uplift : float
+        Average revenue per customer in months 24–35 relative to months 0–5, minus one.
+        The default +67 % is the repeat-customer figure cited in the domain brief
+        (article 4, "When good customers leave").
+    ramp_months : float
+        Time scale of the saturating ramp ``1 + g (1 - exp(-t / ramp_months))``.
+    expansion_rate, contraction_rate : float
+        Additional compounding monthly up- and downgrades of revenue per customer.
+    """
+
+    year3_uplift: float = 0.67
+    ramp_months: float = 12.0
+    expansion_rate: float = 0.0
+    contraction_rate: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, validated what-if scenario.
+
+    Build one from a preset (:func:`simsrc.preset`), a file
+    (:func:`simsrc.load_scenario`) or a dictionary (:meth:`from_dict`); derive what-ifs
+    with :meth:`replace`, :meth:`set`, :meth:`scale_churn` and :meth:`halve_churn`.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> base = simsrc.preset("b2b-saas")
+    >>> base.halve_churn().name
+    'b2b-saas · halve churn'
+    """
+
+    name: str
+    segments: tuple[Segment, ...]
+    causes: tuple[Cause, ...]
+    acquisition: Acquisition = field(default_factory=Acquisition)
+    heterogeneity: Heterogeneity = field(default_factory=Heterogeneity)
+    value: ValueGrowth = field(default_factory=ValueGrowth)
+    horizon_months: int = 60
+    annual_discount_rate: float = 0.10
+    currency: str = "USD"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+        if self.heterogeneity.reference_churn is None:
+            object.__setattr__(
+                self,
+                "heterogeneity",
+                dataclasses.replace(self.heterogeneity, reference_churn=_mean_het_level(self)),
+            )
+
+    # -- what-ifs ---------------------------------------------------------------------
+    def replace(self, **changes: Any) -> Scenario:
+        """Return a validated copy with top-level fields changed.
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> simsrc.preset("b2b-saas").replace(horizon_months=120).horizon_months
+        120
+        """
+        return dataclasses.replace(self, **changes)
+
+    def set(self, path: str, value: Any, *, name: str | None = None) -> Scenario:
+        """Return a copy with one field changed, addressed by its dotted path.
+
+        Segments and causes are addressed by name, e.g.
+        ``"segments.premium.monthly_price"`` or ``"causes.onboarding.levels.standard"``.
+
+        Parameters
+        ----------
+        path : str
+            Dotted path as listed in :data:`simsrc.PARAMETERS`.
+        value : Any
+            New value.
+        name : str, optional
+            Name for the new scenario (unchanged by default).
+
+        Raises
+        ------
+        ScenarioError
+            If the path does not exist or the value is out of range.
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> s = simsrc.preset("b2b-saas").set("acquisition.new_per_month", 80)
+        >>> s.acquisition.new_per_month
+        80.0
+        """
+        data = self.to_dict()
+        _set_path(data, path, value)
+        if name is not None:
+            data["name"] = name
+        return Scenario.from_dict(data)
+
+    def scale_churn(
+        self,
+        factor: float,
+        cause: str | None = None,
+        segment: str | None = None,
+        *,
+        name: str | None = None,
+    ) -> Scenario:
+        """Multiply churn levels by ``factor`` (all causes and segments by default).
+
+        Parameters
+        ----------
+        factor : float
+            Non-negative multiplier (0.5 halves churn).
+        cause, segment : str, optional
+            Restrict the change to one cause and/or one segment.
+        name : str, optional
+            Name of the new scenario; a descriptive one is made up by default.
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> base = simsrc.preset("b2b-saas")
+        >>> lower = base.scale_churn(0.8, cause="onboarding")
+        >>> lower.cause("onboarding").levels[0] == 0.8 * base.cause("onboarding").levels[0]
+        True
+        """
+        if isinstance(factor, bool) or not isinstance(factor, int | float):
+            raise ScenarioError("factor", f"must be a number ≥ 0 (got {factor!r})")
+        if not (math.isfinite(factor) and factor >= 0):
+            raise ScenarioError("factor", f"must be a number ≥ 0 (got {factor!r})")
+        if cause is not None:
+            self.cause(cause)
+        seg_index = None if segment is None else self.segment_index(segment)
+        causes = []
+        for c in self.causes:
+            if cause is None or c.name == cause:
+                levels = tuple(
+                    lvl * factor if seg_index is None or i == seg_index else lvl
+                    for i, lvl in enumerate(c.levels)
+                )
+                c = dataclasses.replace(c, levels=levels)
+            causes.append(c)
+        if name is None:
+            what = "churn" if cause is None else f"{cause} churn"
+            where = "" if segment is None else f" ({segment})"
+            name = (
+                f"{self.name} · halve {what}{where}"
+                if factor == 0.5
+                else f"{self.name} · {what}{where} ×{factor:g}"
+            )
+        return dataclasses.replace(self, causes=tuple(causes), name=name)
+
+    def halve_churn(self, cause: str | None = None, segment: str | None = None) -> Scenario:
+        """Halve churn levels (all causes by default): the domain brief's headline what-if.
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> simsrc.preset("b2b-saas").halve_churn().name
+        'b2b-saas · halve churn'
+        """
+        return self.scale_churn(0.5, cause=cause, segment=segment)
+
+    # -- lookups ----------------------------------------------------------------------
+    @property
+    def segment_names(self) -> tuple[str, ...]:
+        """Segment identifiers in order."""
+        return tuple(s.name for s in self.segments)
+
+    @property
+    def cause_names(self) -> tuple[str, ...]:
+        """Cause identifiers in order."""
+        return tuple(c.name for c in self.causes)
+
+    def segment_index(self, name: str) -> int:
+        """Position of a segment by name; raises :class:`ScenarioError` if unknown."""
+        return _index_of(self.segment_names, name, "segment")
+
+    def cause(self, name: str) -> Cause:
+        """A cause by name; raises :class:`ScenarioError` if unknown."""
+        return self.causes[_index_of(self.cause_names, name, "cause")]
+
+    def monthly_churn_by_cause(self) -> dict[str, float]:
+        """Share-weighted level of each cause over segments (peak monthly hazard)."""
+        shares = [s.share for s in self.segments]
+        return {
+            c.name: float(sum(w * lvl for w, lvl in zip(shares, c.levels, strict=True)))
+            for c in self.causes
+        }
+
+    # -- dictionaries -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dictionary (the scenario-file layout), exact round trip.
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> s = simsrc.preset("b2b-saas")
+        >>> simsrc.Scenario.from_dict(s.to_dict()) == s
+        True
+        """
+        seg_names = self.segment_names
+        out: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "name": self.name,
+            "description": self.description,
+            "currency": self.currency,
+            "horizon_months": self.horizon_months,
+            "annual_discount_rate": self.annual_discount_rate,
+            "acquisition": _plain(self.acquisition),
+            "segments": [_plain(s) for s in self.segments],
+            "causes": [
+                {
+                    "name": c.name,
+                    "label": c.label,
+                    "heterogeneous": c.heterogeneous,
+                    "voluntary": c.voluntary,
+                    "shape": _shape_dict(c.shape),
+                    "levels": dict(zip(seg_names, c.levels, strict=True)),
+                }
+                for c in self.causes
+            ],
+            "heterogeneity": _plain(self.heterogeneity),
+            "value": _plain(self.value),
+        }
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
+        """Build and validate a scenario from its dictionary form.
+
+        Unknown keys are rejected (naming the key and suggesting the nearest known one);
+        values are checked against :data:`simsrc.PARAMETERS`. Dictionaries written by an
+        older schema version are migrated; newer versions are refused.
+
+        Raises
+        ------
+        ScenarioError
+            Naming the field path and the allowed values.
+        """
+        from simsrc.migrations import migrate
+
+        data = migrate(_require_mapping(data, ""))
+        _reject_unknown(
+            data,
+            {
+                "schema_version",
+                "name",
+                "description",
+                "currency",
+                "horizon_months",
+                "annual_discount_rate",
+                "acquisition",
+                "segments",
+                "causes",
+                "heterogeneity",
+                "value",
+            },
+            "",
+        )
+        for required in ("name", "segments", "causes"):
+            if required not in data:
+                raise ScenarioError(required, "is required")
+        segments = tuple(
+            _dataclass_from(Segment, item, f"segments[{i}]")
+            for i, item in enumerate(_require_list(data["segments"], "segments"))
+        )
+        seg_names = tuple(s.name for s in segments)
+        causes = tuple(
+            _cause_from(item, f"causes[{i}]", seg_names)
+            for i, item in enumerate(_require_list(data["causes"], "causes"))
+        )
+        kwargs: dict[str, Any] = {
+            "segments": segments,
+            "causes": causes,
+            "acquisition": _dataclass_from(
+                Acquisition, data.get("acquisition", {}), "acquisition"
+            ),
+            "heterogeneity": _dataclass_from(
+                Heterogeneity, data.get("heterogeneity", {}), "heterogeneity"
+            ),
+            "value": _dataclass_from(ValueGrowth, data.get("value", {}), "value"),
+        }
+        for key in ("name", "description", "currency"):
+            if key in data:
+                kwargs[key] = _require_str(data[key], key)
+        if "horizon_months" in data:
+            kwargs["horizon_months"] = int(
+                PARAMETERS["horizon_months"].check(data["horizon_months"])
+            )
+        if "annual_discount_rate" in data:
+            kwargs["annual_discount_rate"] = data["annual_discount_rate"]
+        return cls(**kwargs)
+
+
+# -- exit surveys ---------------------------------------------------------------------
+
+EXIT_SURVEY_REASONS: dict[str, str] = {
+    "cheaper_alternative": "Found a cheaper alternative",
+    "missing_features": "Missing features",
+    "no_longer_needed": "No longer need it",
+    "technical_problems": "Too many technical problems",
+    "hard_to_use": "Hard to use or understand",
+    "unmet_expectations": "Did not meet expectations",
+    "bad_support": "Bad support experience",
+    "other": "Other",
+}
+"""The eight exit-survey reasons of the domain brief (article 3, SMS to reduce churn)."""
+
+DEFAULT_REASON_TO_CAUSE: dict[str, str | None] = {
+    "cheaper_alternative": "price_competitor",
+    "missing_features": "success_dropoff",
+    "no_longer_needed": "natural_events",
+    "technical_problems": "poor_service",
+    "hard_to_use": "onboarding",
+    "unmet_expectations": "onboarding",
+    "bad_support": "poor_service",
+    "other": None,
+}
+"""Default mapping of exit-survey reasons onto causes; ``None`` spreads the answer
+over the other causes in proportion (an "other" answer says nothing about the cause)."""
+
+
+def levels_from_exit_survey(
+    scenario: Scenario,
+    shares: Mapping[str, float],
+    monthly_churn: float,
+    *,
+    mapping: Mapping[str, str | None] | None = None,
+    reference_months: int = 24,
+) -> Scenario:
+    """Set voluntary cause levels from "why customers say they leave".
+
+    Each cause gets the part of ``monthly_churn`` that the survey attributes to it,
+    divided by the cause's average shape multiplier over the first
+    ``reference_months`` months (so a cause concentrated early gets a higher peak
+    level). Causes no survey reason maps onto keep their level; segments keep their
+    relative levels.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Scenario whose cause levels are replaced.
+    shares : mapping of str to float
+        Survey answer shares by reason (keys of :data:`EXIT_SURVEY_REASONS`), summing
+        to 1.
+    monthly_churn : float
+        Total monthly voluntary churn the survey explains (between 0 and 1).
+    mapping : mapping, optional
+        Reason → cause name (or ``None`` for "spread over the rest"); defaults to
+        :data:`DEFAULT_REASON_TO_CAUSE`.
+    reference_months : int
+        Window over which a cause's average shape is taken.
+
+    Returns
+    -------
+    Scenario
+        A copy with new levels.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> base = simsrc.preset("b2b-saas")
+    >>> s = levels_from_exit_survey(
+    ...     base, {"cheaper_alternative": 0.5, "bad_support": 0.5}, monthly_churn=0.02)
+    >>> round(s.monthly_churn_by_cause()["price_competitor"], 4)
+    0.01
+    """
+    from simsrc.hazards import shape_curve
+
+    mapping = dict(DEFAULT_REASON_TO_CAUSE if mapping is None else mapping)
+    PARAMETERS["causes.*.levels.*"].check(monthly_churn, "monthly_churn")
+    for reason in shares:
+        if reason not in mapping:
+            raise ScenarioError(
+                f"shares.{reason}",
+                f"unknown exit-survey reason (allowed: {', '.join(mapping)})",
+            )
+    for reason, share in shares.items():
+        PARAMETERS["segments.*.share"].check(share, f"shares.{reason}")
+    total = sum(shares.values())
+    if abs(total - 1) > 1e-6:
+        raise ScenarioError("shares", f"must sum to 1 (got {total:g})")
+    by_cause: dict[str, float] = {}
+    spread = 0.0
+    for reason, share in shares.items():
+        target = mapping[reason]
+        if target is None:
+            spread += share
+            continue
+        scenario.cause(target)
+        by_cause[target] = by_cause.get(target, 0.0) + share
+    mapped = sum(by_cause.values())
+    if mapped == 0:
+        raise ScenarioError("shares", "no answer maps onto a cause")
+    causes = []
+    weights = [s.share for s in scenario.segments]
+    for c in scenario.causes:
+        if c.name in by_cause:
+            share = by_cause[c.name] * (1 + spread / mapped)
+            mean_shape = float(shape_curve(c.shape, reference_months).mean())
+            target_level = monthly_churn * share / mean_shape
+            current = sum(w * lvl for w, lvl in zip(weights, c.levels, strict=True))
+            rel = [lvl / current for lvl in c.levels] if current > 0 else [1.0] * len(c.levels)
+            c = dataclasses.replace(c, levels=tuple(min(1.0, target_level * r) for r in rel))
+        causes.append(c)
+    return dataclasses.replace(scenario, causes=tuple(causes))
+
+
+# -- validation -----------------------------------------------------------------------
+
+
+def _validate(s: Scenario) -> None:
+    if not isinstance(s.name, str) or not s.name.strip():
+        raise ScenarioError("name", "must be a non-empty text")
+    PARAMETERS["horizon_months"].check(s.horizon_months)
+    if not isinstance(s.horizon_months, int):
+        raise ScenarioError("horizon_months", "must be a whole number between 1 and 240")
+    PARAMETERS["annual_discount_rate"].check(s.annual_discount_rate)
+    if not s.segments:
+        raise ScenarioError("segments", "at least one segment is required")
+    if not s.causes:
+        raise ScenarioError("causes", "at least one cause is required")
+    _check_names([seg.name for seg in s.segments], "segments")
+    _check_names([c.name for c in s.causes], "causes")
+    for seg in s.segments:
+        for f in ("share", "monthly_price", "gross_margin", "cost_to_serve", "cac"):
+            PARAMETERS.find(f"segments.*.{f}").check(  # type: ignore[union-attr]
+                getattr(seg, f), f"segments.{seg.name}.{f}"
+            )
+    total_share = sum(seg.share for seg in s.segments)
+    if abs(total_share - 1) > 1e-9:
+        raise ScenarioError(
+            "segments.*.share", f"segment shares must sum to 1 (got {total_share:.6g})"
+        )
+    for c in s.causes:
+        base = f"causes.{c.name}"
+        if len(c.levels) != len(s.segments):
+            raise ScenarioError(
+                f"{base}.levels",
+                f"needs one level per segment ({len(s.segments)}), got {len(c.levels)}",
+            )
+        for seg, lvl in zip(s.segments, c.levels, strict=True):
+            PARAMETERS["causes.*.levels.*"].check(lvl, f"{base}.levels.{seg.name}")
+        if c.shape.kind not in SHAPE_KINDS:
+            raise ScenarioError(
+                f"{base}.shape.kind",
+                f"must be one of {', '.join(SHAPE_KINDS)} (got {c.shape.kind!r})",
+            )
+        PARAMETERS["causes.*.shape.months"].check(c.shape.months, f"{base}.shape.months")
+        if c.shape.kind == "custom" and not c.shape.values:
+            raise ScenarioError(f"{base}.shape.values", "a custom shape needs values")
+        if len(c.shape.values) > 240:
+            raise ScenarioError(f"{base}.shape.values", "at most 240 values")
+        for i, v in enumerate(c.shape.values):
+            PARAMETERS["causes.*.shape.values.*"].check(v, f"{base}.shape.values[{i}]")
+        for flag in ("heterogeneous", "voluntary"):
+            if not isinstance(getattr(c, flag), bool):
+                raise ScenarioError(f"{base}.{flag}", "must be true or false")
+    a = s.acquisition
+    for f in ("new_per_month", "monthly_growth", "referrals_per_active"):
+        PARAMETERS[f"acquisition.{f}"].check(getattr(a, f))
+    if a.seasonality:
+        if len(a.seasonality) != 12:
+            raise ScenarioError(
+                "acquisition.seasonality",
+                f"needs 12 monthly multipliers or none (got {len(a.seasonality)})",
+            )
+        for i, v in enumerate(a.seasonality):
+            PARAMETERS["acquisition.seasonality.*"].check(v, f"acquisition.seasonality[{i}]")
+        if sum(a.seasonality) <= 0:
+            raise ScenarioError("acquisition.seasonality", "must not be all zero")
+    PARAMETERS["heterogeneity.spread"].check(s.heterogeneity.spread)
+    if s.heterogeneity.reference_churn is not None:
+        PARAMETERS["heterogeneity.reference_churn"].check(s.heterogeneity.reference_churn)
+    for f in ("year3_uplift", "ramp_months", "expansion_rate", "contraction_rate"):
+        PARAMETERS[f"value.{f}"].check(getattr(s.value, f))
+    from simsrc.hazards import value_curve
+
+    value_curve(s.value, 36)  # raises if the year-3 uplift cannot be reached by the ramp
+
+
+def _mean_het_level(s: Scenario) -> float:
+    """Share-weighted sum of heterogeneous causes' levels, within the allowed range."""
+    total = sum(
+        seg.share * c.levels[i]
+        for c in s.causes
+        if c.heterogeneous
+        for i, seg in enumerate(s.segments)
+    )
+    row = PARAMETERS["heterogeneity.reference_churn"]
+    return float(min(max(total, row.lo), row.hi))
+
+
+def _check_names(names: Sequence[str], where: str) -> None:
+    seen: set[str] = set()
+    for i, n in enumerate(names):
+        if not isinstance(n, str) or not n.isidentifier():
+            raise ScenarioError(
+                f"{where}[{i}].name",
+                f"must be a name of letters, digits and underscores (got {n!r})",
+            )
+        if n in seen:
+            raise ScenarioError(f"{where}[{i}].name", f"duplicate name {n!r}")
+        seen.add(n)
+
+
+def _index_of(names: Sequence[str], name: str, what: str) -> int:
+    try:
+        return list(names).index(name)
+    except ValueError:
+        raise ScenarioError(what, f"unknown {what} {name!r} (known: {', '.join(names)})") from None
+
+
+# -- dictionary helpers ---------------------------------------------------------------
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    out = {}
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        out[f.name] = list(v) if isinstance(v, tuple) else v
+    return out
+
+
+def _shape_dict(shape: Shape) -> dict[str, Any]:
+    d: dict[str, Any] = {"kind": shape.kind, "months": shape.months}
+    if shape.values:
+        d["values"] = list(shape.values)
+    return d
+
+
+def _require_mapping(obj: Any, path: str) -> dict[str, Any]:
+    if not isinstance(obj, Mapping):
+        raise ScenarioError(path, f"must be a table of keys and values (got {obj!r})")
+    return dict(obj)
+
+
+def _require_list(obj: Any, path: str) -> list[Any]:
+    if not isinstance(obj, list | tuple):
+        raise ScenarioError(path, f"must be a list (got {type(obj).__name__})")
+    return list(obj)
+
+
+def _require_str(obj: Any, path: str) -> str:
+    if not isinstance(obj, str):
+        raise ScenarioError(path, f"must be text (got {obj!r})")
+    return obj
+
+
+def _reject_unknown(data: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
+    allowed = list(allowed)
+    for key in data:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else str(key)
+            near = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ScenarioError(
+                where, f"unknown key (allowed: {', '.join(sorted(allowed))}){hint}"
+            )
+
+
+def _dataclass_from(cls: type, data: Any, path: str) -> Any:
+    data = _require_mapping(data, path)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _reject_unknown(data, fields, path)
+    kwargs = {}
+    for key, value in data.items():
+        if isinstance(value, list):
+            value = tuple(value)
+        if (
+            fields[key].type in ("float", float)
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+        ):
+            value = float(value)
+        kwargs[key] = value
+    missing = [
+        n
+        for n, f in fields.items()
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and n not in kwargs
+    ]
+    if missing:
+        raise ScenarioError(f"{path}.{missing[0]}", "is required")
+    return cls(**kwargs)
+
+
+def _cause_from(data: Any, path: str, seg_names: tuple[str, ...]) -> Cause:
+    data = _require_mapping(data, path)
+    _reject_unknown(data, {"name", "label", "levels", "shape", "heterogeneous", "voluntary"}, path)
+    for required in ("name", "levels"):
+        if required not in data:
+            raise ScenarioError(f"{path}.{required}", "is required")
+    name = data["name"]
+    path = f"causes.{name}" if isinstance(name, str) else path
+    levels_in = data["levels"]
+    if isinstance(levels_in, int | float) and not isinstance(levels_in, bool):
+        levels = tuple(float(levels_in) for _ in seg_names)  # one level for every segment
+    else:
+        levels_map = _require_mapping(levels_in, f"{path}.levels")
+        _reject_unknown(levels_map, seg_names, f"{path}.levels")
+        missing = [n for n in seg_names if n not in levels_map]
+        if missing:
+            raise ScenarioError(f"{path}.levels.{missing[0]}", "is required (one per segment)")
+        levels = tuple(levels_map[n] for n in seg_names)
+    shape = _dataclass_from(Shape, data.get("shape", {}), f"{path}.shape")
+    return Cause(
+        name=name,
+        label=_require_str(
+            data.get("label", str(name).replace("_", " ").capitalize()), f"{path}.label"
+        ),
+        levels=levels,
+        shape=shape,
+        heterogeneous=data.get("heterogeneous", True),
+        voluntary=data.get("voluntary", True),
+    )
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a value in a scenario dictionary by dotted path (lists addressed by name)."""
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        here = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            matches = [item for item in node if item.get("name") == part]
+            if not matches:
+                names = ", ".join(str(item.get("name")) for item in node)
+                raise ScenarioError(here, f"no item named {part!r} (known: {names})")
+            node = matches[0]
+        elif isinstance(node, dict):
+            if part not in node:
+                raise ScenarioError(here, f"unknown key (known: {', '.join(node)})")
+            node = node[part]
+        else:
+            raise ScenarioError(here, "is not a table")
+    last = parts[-1]
+    if isinstance(node, list) and last.isdigit():
+        idx = int(last)
+        if idx >= len(node):
+            raise ScenarioError(path, f"index out of range (0–{len(node) - 1})")
+        node[idx] = value
+    elif isinstance(node, dict):
+        if last not in node:
+            raise ScenarioError(path, f"unknown key (known: {', '.join(node)})")
+        node[last] = value
+    else:
+        raise ScenarioError(path, "cannot be set")
+
+
+def simple_scenario(
+    *,
+    monthly_churn: float = 0.05,
+    spread: float = 0.0,
+    new_per_month: float = 100.0,
+    monthly_price: float = 100.0,
+    gross_margin: float = 1.0,
+    horizon_months: int = 60,
+    annual_discount_rate: float = 0.0,
+    year3_uplift: float = 0.0,
+    name: str = "simple",
+) -> Scenario:
+    """A one-segment, one-cause scenario with flat churn: the textbook leaky bucket.
+
+    With ``spread = 0`` every customer leaves with probability ``monthly_churn`` each
+    month (geometric lifetimes); with ``spread > 0`` it is the shifted-beta-geometric
+    model of Fader & Hardie (2007) with mean churn ``monthly_churn``.
+
+    Examples
+    --------
+    >>> s = simple_scenario(monthly_churn=0.1)
+    >>> s.cause_names
+    ('churn',)
+    """
+    return Scenario(
+        name=name,
+        segments=(Segment("all", "All customers", 1.0, monthly_price, gross_margin),),
+        causes=(Cause("churn", "All causes", (monthly_churn,)),),
+        acquisition=Acquisition(new_per_month=new_per_month),
+        heterogeneity=Heterogeneity(spread=spread),
+        value=ValueGrowth(year3_uplift=year3_uplift),
+        horizon_months=horizon_months,
+        annual_discount_rate=annual_discount_rate,
+    )

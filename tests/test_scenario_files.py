@@ -1,0 +1,204 @@
+"""Scenario dictionaries, TOML files, presets and every bad-input case of issue 2."""
+
+import math
+import os
+import tomllib
+
+import pytest
+
+import simsrc
+from simsrc import ScenarioError
+from simsrc.io import MAX_FILE_BYTES
+
+
+@pytest.mark.parametrize("name", simsrc.list_presets())
+def test_presets_round_trip_through_dict_and_toml(name, tmp_path):
+    s = simsrc.preset(name)
+    assert simsrc.Scenario.from_dict(s.to_dict()) == s
+    path = tmp_path / f"{name}.toml"
+    simsrc.save_scenario(s, path)
+    assert simsrc.load_scenario(path) == s
+    # and the saved file re-saves byte-identically (stable writer, no drift)
+    first = path.read_bytes()
+    simsrc.save_scenario(simsrc.load_scenario(path), path)
+    assert path.read_bytes() == first
+
+
+def test_at_least_three_presets_with_sources_named():
+    from importlib import resources
+
+    names = simsrc.list_presets()
+    assert len(names) >= 3
+    for n in names:
+        text = resources.files("simsrc.presets").joinpath(f"{n}.toml").read_text()
+        assert "Source" in text  # every preset names where its numbers come from
+
+
+def test_set_by_path_and_replace_are_validated_copies():
+    base = simsrc.preset("b2b-saas")
+    s = base.set("segments.premium.monthly_price", 1800)
+    assert s.segments[1].monthly_price == 1800.0 and base.segments[1].monthly_price == 1500.0
+    s = base.set("causes.onboarding.levels.standard", 0.01)
+    assert s.cause("onboarding").levels[0] == 0.01
+    with pytest.raises(
+        ScenarioError, match=r"horizon_months: must be a whole number between 1 and 240"
+    ):
+        base.replace(horizon_months=0)
+
+
+def _bad(data_change, match):
+    d = simsrc.preset("b2b-saas").to_dict()
+    data_change(d)
+    with pytest.raises(ScenarioError, match=match):
+        simsrc.Scenario.from_dict(d)
+
+
+def test_unknown_key_is_named_with_a_suggestion():
+    _bad(
+        lambda d: d["acquisition"].update(new_per_mnth=5),
+        r"acquisition\.new_per_mnth: unknown key .*did you mean 'new_per_month'",
+    )
+    _bad(lambda d: d.update(horizon=12), r"^horizon: unknown key")
+    _bad(lambda d: d["causes"][0].update(level=0.1), r"causes\[0\]\.level: unknown key")
+    _bad(
+        lambda d: d["causes"][0]["levels"].update(gold=0.1),
+        r"causes\.poor_service\.levels\.gold: unknown key",
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "match"),
+    [
+        (
+            "acquisition.new_per_month",
+            -5,
+            r"acquisition\.new_per_month: must be a number between 0 and 1e\+07 \(got -5\)",
+        ),
+        (
+            "causes.onboarding.levels.standard",
+            1.5,
+            r"causes\.onboarding\.levels\.standard: must be a number between 0 and 1 \(got 1\.5\)",
+        ),
+        ("causes.onboarding.levels.standard", math.nan, r"between 0 and 1 \(got nan\)"),
+        (
+            "segments.standard.monthly_price",
+            math.inf,
+            r"segments\.standard\.monthly_price: .*\(got inf\)",
+        ),
+        ("horizon_months", 0, r"horizon_months: must be a whole number between 1 and 240"),
+        ("horizon_months", 241, r"horizon_months: must be a whole number between 1 and 240"),
+        ("horizon_months", 12.5, r"horizon_months: must be a whole number"),
+        ("segments.standard.share", 0.5, r"segment shares must sum to 1 \(got 0\.75\)"),
+        ("heterogeneity.spread", "high", r"heterogeneity\.spread: must be a number"),
+        ("annual_discount_rate", True, r"annual_discount_rate: must be a number"),
+    ],
+)
+def test_out_of_range_values_name_field_and_range(path, value, match):
+    with pytest.raises(ScenarioError, match=match):
+        simsrc.preset("b2b-saas").set(path, value)
+
+
+def test_nan_and_inf_in_a_toml_file_are_rejected(tmp_path):
+    text = simsrc.scenario_to_toml(simsrc.preset("b2b-saas")).replace(
+        "new_per_month = 120.0", "new_per_month = nan"
+    )
+    with pytest.raises(ScenarioError, match=r"acquisition\.new_per_month: .*\(got nan\)"):
+        simsrc.parse_scenario_text(text)
+
+
+def test_malformed_toml_reports_line_and_column(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "x"\nhorizon_months = = 3\n')
+    with pytest.raises(ScenarioError, match=r"bad\.toml: not valid TOML: .*line 2, column \d+"):
+        simsrc.load_scenario(path)
+
+
+def test_big_files_are_refused_before_parsing(tmp_path, monkeypatch):
+    path = tmp_path / "huge.toml"
+    path.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+
+    def boom(*a, **k):
+        raise AssertionError("parser must not be called")
+
+    monkeypatch.setattr(tomllib, "loads", boom)
+    with pytest.raises(ScenarioError, match="larger than 1,000,000 bytes"):
+        simsrc.load_scenario(path)
+
+
+def test_newer_schema_is_an_explicit_error():
+    _bad(lambda d: d.update(schema_version=99), r"schema_version: .*newer simsrc \(schema 99\)")
+
+
+def test_schema_1_file_migrates_to_the_same_model(tmp_path):
+    # Schema 1 had one monthly_churn per segment and Fader & Hardie's polarization φ.
+    path = tmp_path / "old.toml"
+    path.write_text(
+        'schema_version = 1\nname = "old"\nhorizon_months = 24\n'
+        '[[segments]]\nname = "all"\nlabel = "All"\nshare = 1.0\nmonthly_price = 10.0\n'
+        "monthly_churn = 0.05\n[heterogeneity]\npolarization = 0.01\n"
+    )
+    old = simsrc.load_scenario(path)
+    assert old.cause_names == ("churn",) and old.cause("churn").levels == (0.05,)
+    # φ = 1/(α+β+1) = 0.01 with mean 0.05 → α = 4.95, β = 94.05; survival must be the sBG's
+    import numpy as np
+    from scipy.special import betaln
+
+    surv = simsrc.simulate(old).survival["all"].to_numpy()
+    t = np.arange(25)
+    np.testing.assert_allclose(
+        surv, np.exp(betaln(4.95, 94.05 + t) - betaln(4.95, 94.05)), atol=1e-9
+    )
+
+
+def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
+    path = tmp_path / "keep.toml"
+    simsrc.save_scenario(simsrc.preset("telecom"), path)
+    before = path.read_bytes()
+
+    def failing_fsync(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="disk full"):
+        simsrc.save_scenario(simsrc.preset("b2b-saas"), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.toml"]  # no temp file left
+
+
+def test_missing_file_and_unknown_preset():
+    with pytest.raises(ScenarioError, match="no such file"):
+        simsrc.load_scenario("/nonexistent/x.toml")
+    with pytest.raises(ScenarioError, match=r"unknown preset 'saas' \(known: b2b-saas"):
+        simsrc.preset("saas")
+
+
+def test_rename_drop_and_add_causes():
+    d = simsrc.preset("b2b-saas").to_dict()
+    d["causes"] = [c for c in d["causes"] if c["name"] != "pushing_too_hard"]
+    d["causes"][0]["name"] = "bad_service"
+    d["causes"].append(
+        {
+            "name": "regulation",
+            "levels": 0.001,
+            "shape": {"kind": "custom", "values": [0, 0, 1, 2]},
+        }
+    )
+    s = simsrc.Scenario.from_dict(d)
+    assert s.cause_names[0] == "bad_service" and "regulation" in s.cause_names
+    cols = simsrc.simulate(s).monthly.columns
+    assert "churned_regulation" in cols and "churned_pushing_too_hard" not in cols
+
+
+def test_exit_survey_sets_cause_levels():
+    base = simsrc.preset("b2b-saas")
+    shares = {"cheaper_alternative": 0.4, "bad_support": 0.3, "hard_to_use": 0.2, "other": 0.1}
+    s = simsrc.levels_from_exit_survey(base, shares, monthly_churn=0.02)
+    by = s.monthly_churn_by_cause()
+    # "other" (10 %) is spread in proportion: price 0.4/0.9 of 2 %, flat shape.
+    assert by["price_competitor"] == pytest.approx(0.02 * 0.4 / 0.9)
+    assert by["poor_service"] == pytest.approx(0.02 * 0.3 / 0.9)
+    assert by["natural_events"] == base.monthly_churn_by_cause()["natural_events"]
+    with pytest.raises(ScenarioError, match=r"shares\.cheaper: unknown exit-survey reason"):
+        simsrc.levels_from_exit_survey(base, {"cheaper": 1.0}, 0.02)
+    with pytest.raises(ScenarioError, match="shares: must sum to 1"):
+        simsrc.levels_from_exit_survey(base, {"bad_support": 0.5}, 0.02)
