@@ -1,0 +1,60 @@
+"""simsrc — a what-if simulator of customer-retention economics.
+
+Quick start
+-----------
+>>> import simsrc
+>>> base = simsrc.preset("b2b-saas")
+>>> table = simsrc.compare(base, base.halve_churn())
+>>> res = simsrc.simulate(base)
+>>> sorted(res.kpis)[:3]
+['avg_monthly_churn', 'cac_payback_months', 'clv_per_customer']
+"""
+
+from simsrc.compare import compare, kpi_table
+from simsrc.errors import ScenarioError
+from simsrc.io import load_scenario, parse_scenario_text, save_scenario, scenario_to_toml
+from simsrc.params import PARAMETERS, Param
+from simsrc.presets import list_presets, preset
+from simsrc.scenario import (
+    EXIT_SURVEY_REASONS,
+    Acquisition,
+    Cause,
+    Heterogeneity,
+    Scenario,
+    Segment,
+    Shape,
+    ValueGrowth,
+    levels_from_exit_survey,
+    simple_scenario,
+)
+from simsrc.simulate import KPI_INFO, BatchResult, Result, simulate, simulate_batch
+
+__all__ = [
+    "EXIT_SURVEY_REASONS",
+    "KPI_INFO",
+    "PARAMETERS",
+    "Acquisition",
+    "BatchResult",
+    "Cause",
+    "Heterogeneity",
+    "Param",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "Segment",
+    "Shape",
+    "ValueGrowth",
+    "compare",
+    "kpi_table",
+    "levels_from_exit_survey",
+    "list_presets",
+    "load_scenario",
+    "parse_scenario_text",
+    "preset",
+    "save_scenario",
+    "scenario_to_toml",
+    "simple_scenario",
+    "simulate",
+    "simulate_batch",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,71 @@
+"""Human-friendly formatting of KPI values (CLI tables, dashboards, notebooks)."""
+
+from __future__ import annotations
+
+import math
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def compact(x: float, digits: int = 3) -> str:
+    """A number with K/M/B suffixes and ``digits`` significant figures.
+
+    Examples
+    --------
+    >>> compact(1234567.0), compact(950.0), compact(-12500.0)
+    ('1.23M', '950', '-12.5K')
+    """
+    if not math.isfinite(x):
+        return "—" if math.isnan(x) else ("∞" if x > 0 else "−∞")
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if x >= div:
+            return f"{sign}{_sig(x / div, digits)}{suffix}"
+    return f"{sign}{_sig(x, digits)}"
+
+
+def _sig(x: float, digits: int) -> str:
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(x)))
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_value(x: float, unit: str, currency: str = "USD") -> str:
+    """Format a KPI value for its unit.
+
+    Examples
+    --------
+    >>> format_value(2_420_000.0, "currency")
+    '$2.42M'
+    >>> format_value(0.0153, "rate")
+    '1.53%'
+    >>> format_value(12.3, "months")
+    '12.3 months'
+    """
+    if unit.startswith("currency"):
+        symbol = _SYMBOLS.get(currency, currency + " ")
+        if not math.isfinite(x):
+            return compact(x)
+        text = f"-{symbol}{compact(-x)}" if x < 0 else f"{symbol}{compact(x)}"
+        return text + ("/month" if unit.endswith("/month") else "")
+    if unit in {"rate", "share", "monthly rate", "annual rate"}:
+        return "—" if not math.isfinite(x) else f"{_sig(100 * x, 3)}%"
+    if unit == "months":
+        return compact(x) + " months"
+    return compact(x)
+
+
+def format_delta_pct(x: float) -> str:
+    """A percentage change with its sign.
+
+    Examples
+    --------
+    >>> format_delta_pct(13.096), format_delta_pct(-2.0)
+    ('+13.1%', '-2%')
+    """
+    if not math.isfinite(x):
+        return "—"
+    return ("+" if x > 0 else "") + _sig(abs(x), 3).join(["-" if x < 0 else "", "%"])

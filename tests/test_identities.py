@@ -1,0 +1,103 @@
+"""Tier 1: exact identities the engine must reproduce to rounding error."""
+
+import numpy as np
+import pytest
+from scipy.special import betaln
+
+import simsrc
+from simsrc import metrics
+from simsrc.hazards import beta_to_spread, spread_to_beta
+
+
+def test_finite_horizon_geometric_formula():
+    # Constant acquisition A, constant churn c, everyone alike: customers billed in month t
+    # are A (1 − (1−c)^(t+1)) / c (a geometric series), active at month end (1 − c) times that.
+    a, c = 250.0, 0.04
+    res = simsrc.simulate(
+        simsrc.simple_scenario(new_per_month=a, monthly_churn=c, horizon_months=120)
+    )
+    t = np.arange(120)
+    billed = a * (1 - (1 - c) ** (t + 1)) / c
+    np.testing.assert_allclose(res.monthly["billed"], billed, rtol=1e-12)
+    np.testing.assert_allclose(res.monthly["active"], billed * (1 - c), rtol=1e-12)
+
+
+def test_steady_state_is_acquisition_over_churn_and_halving_churn_doubles_it():
+    a, c = 100.0, 0.1
+    base = simsrc.simple_scenario(new_per_month=a, monthly_churn=c, horizon_months=240)
+    billed = simsrc.simulate(base).monthly["billed"].iloc[-1]
+    # (1 − c)^240 ≈ 1e-11, so after 240 months the base sits at A / c to 1e-9.
+    assert billed == pytest.approx(a / c, rel=1e-9)
+    halved = simsrc.simulate(base.halve_churn()).monthly["billed"].iloc[-1]
+    assert halved / billed == pytest.approx(2.0, rel=1e-4)  # (0.95)^240 ≈ 4e-6 left to go
+
+
+@pytest.mark.parametrize(
+    ("alpha", "beta", "horizon"),
+    [(0.704, 1.182, 60), (0.668, 3.806, 60), (0.3, 5.0, 95), (2.0, 20.0, 240), (0.1, 0.5, 240)],
+)
+def test_sbg_is_an_exact_special_case(alpha, beta, horizon):
+    # Fader & Hardie (2007), eq. 5: S(t) = B(α, β + t) / B(α, β).
+    mean, spread = beta_to_spread(alpha, beta)
+    s = simsrc.simple_scenario(monthly_churn=mean, spread=spread, horizon_months=horizon)
+    surv = simsrc.simulate(s).survival["all"].to_numpy()
+    t = np.arange(horizon + 1)
+    expected = np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
+    # Gauss–Jacobi quadrature is exact for t ≤ 2J − 1; beyond 95 months the 48-node cap
+    # leaves an error below 1e-11 (hazards.MAX_NODES); 1e-9 is the issue's bar.
+    np.testing.assert_allclose(surv, expected, rtol=0, atol=1e-9)
+
+
+def test_sbg_retention_rate_formula():
+    # r(t) = (β + t − 1) / (α + β + t − 1): the aggregate retention rate rises with tenure.
+    alpha, beta = 0.668, 3.806
+    mean, spread = beta_to_spread(alpha, beta)
+    surv = (
+        simsrc.simulate(
+            simsrc.simple_scenario(monthly_churn=mean, spread=spread, horizon_months=40)
+        )
+        .survival["all"]
+        .to_numpy()
+    )
+    t = np.arange(1, 41)
+    np.testing.assert_allclose(
+        surv[1:] / surv[:-1], (beta + t - 1) / (alpha + beta + t - 1), rtol=1e-10
+    )
+
+
+def test_spread_beta_round_trip():
+    for m, s in [(0.01, 0.3), (0.3, 0.6), (0.5, 0.01), (0.3, 0.9)]:
+        a, b = spread_to_beta(m, s)
+        if s < 1 - m:
+            assert beta_to_spread(a, b) == pytest.approx((m, s), rel=1e-12)
+        else:  # a mean m admits a spread of at most 1 − m (φ < 1): clamped there
+            assert beta_to_spread(a, b) == pytest.approx((m, 1 - m), rel=1e-6)
+
+
+def test_clv_of_constant_retention():
+    # Σ_{t<H} m (r d)^t with margin m = price × gross margin, paid at the start of each month.
+    s = simsrc.simple_scenario(
+        monthly_churn=0.05,
+        monthly_price=100.0,
+        gross_margin=0.8,
+        horizon_months=60,
+        annual_discount_rate=0.12,
+    )
+    i = 1.12 ** (1 / 12) - 1
+    expected = metrics.discounted_clv_constant(80.0, 0.95, i, months=60)
+    assert simsrc.simulate(s).kpis["clv_per_customer"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_value_growth_hits_year3_uplift_exactly():
+    # Domain brief (article 4): repeat customers spend 67 % more in year 3 than in months 0–5.
+    res = simsrc.simulate(simsrc.preset("b2b-saas"))
+    rpc = res.revenue_per_customer()["standard"].to_numpy()
+    assert rpc[24:36].mean() / rpc[0:6].mean() == pytest.approx(1.67, rel=1e-12)
+
+
+def test_geometric_lifetime_mean():
+    # With no discounting the undiscounted CLV over a long horizon is price / churn.
+    s = simsrc.simple_scenario(monthly_churn=0.2, monthly_price=50.0, horizon_months=240)
+    assert simsrc.simulate(s).kpis["clv_per_customer"] == pytest.approx(
+        metrics.simple_ltv(50.0, 0.2), rel=1e-12
+    )
