@@ -11,13 +11,23 @@ Money is in one currency per scenario; time is monthly and field names say so.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from simsrc import schema
 from simsrc.errors import ScenarioError
+from simsrc.levers import (
+    OFFER_NAMES,
+    Channels,
+    ContactPolicy,
+    Dunning,
+    Programs,
+    SaveTeam,
+    WinBack,
+    WordOfMouth,
+)
 from simsrc.params import PARAMETERS
 
 SCHEMA_VERSION = 2
@@ -69,16 +79,25 @@ class Cause:
         cause. Natural events (moving, closing down) hit loyal and fickle customers
         alike, so they default to ``False``.
     voluntary : bool
-        ``False`` for failed-payment (involuntary) churn; the save team only sees
-        voluntary cancellations.
+        ``False`` for failed-payment (involuntary) churn: with dunning on, its level is
+        the monthly rate of failed payments; the save team only sees voluntary
+        cancellations.
+    preventable : bool
+        ``False`` for causes nobody can prevent (natural events: moving, closing down);
+        they still act while a customer is held by a save offer (pause, contract…).
+    fixable : bool
+        Whether expert help (or a help-first dunning call) can fix it: customers who got
+        help churn less for fixable causes (poor service, onboarding, success drop-off).
     """
 
     name: str
     label: str
-    levels: tuple[float, ...]
+    levels: tuple[float, ...] = field(metadata={"keys": "segments"})
     shape: Shape = field(default_factory=Shape)
     heterogeneous: bool = True
     voluntary: bool = True
+    preventable: bool = True
+    fixable: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,8 +230,22 @@ class Scenario:
     annual_discount_rate: float = 0.10
     currency: str = "USD"
     description: str = ""
+    save_team: SaveTeam = field(default_factory=SaveTeam)
+    dunning: Dunning = field(default_factory=Dunning)
+    win_back: WinBack = field(default_factory=WinBack)
+    programs: Programs = field(default_factory=Programs)
+    contact: ContactPolicy = field(default_factory=ContactPolicy)
+    word_of_mouth: WordOfMouth = field(default_factory=WordOfMouth)
+    channels: Channels = field(default_factory=Channels)
 
     def __post_init__(self) -> None:
+        _check_structure(self)
+        names = self.names
+        for section in _LEVER_SECTIONS:
+            value = getattr(self, section)
+            normal = schema.normalize(value, names)
+            if normal is not value:
+                object.__setattr__(self, section, normal)
         _validate(self)
         if self.heterogeneity.reference_churn is None:
             object.__setattr__(
@@ -260,7 +293,7 @@ class Scenario:
         >>> s.acquisition.new_per_month
         80.0
         """
-        data = self.to_dict()
+        data = self.to_dict(full=True)
         _set_path(data, path, value)
         if name is not None:
             data["name"] = name
@@ -330,6 +363,37 @@ class Scenario:
         """
         return self.scale_churn(0.5, cause=cause, segment=segment)
 
+    def without_levers(self) -> Scenario:
+        """The same business with no retention work: the core model.
+
+        No save team (coverage 0), no dunning, no win-back, no programs, no marketing
+        contacts and no word-of-mouth loss; every other setting is kept.
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> s = simsrc.preset("b2b-saas").without_levers()
+        >>> s.save_team.coverage, s.dunning.enabled
+        (0.0, False)
+        """
+        off: dict[str, Any] = {
+            "save_team": dataclasses.replace(self.save_team, coverage=0.0),
+            "dunning": dataclasses.replace(self.dunning, enabled=False),
+            "win_back": dataclasses.replace(self.win_back, enabled=False),
+            "programs": dataclasses.replace(
+                self.programs,
+                onboarding=dataclasses.replace(self.programs.onboarding, enabled=False),
+                success=dataclasses.replace(self.programs.success, enabled=False),
+                service=dataclasses.replace(self.programs.service, enabled=False),
+                exit_survey=dataclasses.replace(self.programs.exit_survey, enabled=False),
+            ),
+            "contact": dataclasses.replace(self.contact, contacts_per_month=0.0),
+            "word_of_mouth": dataclasses.replace(self.word_of_mouth, lost_per_bad_exit=0.0),
+        }
+        if all(getattr(self, k) == v for k, v in off.items()):
+            return self
+        return dataclasses.replace(self, name=f"{self.name} · no levers", **off)
+
     # -- lookups ----------------------------------------------------------------------
     @property
     def segment_names(self) -> tuple[str, ...]:
@@ -340,6 +404,11 @@ class Scenario:
     def cause_names(self) -> tuple[str, ...]:
         """Cause identifiers in order."""
         return tuple(c.name for c in self.causes)
+
+    @property
+    def names(self) -> schema.Names:
+        """Segment, cause and offer names that keyed values align with."""
+        return schema.Names(self.segment_names, self.cause_names, OFFER_NAMES)
 
     def segment_index(self, name: str) -> int:
         """Position of a segment by name; raises :class:`ScenarioError` if unknown."""
@@ -358,8 +427,11 @@ class Scenario:
         }
 
     # -- dictionaries -----------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
         """Plain nested dictionary (the scenario-file layout), exact round trip.
+
+        Per-segment and per-cause values appear as tables keyed by name; zero entries of
+        sparse tables (acceptances, offer mix, reactivation) are left out unless ``full``.
 
         Examples
         --------
@@ -368,30 +440,15 @@ class Scenario:
         >>> simsrc.Scenario.from_dict(s.to_dict()) == s
         True
         """
-        seg_names = self.segment_names
-        out: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION,
-            "name": self.name,
-            "description": self.description,
-            "currency": self.currency,
-            "horizon_months": self.horizon_months,
-            "annual_discount_rate": self.annual_discount_rate,
-            "acquisition": _plain(self.acquisition),
-            "segments": [_plain(s) for s in self.segments],
-            "causes": [
-                {
-                    "name": c.name,
-                    "label": c.label,
-                    "heterogeneous": c.heterogeneous,
-                    "voluntary": c.voluntary,
-                    "shape": _shape_dict(c.shape),
-                    "levels": dict(zip(seg_names, c.levels, strict=True)),
-                }
-                for c in self.causes
-            ],
-            "heterogeneity": _plain(self.heterogeneity),
-            "value": _plain(self.value),
-        }
+        names = self.names
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        plain = schema.to_plain(self, names, full=full)
+        for key in _SCALARS:
+            out[key] = plain.pop(key)
+        out["segments"] = [schema.to_plain(s, names, full=full) for s in self.segments]
+        out["causes"] = [schema.to_plain(c, names, full=full) for c in self.causes]
+        del plain["segments"], plain["causes"]
+        out.update(plain)
         return out
 
     @classmethod
@@ -409,57 +466,58 @@ class Scenario:
         """
         from simsrc.migrations import migrate
 
-        data = migrate(_require_mapping(data, ""))
-        _reject_unknown(
-            data,
-            {
-                "schema_version",
-                "name",
-                "description",
-                "currency",
-                "horizon_months",
-                "annual_discount_rate",
-                "acquisition",
-                "segments",
-                "causes",
-                "heterogeneity",
-                "value",
-            },
-            "",
-        )
+        data = migrate(schema.require_mapping(data, ""))
+        sections = {f.name for f in dataclasses.fields(cls)}
+        schema.reject_unknown(data, sections | {"schema_version"}, "")
         for required in ("name", "segments", "causes"):
             if required not in data:
                 raise ScenarioError(required, "is required")
+        seg_items = _require_list(data["segments"], "segments")
+        seg_names = tuple(
+            str(schema.require_mapping(x, f"segments[{i}]").get("name", f"segments[{i}]"))
+            for i, x in enumerate(seg_items)
+        )
+        cause_items = _require_list(data["causes"], "causes")
+        cause_names = tuple(
+            str(schema.require_mapping(x, f"causes[{i}]").get("name", f"causes[{i}]"))
+            for i, x in enumerate(cause_items)
+        )
+        names = schema.Names(seg_names, cause_names, OFFER_NAMES)
         segments = tuple(
-            _dataclass_from(Segment, item, f"segments[{i}]")
-            for i, item in enumerate(_require_list(data["segments"], "segments"))
+            schema.from_plain(Segment, x, f"segments.{n}", names)
+            for n, x in zip(seg_names, seg_items, strict=True)
         )
-        seg_names = tuple(s.name for s in segments)
-        causes = tuple(
-            _cause_from(item, f"causes[{i}]", seg_names)
-            for i, item in enumerate(_require_list(data["causes"], "causes"))
-        )
-        kwargs: dict[str, Any] = {
-            "segments": segments,
-            "causes": causes,
-            "acquisition": _dataclass_from(
-                Acquisition, data.get("acquisition", {}), "acquisition"
-            ),
-            "heterogeneity": _dataclass_from(
-                Heterogeneity, data.get("heterogeneity", {}), "heterogeneity"
-            ),
-            "value": _dataclass_from(ValueGrowth, data.get("value", {}), "value"),
-        }
-        for key in ("name", "description", "currency"):
-            if key in data:
-                kwargs[key] = _require_str(data[key], key)
-        if "horizon_months" in data:
-            kwargs["horizon_months"] = int(
-                PARAMETERS["horizon_months"].check(data["horizon_months"])
-            )
-        if "annual_discount_rate" in data:
-            kwargs["annual_discount_rate"] = data["annual_discount_rate"]
+        causes = []
+        for n, x in zip(cause_names, cause_items, strict=True):
+            x = dict(x)
+            x.setdefault("label", n.replace("_", " ").capitalize())
+            causes.append(schema.from_plain(Cause, x, f"causes.{n}", names))
+        kwargs: dict[str, Any] = {"segments": segments, "causes": tuple(causes)}
+        hints = schema.hints(cls)
+        for key in (f.name for f in dataclasses.fields(cls)):  # file order of sections
+            if key in ("segments", "causes"):
+                continue
+            if key not in data:
+                continue
+            tp = hints[key]
+            if dataclasses.is_dataclass(tp):
+                kwargs[key] = schema.from_plain(tp, data[key], key, names)  # type: ignore[arg-type]
+            elif key == "horizon_months":
+                value = data[key]
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                kwargs[key] = value
+            else:
+                kwargs[key] = data[key]
         return cls(**kwargs)
+
+
+_SCALARS = (
+    "name", "description", "currency", "horizon_months", "annual_discount_rate",
+)  # fmt: skip
+_LEVER_SECTIONS = (
+    "save_team", "dunning", "win_back", "programs", "contact", "word_of_mouth", "channels",
+)  # fmt: skip
 
 
 # -- exit surveys ---------------------------------------------------------------------
@@ -579,24 +637,32 @@ def levels_from_exit_survey(
 # -- validation -----------------------------------------------------------------------
 
 
-def _validate(s: Scenario) -> None:
+def _check_structure(s: Scenario) -> None:
+    """Names and list lengths, checked before anything is aligned by name."""
     if not isinstance(s.name, str) or not s.name.strip():
         raise ScenarioError("name", "must be a non-empty text")
-    PARAMETERS["horizon_months"].check(s.horizon_months)
-    if not isinstance(s.horizon_months, int):
-        raise ScenarioError("horizon_months", "must be a whole number between 1 and 240")
-    PARAMETERS["annual_discount_rate"].check(s.annual_discount_rate)
     if not s.segments:
         raise ScenarioError("segments", "at least one segment is required")
     if not s.causes:
         raise ScenarioError("causes", "at least one cause is required")
     _check_names([seg.name for seg in s.segments], "segments")
     _check_names([c.name for c in s.causes], "causes")
+
+
+def _validate(s: Scenario) -> None:
+    names = s.names
+    if not isinstance(s.horizon_months, int) or isinstance(s.horizon_months, bool):
+        raise ScenarioError(
+            "horizon_months",
+            f"must be a whole number between 1 and 240 (got {s.horizon_months!r})",
+        )
+    for key in ("horizon_months", "annual_discount_rate"):
+        schema.check_number(getattr(s, key), key)
+    for key in ("currency", "description"):
+        if not isinstance(getattr(s, key), str):
+            raise ScenarioError(key, "must be text")
     for seg in s.segments:
-        for f in ("share", "monthly_price", "gross_margin", "cost_to_serve", "cac"):
-            PARAMETERS.find(f"segments.*.{f}").check(  # type: ignore[union-attr]
-                getattr(seg, f), f"segments.{seg.name}.{f}"
-            )
+        schema.validate(seg, f"segments.{seg.name}", names)
     total_share = sum(seg.share for seg in s.segments)
     if abs(total_share - 1) > 1e-9:
         raise ScenarioError(
@@ -604,49 +670,60 @@ def _validate(s: Scenario) -> None:
         )
     for c in s.causes:
         base = f"causes.{c.name}"
-        if len(c.levels) != len(s.segments):
-            raise ScenarioError(
-                f"{base}.levels",
-                f"needs one level per segment ({len(s.segments)}), got {len(c.levels)}",
-            )
-        for seg, lvl in zip(s.segments, c.levels, strict=True):
-            PARAMETERS["causes.*.levels.*"].check(lvl, f"{base}.levels.{seg.name}")
-        if c.shape.kind not in SHAPE_KINDS:
-            raise ScenarioError(
-                f"{base}.shape.kind",
-                f"must be one of {', '.join(SHAPE_KINDS)} (got {c.shape.kind!r})",
-            )
-        PARAMETERS["causes.*.shape.months"].check(c.shape.months, f"{base}.shape.months")
+        schema.validate(c, base, names)
         if c.shape.kind == "custom" and not c.shape.values:
             raise ScenarioError(f"{base}.shape.values", "a custom shape needs values")
         if len(c.shape.values) > 240:
             raise ScenarioError(f"{base}.shape.values", "at most 240 values")
-        for i, v in enumerate(c.shape.values):
-            PARAMETERS["causes.*.shape.values.*"].check(v, f"{base}.shape.values[{i}]")
-        for flag in ("heterogeneous", "voluntary"):
-            if not isinstance(getattr(c, flag), bool):
-                raise ScenarioError(f"{base}.{flag}", "must be true or false")
+    for section in ("acquisition", "heterogeneity", "value", *_LEVER_SECTIONS):
+        schema.validate(getattr(s, section), section, names)
     a = s.acquisition
-    for f in ("new_per_month", "monthly_growth", "referrals_per_active"):
-        PARAMETERS[f"acquisition.{f}"].check(getattr(a, f))
     if a.seasonality:
         if len(a.seasonality) != 12:
             raise ScenarioError(
                 "acquisition.seasonality",
                 f"needs 12 monthly multipliers or none (got {len(a.seasonality)})",
             )
-        for i, v in enumerate(a.seasonality):
-            PARAMETERS["acquisition.seasonality.*"].check(v, f"acquisition.seasonality[{i}]")
         if sum(a.seasonality) <= 0:
             raise ScenarioError("acquisition.seasonality", "must not be all zero")
-    PARAMETERS["heterogeneity.spread"].check(s.heterogeneity.spread)
-    if s.heterogeneity.reference_churn is not None:
-        PARAMETERS["heterogeneity.reference_churn"].check(s.heterogeneity.reference_churn)
-    for f in ("year3_uplift", "ramp_months", "expansion_rate", "contraction_rate"):
-        PARAMETERS[f"value.{f}"].check(getattr(s.value, f))
+    _validate_levers(s)
     from simsrc.hazards import value_curve
 
     value_curve(s.value, 36)  # raises if the year-3 uplift cannot be reached by the ramp
+
+
+def _validate_levers(s: Scenario) -> None:
+    """Cross-field rules of the levers (bounds are in the parameter table)."""
+    for cause, row in zip(s.cause_names, s.save_team.mix, strict=True):
+        total = sum(row)
+        if total > 1 + 1e-9:
+            raise ScenarioError(
+                f"save_team.mix.{cause}",
+                f"offer shares for one cause must sum to at most 1 (got {total:.6g})",
+            )
+    for name in OFFER_NAMES:
+        offer = s.save_team.offer(name)
+        if name in ("discount", "free_month", "contract", "pause") and offer.months < 1:
+            raise ScenarioError(f"save_team.{name}.months", "must be at least 1 month")
+    if s.dunning.enabled and not any(not c.voluntary for c in s.causes):
+        raise ScenarioError(
+            "dunning.enabled", "dunning needs a failed-payment cause (voluntary = false)"
+        )
+    for prog in ("onboarding", "success", "service"):
+        program = getattr(s.programs, prog)
+        if program.enabled and program.cause not in s.cause_names:
+            raise ScenarioError(
+                f"programs.{prog}.cause",
+                f"unknown cause {program.cause!r} (known: {', '.join(s.cause_names)})",
+            )
+    if s.contact.contacts_per_month > 0:
+        for key in ("push_cause", "value_cause"):
+            cause = getattr(s.contact, key)
+            if cause not in s.cause_names:
+                raise ScenarioError(
+                    f"contact.{key}",
+                    f"unknown cause {cause!r} (known: {', '.join(s.cause_names)})",
+                )
 
 
 def _mean_het_level(s: Scenario) -> float:
@@ -684,107 +761,10 @@ def _index_of(names: Sequence[str], name: str, what: str) -> int:
 # -- dictionary helpers ---------------------------------------------------------------
 
 
-def _plain(obj: Any) -> dict[str, Any]:
-    out = {}
-    for f in dataclasses.fields(obj):
-        v = getattr(obj, f.name)
-        out[f.name] = list(v) if isinstance(v, tuple) else v
-    return out
-
-
-def _shape_dict(shape: Shape) -> dict[str, Any]:
-    d: dict[str, Any] = {"kind": shape.kind, "months": shape.months}
-    if shape.values:
-        d["values"] = list(shape.values)
-    return d
-
-
-def _require_mapping(obj: Any, path: str) -> dict[str, Any]:
-    if not isinstance(obj, Mapping):
-        raise ScenarioError(path, f"must be a table of keys and values (got {obj!r})")
-    return dict(obj)
-
-
 def _require_list(obj: Any, path: str) -> list[Any]:
     if not isinstance(obj, list | tuple):
         raise ScenarioError(path, f"must be a list (got {type(obj).__name__})")
     return list(obj)
-
-
-def _require_str(obj: Any, path: str) -> str:
-    if not isinstance(obj, str):
-        raise ScenarioError(path, f"must be text (got {obj!r})")
-    return obj
-
-
-def _reject_unknown(data: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
-    allowed = list(allowed)
-    for key in data:
-        if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            near = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise ScenarioError(
-                where, f"unknown key (allowed: {', '.join(sorted(allowed))}){hint}"
-            )
-
-
-def _dataclass_from(cls: type, data: Any, path: str) -> Any:
-    data = _require_mapping(data, path)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    _reject_unknown(data, fields, path)
-    kwargs = {}
-    for key, value in data.items():
-        if isinstance(value, list):
-            value = tuple(value)
-        if (
-            fields[key].type in ("float", float)
-            and isinstance(value, int)
-            and not isinstance(value, bool)
-        ):
-            value = float(value)
-        kwargs[key] = value
-    missing = [
-        n
-        for n, f in fields.items()
-        if f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-        and n not in kwargs
-    ]
-    if missing:
-        raise ScenarioError(f"{path}.{missing[0]}", "is required")
-    return cls(**kwargs)
-
-
-def _cause_from(data: Any, path: str, seg_names: tuple[str, ...]) -> Cause:
-    data = _require_mapping(data, path)
-    _reject_unknown(data, {"name", "label", "levels", "shape", "heterogeneous", "voluntary"}, path)
-    for required in ("name", "levels"):
-        if required not in data:
-            raise ScenarioError(f"{path}.{required}", "is required")
-    name = data["name"]
-    path = f"causes.{name}" if isinstance(name, str) else path
-    levels_in = data["levels"]
-    if isinstance(levels_in, int | float) and not isinstance(levels_in, bool):
-        levels = tuple(float(levels_in) for _ in seg_names)  # one level for every segment
-    else:
-        levels_map = _require_mapping(levels_in, f"{path}.levels")
-        _reject_unknown(levels_map, seg_names, f"{path}.levels")
-        missing = [n for n in seg_names if n not in levels_map]
-        if missing:
-            raise ScenarioError(f"{path}.levels.{missing[0]}", "is required (one per segment)")
-        levels = tuple(levels_map[n] for n in seg_names)
-    shape = _dataclass_from(Shape, data.get("shape", {}), f"{path}.shape")
-    return Cause(
-        name=name,
-        label=_require_str(
-            data.get("label", str(name).replace("_", " ").capitalize()), f"{path}.label"
-        ),
-        levels=levels,
-        shape=shape,
-        heterogeneous=data.get("heterogeneous", True),
-        voluntary=data.get("voluntary", True),
-    )
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:

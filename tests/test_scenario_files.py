@@ -59,7 +59,7 @@ def test_unknown_key_is_named_with_a_suggestion():
         r"acquisition\.new_per_mnth: unknown key .*did you mean 'new_per_month'",
     )
     _bad(lambda d: d.update(horizon=12), r"^horizon: unknown key")
-    _bad(lambda d: d["causes"][0].update(level=0.1), r"causes\[0\]\.level: unknown key")
+    _bad(lambda d: d["causes"][0].update(level=0.1), r"causes\.poor_service\.level: unknown key")
     _bad(
         lambda d: d["causes"][0]["levels"].update(gold=0.1),
         r"causes\.poor_service\.levels\.gold: unknown key",
@@ -175,6 +175,22 @@ def test_missing_file_and_unknown_preset():
 def test_rename_drop_and_add_causes():
     d = simsrc.preset("b2b-saas").to_dict()
     d["causes"] = [c for c in d["causes"] if c["name"] != "pushing_too_hard"]
+    # levers still name the dropped cause: a clear error says where
+    with pytest.raises(ScenarioError, match=r"save_team\.mix\.pushing_too_hard: unknown key"):
+        simsrc.Scenario.from_dict(d)
+    del d["save_team"]["mix"]["pushing_too_hard"]
+    del d["save_team"]["free_month"]["acceptance"]["pushing_too_hard"]
+    del d["win_back"]["reactivation"]["pushing_too_hard"]
+    d["contact"]["contacts_per_month"] = 0.0
+    for section in (
+        d["save_team"]["mix"],
+        d["save_team"]["free_month"]["acceptance"],
+        d["save_team"]["discount"]["acceptance"],
+        d["save_team"]["expert_help"]["acceptance"],
+        d["win_back"]["reactivation"],
+    ):
+        if "poor_service" in section:
+            section["bad_service"] = section.pop("poor_service")
     d["causes"][0]["name"] = "bad_service"
     d["causes"].append(
         {

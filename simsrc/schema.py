@@ -1,0 +1,244 @@
+"""Generic scenario (de)serialisation and validation, driven by dataclass fields.
+
+One mechanism serves every section of a scenario, core and levers alike:
+
+* a field's type says what it holds (``bool``, ``str``, a ``Literal`` of allowed words,
+  ``int``/``float``, a nested dataclass, a tuple);
+* field metadata ``keys`` says when a tuple is keyed by names: ``"segments"``,
+  ``"causes"`` or ``"causes,offers"`` (a per-cause row of per-offer values); ``sparse``
+  says zeros may be left out of files;
+* every number is checked against :data:`simsrc.params.PARAMETERS` by its dotted path,
+  so the parameter table is the single source of bounds (a number without a row is a
+  programming error, caught by the tests).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args, get_origin
+
+from simsrc.errors import ScenarioError
+from simsrc.params import PARAMETERS
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names that keyed tuples are aligned with."""
+
+    segments: tuple[str, ...]
+    causes: tuple[str, ...]
+    offers: tuple[str, ...]
+
+    def of(self, kind: str) -> tuple[str, ...]:
+        """Names for a ``keys`` kind (``"segments"``, ``"causes"`` or ``"offers"``)."""
+        names: tuple[str, ...] = getattr(self, kind)
+        return names
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def hints(cls: type) -> dict[str, Any]:
+    """Resolved field types of a dataclass (cached per class)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _is_dataclass_type(tp: Any) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def to_plain(obj: Any, names: Names, *, full: bool = False) -> dict[str, Any]:
+    """A dataclass as plain dictionaries, lists and scalars (keyed tuples as mappings).
+
+    Zero entries of sparse keyed tuples are left out unless ``full`` is true.
+    """
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        keys = f.metadata.get("keys")
+        sparse = f.metadata.get("sparse", False) and not full
+        if dataclasses.is_dataclass(v):
+            out[f.name] = to_plain(v, names, full=full)
+        elif keys == "causes,offers":
+            rows = {}
+            for cause, row in zip(names.causes, v, strict=True):
+                cells = {o: x for o, x in zip(names.offers, row, strict=True) if x or not sparse}
+                if cells:
+                    rows[cause] = cells
+            out[f.name] = rows
+        elif keys:
+            out[f.name] = {k: x for k, x in zip(names.of(keys), v, strict=True) if x or not sparse}
+        elif isinstance(v, tuple):
+            out[f.name] = list(v)
+        else:
+            out[f.name] = v
+    return out
+
+
+def reject_unknown(data: Mapping[str, Any], allowed: typing.Iterable[str], path: str) -> None:
+    """Raise naming the first key not in ``allowed``, with a did-you-mean hint."""
+    allowed = list(allowed)
+    for key in data:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else str(key)
+            near = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ScenarioError(
+                where, f"unknown key (allowed: {', '.join(sorted(allowed))}){hint}"
+            )
+
+
+def require_mapping(obj: Any, path: str) -> dict[str, Any]:
+    """The object as a dict, or an error naming ``path``."""
+    if not isinstance(obj, Mapping):
+        raise ScenarioError(path, f"must be a table of keys and values (got {obj!r})")
+    return dict(obj)
+
+
+def _keyed(data: Any, keys: tuple[str, ...], path: str, sparse: bool) -> tuple[Any, ...]:
+    if not sparse and isinstance(data, int | float) and not isinstance(data, bool):
+        return tuple(float(data) for _ in keys)  # one value for every name
+    m = require_mapping(data, path)
+    reject_unknown(m, keys, path)
+    missing = [k for k in keys if k not in m]
+    if missing and not sparse:
+        raise ScenarioError(f"{path}.{missing[0]}", "is required (one value per name)")
+    return tuple(_number(m.get(k, 0.0)) for k in keys)
+
+
+def _number(x: Any) -> Any:
+    return float(x) if isinstance(x, int) and not isinstance(x, bool) else x
+
+
+def from_plain(cls: type, data: Any, path: str, names: Names) -> Any:
+    """Build a dataclass from plain data, rejecting unknown keys and mistyped values."""
+    data = require_mapping(data, path)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    reject_unknown(data, fields, path)
+    types = hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        f, tp = fields[key], types[key]
+        where = f"{path}.{key}" if path else key
+        keys = f.metadata.get("keys")
+        if _is_dataclass_type(tp):
+            kwargs[key] = from_plain(tp, value, where, names)
+        elif keys == "causes,offers":
+            rows = require_mapping(value, where)
+            reject_unknown(rows, names.causes, where)
+            kwargs[key] = tuple(
+                _keyed(rows.get(c, {}), names.offers, f"{where}.{c}", True) for c in names.causes
+            )
+        elif keys:
+            kwargs[key] = _keyed(value, names.of(keys), where, f.metadata.get("sparse", False))
+        elif get_origin(tp) is tuple:
+            if not isinstance(value, list | tuple):
+                raise ScenarioError(where, f"must be a list (got {value!r})")
+            kwargs[key] = tuple(_number(v) for v in value)
+        elif tp is float:
+            kwargs[key] = _number(value)
+        elif tp is int and isinstance(value, float) and value.is_integer():
+            kwargs[key] = int(value)
+        else:
+            kwargs[key] = value
+    missing = [
+        n
+        for n, f in fields.items()
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and n not in kwargs
+    ]
+    if missing:
+        raise ScenarioError(f"{path}.{missing[0]}" if path else missing[0], "is required")
+    return cls(**kwargs)
+
+
+def normalize(obj: Any, names: Names) -> Any:
+    """Fill empty sparse keyed tuples with zeros so they align with the names."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        keys = f.metadata.get("keys")
+        if dataclasses.is_dataclass(v):
+            nv = normalize(v, names)
+            if nv is not v:
+                changes[f.name] = nv
+        elif keys and f.metadata.get("sparse") and v == ():
+            if keys == "causes,offers":
+                changes[f.name] = tuple(tuple(0.0 for _ in names.offers) for _ in names.causes)
+            else:
+                changes[f.name] = tuple(0.0 for _ in names.of(keys))
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def check_number(value: Any, path: str) -> None:
+    """Check a number against its parameter-table row (found by path pattern)."""
+    row = PARAMETERS.find(path)
+    if row is None:  # pragma: no cover - guarded by tests/test_params.py
+        raise RuntimeError(f"no parameter row for {path!r}; add one to simsrc/params.py")
+    row.check(value, path)
+
+
+def validate(obj: Any, path: str, names: Names) -> None:
+    """Check types, allowed words, keyed lengths and every number of a dataclass tree."""
+    types = hints(type(obj))
+    for f in dataclasses.fields(obj):
+        v, tp = getattr(obj, f.name), types[f.name]
+        where = f"{path}.{f.name}" if path else f.name
+        keys = f.metadata.get("keys")
+        if _is_dataclass_type(tp):
+            if not isinstance(v, tp):
+                raise ScenarioError(where, f"must be a {tp.__name__} section")
+            validate(v, where, names)
+        elif keys == "causes,offers":
+            if len(v) != len(names.causes) or any(len(r) != len(names.offers) for r in v):
+                raise ScenarioError(where, "needs one row per cause and one value per offer")
+            for cause, row in zip(names.causes, v, strict=True):
+                for offer, x in zip(names.offers, row, strict=True):
+                    check_number(x, f"{where}.{cause}.{offer}")
+        elif keys:
+            expected = names.of(keys)
+            if len(v) != len(expected):
+                raise ScenarioError(
+                    where, f"needs one value per {keys[:-1]} ({len(expected)}), got {len(v)}"
+                )
+            for k, x in zip(expected, v, strict=True):
+                check_number(x, f"{where}.{k}")
+        elif f.metadata.get("names"):
+            allowed = names.of(f.metadata["names"])
+            for item in v:
+                if item not in allowed:
+                    raise ScenarioError(
+                        where, f"unknown name {item!r} (known: {', '.join(allowed)})"
+                    )
+        elif get_origin(tp) is tuple:
+            if not isinstance(v, tuple):
+                raise ScenarioError(where, "must be a list")
+            for i, x in enumerate(v):
+                check_number(x, f"{where}.{i}")
+        elif tp is bool:
+            if not isinstance(v, bool):
+                raise ScenarioError(where, f"must be true or false (got {v!r})")
+        elif get_origin(tp) is Literal:
+            allowed_words = get_args(tp)
+            if v not in allowed_words:
+                raise ScenarioError(
+                    where, f"must be one of {', '.join(allowed_words)} (got {v!r})"
+                )
+        elif tp is str:
+            if not isinstance(v, str):
+                raise ScenarioError(where, f"must be text (got {v!r})")
+        elif tp in (int, float) or set(get_args(tp)) == {float, type(None)}:
+            if v is None:
+                if tp in (int, float):
+                    raise ScenarioError(where, "is required")
+                continue
+            check_number(v, where)
+            if tp is int and not isinstance(v, int):
+                raise ScenarioError(where, f"must be a whole number (got {v!r})")
