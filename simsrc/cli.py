@@ -98,8 +98,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     print(f"{s.name} — {s.horizon_months} months")
-    width = max(len(label) for label, _ in KPI_INFO.values())
-    for key, (label, unit) in KPI_INFO.items():
+    shown = {k: v for k, v in KPI_INFO.items() if not math.isnan(res.kpis[k])}
+    width = max(len(label) for label, _ in shown.values())
+    for key, (label, unit) in shown.items():
         print(f"  {label:<{width}}  {format_value(res.kpis[key], unit, s.currency)}")
     return 0
 
@@ -108,6 +109,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     base = _apply_sets(_resolve(args.scenario), args.set)
     variants = [_what_if(base, spec) for spec in (args.what_if or ["halve-churn"])]
     table = compare(base, *variants)
+    names = [base.name, *(v.name for v in variants)]
+    table = table[table[names].notna().any(axis=1)]  # drop KPIs undefined everywhere
     if args.json:
         tidy = compare(base, *variants, tidy=True)
         records = [
@@ -116,7 +119,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         ]
         print(json.dumps(records, indent=2))
         return 0
-    names = [base.name, *(v.name for v in variants)]
     width = max(len(label) for label in table["label"])
     cols = [max(14, len(n)) for n in names]
     header = f"  {'':<{width}}  " + "  ".join(

@@ -6,36 +6,96 @@ Hazards depend on tenure, not on the calendar, so every cohort of a segment foll
 same path. The engine therefore
 
 1. packs scenarios into arrays with a leading scenario axis (:func:`pack`);
-2. follows one *unit cohort* per segment and heterogeneity class through its tenure
-   (:func:`cohort_kernel`): the fraction still active, and the fraction leaving for each
-   cause, at every tenure month — a loop over tenure months only, vectorised over
-   scenarios × segments × classes × causes;
-3. builds the calendar by convolving acquisition with those curves (a renewal loop over
-   months is needed only when referrals make acquisition depend on the active base).
+2. follows one *unit cohort* per segment through its tenure (:func:`cohort_path`):
+   how many are present, pay, leave for each cause, ask to cancel, are saved by each
+   offer, fall behind on payment, … at every tenure month. Without save team or
+   dunning this is loop-free (:func:`core_path`); with them, customers move between
+   states (normal, helped, downgraded, held by an offer, in dunning) and the path is
+   stepped month by month (:func:`lever_path`), vectorised over scenarios × segments ×
+   heterogeneity classes;
+3. builds the calendar by convolving acquisition with the path (:func:`calendar`); a
+   renewal loop over months solves the feedbacks on acquisition (referrals from the
+   active base, win-back of former customers, word of mouth of badly handled exits).
 
-Conservation holds to rounding error: each class's survival falls each month by exactly
-the sum of its per-cause outflows, so everyone acquired is either active or counted in
-exactly one cause's outflow.
+Conservation holds to rounding error: every month each state loses exactly the
+outflows recorded for it, so everyone acquired is present or counted in exactly one
+outflow (a cause, or lapsing at the end of a save offer).
 
-Timing convention: customers acquired in month ``t`` are billed for month ``t``;
-churners leave at the end of the month they are billed for. ``active`` is the count at
-the end of a month.
+Timing convention: customers acquired in month ``t`` are present (and pay) in month
+``t``; leavers leave at the end of the month. A customer saved or falling behind on
+payment at the end of month τ is held or in dunning from month τ + 1.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simsrc.errors import ScenarioError
 from simsrc.hazards import frailty_nodes, nodes_for, shape_curve, value_curve
+from simsrc.levers import HOLD_OFFERS, OFFER_NAMES
 from simsrc.scenario import Scenario
 
 Array = NDArray[np.float64]
+
+N_OFFERS = len(OFFER_NAMES)
+HOLD_INDEX = tuple(OFFER_NAMES.index(o) for o in HOLD_OFFERS)
+HELP, DOWNGRADE = OFFER_NAMES.index("expert_help"), OFFER_NAMES.index("downgrade")
+NORMAL, HELPED, DOWNGRADED = 0, 1, 2  # paying populations
+
+
+@dataclass(frozen=True)
+class LeverArrays:
+    """Lever settings as arrays, leading axis ``S`` (``O`` offers, ``K`` causes)."""
+
+    coverage: Array  # [S]
+    cost_per_contact: Array  # [S]
+    rude_share: Array  # [S]
+    value_threshold: Array  # [S]
+    mix: Array  # [S, K, O]
+    acceptance: Array  # [S, O, K]
+    offer_segments: Array  # [S, G, O] 1 where the offer may be made to the segment
+    months: Array  # [S, O] (int-valued)
+    price_multiplier: Array  # [S, O]
+    stay_after: Array  # [S, O]
+    cure_effect: Array  # [S] expert help (and help-first recovery)
+    cost_per_save: Array  # [S, O]
+    dunning: Array  # [S] 1 if on
+    stuck_share: Array  # [S]
+    grace_months: Array  # [S] (int-valued)
+    messages: Array  # [S]
+    help_first: Array  # [S] 1 if help-first style
+    retry_recovery: Array  # [S]
+    recover_payment: Array  # [S] per read message, chosen style
+    recover_stuck: Array  # [S]
+    dunning_reach: Array  # [S]
+    dunning_cost: Array  # [S] per message
+    win_back: Array  # [S] 1 if on
+    win_back_delay: Array  # [S] (int-valued)
+    win_back_reach: Array  # [S]
+    win_back_cost: Array  # [S] per message
+    reactivation_cost: Array  # [S]
+    bad_terms_factor: Array  # [S]
+    reactivation: Array  # [S, K]
+    after_offer: Array  # [S]
+    onboarding_cost: Array  # [S] per new customer (0 if the program is off)
+    success_cost: Array  # [S] per present customer per month
+    service_cost: Array  # [S] per month
+    survey: Array  # [S] 1 if exit surveys are on
+    survey_reach: Array  # [S] reach × response rate
+    survey_cost: Array  # [S] per message
+    contact_cost: Array  # [S] per present customer per month
+    lost_per_bad_exit: Array  # [S]
+
+    @property
+    def stepped(self) -> bool:
+        """Whether any scenario needs the stepped path (save team or dunning)."""
+        return bool(np.any(self.coverage > 0) or np.any(self.dunning > 0))
 
 
 @dataclass(frozen=True)
@@ -52,9 +112,12 @@ class Packed:
     paid_new: Array  # [S, H] paid acquisition (base × growth × seasonality)
     share: Array  # [S, G]
     referral: Array  # [S]
-    level: Array  # [S, G, K]
+    level: Array  # [S, G, K] after programs and contact policy
     shape: Array  # [S, K, H]
     heterogeneous: Array  # [S, K] 1.0 / 0.0
+    voluntary: Array  # [S, K]
+    preventable: Array  # [S, K]
+    fixable: Array  # [S, K]
     z: Array  # [S, J] relative propensity of each heterogeneity class
     w: Array  # [S, J] its weight
     value: Array  # [S, H]
@@ -63,6 +126,7 @@ class Packed:
     cost_to_serve: Array  # [S, G]
     cac: Array  # [S, G]
     discount: Array  # [S] monthly discount factor 1 / (1 + r_m)
+    levers: LeverArrays
 
     @property
     def n(self) -> int:
@@ -71,12 +135,17 @@ class Packed:
 
     def take(self, index: slice | NDArray[np.intp]) -> Packed:
         """The packed scenarios selected by ``index`` along the scenario axis."""
-        fields = {
-            f.name: getattr(self, f.name)[index]
-            for f in dataclasses.fields(self)
-            if isinstance(getattr(self, f.name), np.ndarray)
-        }
-        return dataclasses.replace(self, **fields)
+        levers = dataclasses.replace(self.levers, **_sliced(self.levers, index))
+        return dataclasses.replace(self, levers=levers, **_sliced(self, index))
+
+
+def _sliced(obj: object, index: slice | NDArray[np.intp]) -> dict[str, Any]:
+    """The array fields of a dataclass, sliced along the scenario axis."""
+    return {
+        f.name: getattr(obj, f.name)[index]
+        for f in dataclasses.fields(obj)  # type: ignore[arg-type]
+        if isinstance(getattr(obj, f.name), np.ndarray)
+    }
 
 
 def acquisition_curve(scenario: Scenario) -> Array:
@@ -97,6 +166,112 @@ def acquisition_curve(scenario: Scenario) -> Array:
         season = season / season.mean()
         out = out * season[np.arange(scenario.horizon_months) % 12]
     return np.asarray(out, dtype=float)
+
+
+def hazard_multipliers(s: Scenario) -> NDArray[np.float64]:
+    """Per-cause hazard multipliers from the cause programs and the contact policy.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> hazard_multipliers(simsrc.preset("b2b-saas").replace(horizon_months=3)).shape
+    (7,)
+    """
+    mult = np.ones(len(s.causes))
+    for prog in (s.programs.onboarding, s.programs.success, s.programs.service):
+        if prog.enabled:
+            mult[s.cause_names.index(prog.cause)] *= 1.0 - prog.effect
+    c = s.contact
+    if c.contacts_per_month > 0:
+        push = 1.0 + c.push_sensitivity * c.contacts_per_month * max(
+            0.0, c.promotional_share - 0.2
+        )
+        mult[s.cause_names.index(c.push_cause)] *= push
+        value_contacts = c.contacts_per_month * (1.0 - c.promotional_share)
+        mult[s.cause_names.index(c.value_cause)] /= 1.0 + c.value_damping * value_contacts
+    return mult
+
+
+def _lever_arrays(scenarios: Sequence[Scenario]) -> LeverArrays:
+    def arr(fn: Callable[[Scenario], object]) -> Array:
+        return np.array([fn(s) for s in scenarios], dtype=np.float64)
+
+    def offers(attr: str) -> Array:
+        return arr(lambda s: [getattr(s.save_team.offer(o), attr) for o in OFFER_NAMES])
+
+    def channel(s: Scenario, name: str) -> tuple[float, float]:
+        ch = getattr(s.channels, name)
+        return ch.reach, ch.cost_per_message
+
+    return LeverArrays(
+        coverage=arr(lambda s: s.save_team.coverage),
+        cost_per_contact=arr(lambda s: s.save_team.cost_per_contact),
+        rude_share=arr(lambda s: s.save_team.rude_share),
+        value_threshold=arr(lambda s: s.save_team.value_threshold),
+        mix=arr(lambda s: s.save_team.mix),
+        acceptance=offers("acceptance"),
+        offer_segments=arr(
+            lambda s: [
+                [
+                    not s.save_team.offer(o).segments or g in s.save_team.offer(o).segments
+                    for o in OFFER_NAMES
+                ]
+                for g in s.segment_names
+            ]
+        ),
+        months=offers("months"),
+        price_multiplier=offers("price_multiplier"),
+        stay_after=offers("stay_after"),
+        cure_effect=arr(lambda s: s.save_team.expert_help.cure_effect),
+        cost_per_save=offers("cost_per_save"),
+        dunning=arr(lambda s: s.dunning.enabled),
+        stuck_share=arr(lambda s: s.dunning.stuck_share),
+        grace_months=arr(lambda s: s.dunning.grace_months),
+        messages=arr(lambda s: s.dunning.messages),
+        help_first=arr(lambda s: s.dunning.style == "help_first"),
+        retry_recovery=arr(lambda s: s.dunning.retry_recovery),
+        recover_payment=arr(
+            lambda s: (
+                s.dunning.help_first_payment
+                if s.dunning.style == "help_first"
+                else s.dunning.pay_up_payment
+            )
+        ),
+        recover_stuck=arr(
+            lambda s: (
+                s.dunning.help_first_stuck
+                if s.dunning.style == "help_first"
+                else s.dunning.pay_up_stuck
+            )
+        ),
+        dunning_reach=arr(lambda s: channel(s, s.dunning.channel)[0]),
+        dunning_cost=arr(lambda s: channel(s, s.dunning.channel)[1]),
+        win_back=arr(lambda s: s.win_back.enabled),
+        win_back_delay=arr(lambda s: s.win_back.delay_months),
+        win_back_reach=arr(lambda s: channel(s, s.win_back.channel)[0]),
+        win_back_cost=arr(lambda s: channel(s, s.win_back.channel)[1]),
+        reactivation_cost=arr(lambda s: s.win_back.cost_per_reactivation),
+        bad_terms_factor=arr(lambda s: s.win_back.bad_terms_factor),
+        reactivation=arr(lambda s: s.win_back.reactivation),
+        after_offer=arr(lambda s: s.win_back.after_offer),
+        onboarding_cost=arr(
+            lambda s: s.programs.onboarding.cost if s.programs.onboarding.enabled else 0.0
+        ),
+        success_cost=arr(lambda s: s.programs.success.cost if s.programs.success.enabled else 0.0),
+        service_cost=arr(lambda s: s.programs.service.cost if s.programs.service.enabled else 0.0),
+        survey=arr(lambda s: s.programs.exit_survey.enabled),
+        survey_reach=arr(
+            lambda s: (
+                channel(s, s.programs.exit_survey.channel)[0]
+                * s.programs.exit_survey.response_rate
+            )
+        ),
+        survey_cost=arr(lambda s: channel(s, s.programs.exit_survey.channel)[1]),
+        contact_cost=arr(
+            lambda s: s.contact.contacts_per_month * channel(s, s.contact.channel)[1]
+        ),
+        lost_per_bad_exit=arr(lambda s: s.word_of_mouth.lost_per_bad_exit),
+    )
 
 
 def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
@@ -135,11 +310,16 @@ def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
     z = np.ones((n_s, j))
     w = np.zeros((n_s, j))
     level = np.array([[c.levels for c in s.causes] for s in scenarios], dtype=float)
-    level = level.transpose(0, 2, 1)  # [S, G, K]
-    het = np.array([[float(c.heterogeneous) for c in s.causes] for s in scenarios])
+    level = (
+        level.transpose(0, 2, 1) * np.array([hazard_multipliers(s) for s in scenarios])[:, None, :]
+    )  # [S, G, K]
+
+    def flag(attr: str) -> Array:
+        return np.array([[float(getattr(c, attr)) for c in s.causes] for s in scenarios])
+
     for i, s in enumerate(scenarios):
-        h_ = s.heterogeneity
-        zz, ww = frailty_nodes(float(h_.reference_churn or 0.0), h_.spread, j)
+        het = s.heterogeneity
+        zz, ww = frailty_nodes(float(het.reference_churn or 0.0), het.spread, j)
         z[i, : len(zz)] = zz
         w[i, : len(ww)] = ww
 
@@ -156,7 +336,10 @@ def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
         referral=np.array([s.acquisition.referrals_per_active for s in scenarios], float),
         level=level,
         shape=np.array([[shape_curve(c.shape, h) for c in s.causes] for s in scenarios]),
-        heterogeneous=het,
+        heterogeneous=flag("heterogeneous"),
+        voluntary=flag("voluntary"),
+        preventable=flag("preventable"),
+        fixable=flag("fixable"),
         z=z,
         w=w,
         value=np.array([value_curve(s.value, h) for s in scenarios]),
@@ -165,32 +348,48 @@ def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
         cost_to_serve=seg("cost_to_serve"),
         cac=seg("cac"),
         discount=(1.0 + rate) ** (-1.0 / 12.0),
+        levers=_lever_arrays(scenarios),
     )
 
 
+# -- the path of a unit cohort ------------------------------------------------------
+
+COUNT_SERIES = (
+    "present", "active", "revenue_units", "discount_units", "offer_cash", "reached",
+    "held", "paused", "resumed", "delinquent", "onsets", "recovered", "cut_off",
+    "dunning_messages", "helped", "downgraded", "lapsed", "bad_exits",
+)  # fmt: skip
+"""Per-tenure series of a unit cohort, ``[S, G, H]`` each (``revenue_units`` and
+``discount_units`` in multiples of the month's list price ``price × v(τ)``; ``offer_cash``
+in money)."""
+CAUSE_SERIES = ("churned", "requests", "bad")
+"""Per-tenure series by cause, ``[S, G, H, K]``."""
+OFFER_SERIES = ("saves",)
+"""Per-tenure series by offer, ``[S, G, H, O]``."""
+
+
 @dataclass(frozen=True)
-class Kernel:
-    """A unit cohort's path over tenure, per scenario and segment.
+class Path:
+    """A unit cohort's path over tenure: named series per scenario and segment."""
 
-    Attributes
-    ----------
-    billed : ndarray [S, G, H]
-        Fraction of the cohort billed in tenure month τ (active at its start).
-    churned : ndarray [S, G, H, K]
-        Fraction leaving for each cause at the end of tenure month τ.
-    """
+    series: dict[str, Array]
 
-    billed: Array
-    churned: Array
+    def __getitem__(self, name: str) -> Array:
+        return self.series[name]
 
-    @property
-    def active(self) -> Array:
-        """Fraction active at the end of tenure month τ, ``[S, G, H]``."""
-        return self.billed - self.churned.sum(axis=-1)
+    def take(self, index: NDArray[np.intp]) -> Path:
+        """Paths of the selected scenarios (used to expand shared paths)."""
+        return Path({k: v[index] for k, v in self.series.items()})
 
 
-def cohort_kernel(p: Packed) -> Kernel:
-    """Follow a unit cohort of every segment through its tenure (competing risks).
+def _individual_hazards(p: Packed) -> tuple[Array, NDArray[np.bool_]]:
+    """Hazard by tenure and cause ``[S, G, H, K]`` and heterogeneity mask ``[S, 1, 1, K]``."""
+    hz = p.level[:, :, None, :] * p.shape.transpose(0, 2, 1)[:, None, :, :]
+    return hz, p.heterogeneous[:, None, None, :] > 0
+
+
+def core_path(p: Packed) -> Path:
+    """The path without save team or dunning, in closed form (no loop over months).
 
     A customer of class ``j`` (relative propensity ``z_j``) leaves for cause ``k`` in
     tenure month τ with probability ``level_k · shape_k(τ) · z_j`` (``z_j`` only for
@@ -200,18 +399,8 @@ def cohort_kernel(p: Packed) -> Kernel:
     ``1 − min(T_j, 1)``, and each cause's outflow needs only two sums over classes:
     ``Σ_j S_j z_j / max(T_j, 1)`` and ``Σ_j S_j / max(T_j, 1)``. With one flat cause this
     is the shifted-beta-geometric model.
-
-    Parameters
-    ----------
-    p : Packed
-        Packed scenarios.
-
-    Returns
-    -------
-    Kernel
     """
-    hz = p.level[:, :, None, :] * p.shape.transpose(0, 2, 1)[:, None, :, :]  # [S, G, H, K]
-    het = p.heterogeneous[:, None, None, :] > 0
+    hz, het = _individual_hazards(p)
     h_het = np.where(het, hz, 0.0).sum(axis=-1)  # [S, G, H]
     h_other = np.where(het, 0.0, hz).sum(axis=-1)
     z = p.z[:, None, :, None]  # [S, 1, J, 1]
@@ -227,26 +416,253 @@ def cohort_kernel(p: Packed) -> Kernel:
     z_sum = np.einsum("sgjh,sj->sgh", scaled, p.z)
     plain_sum = scaled.sum(axis=2)
     churned = hz * np.where(het, z_sum[..., None], plain_sum[..., None])
-    return Kernel(billed=surv.sum(axis=2), churned=churned)
+    present = surv.sum(axis=2)
+    zeros = np.zeros_like(present)
+    series = {name: zeros for name in COUNT_SERIES}
+    vol = p.voluntary[:, None, None, :] > 0
+    series.update(
+        present=present,
+        active=present - churned.sum(axis=-1),
+        revenue_units=present,
+        churned=churned,
+        requests=np.where(vol, churned, 0.0),
+        bad=np.where(vol, churned, 0.0),  # nobody engages leavers without a save team
+        saves=np.zeros((*present.shape, N_OFFERS)),
+    )
+    series["bad_exits"] = series["bad"].sum(axis=-1)
+    return Path(series)
 
 
-def unique_kernels(p: Packed) -> tuple[Kernel, NDArray[np.intp]]:
-    """Cohort kernels computed once per distinct churn setting in a batch.
+def remaining_value(p: Packed, core: Path) -> Array:
+    """Expected discounted margin still to come from a customer present at tenure τ.
 
-    The kernel depends only on levels, shapes, heterogeneity flags and classes, so a
-    sweep over prices, margins or acquisition shares one kernel. Returns the kernels of
+    Computed on the path without levers (how the firm values a customer), over the
+    horizon plus a geometric tail at the last month's retention. ``[S, G, H]``.
+    """
+    h = p.horizon
+    present, active = core["present"], core["active"]
+    unit = p.price[:, :, None] * p.value[:, None, :]
+    margin = present * (unit * p.margin[:, :, None] - p.cost_to_serve[:, :, None])
+    d = p.discount[:, None, None]
+    powers = d ** np.arange(h)[None, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        retention = np.where(present[..., -1] > 0, active[..., -1] / present[..., -1], 0.0)
+        q = d[..., 0] * retention
+        tail = margin[..., -1] * q / (1.0 - q)
+        future = np.cumsum((margin * powers)[..., ::-1], axis=-1)[..., ::-1]
+        future = future + (tail * powers[..., -1])[..., None]
+        out = np.where(present > 0, future / (powers * present), 0.0)
+    return np.asarray(out)
+
+
+def save_fractions(p: Packed, core: Path) -> Array:
+    """Share of cancellation requests saved by each offer, ``[S, G, H, K, O]``.
+
+    ``coverage × mix × acceptance``, limited to the segments an offer may be made to and,
+    with value targeting, to tenures where the customer's remaining margin is at least
+    ``value_threshold`` × the offer's cost.
+    """
+    lv = p.levers
+    list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
+    given_up = (1.0 - lv.price_multiplier)[:, None, None, :] * list_price[..., None]
+    months = lv.months.copy()
+    months[:, DOWNGRADE] = 12.0  # a downgrade gives up a year's difference, for targeting
+    cost = given_up * months[:, None, None, :] + lv.cost_per_save[:, None, None, :]
+    value = remaining_value(p, core)
+    eligible = (lv.value_threshold[:, None, None, None] <= 0) | (
+        value[..., None] >= lv.value_threshold[:, None, None, None] * cost
+    )  # [S, G, H, O]
+    allowed = eligible * lv.offer_segments[:, :, None, :]
+    per_cause = lv.mix * lv.acceptance.transpose(0, 2, 1) * p.voluntary[:, :, None]  # [S, K, O]
+    return np.asarray(
+        lv.coverage[:, None, None, None, None]
+        * per_cause[:, None, None, :, :]
+        * allowed[:, :, :, None, :]
+    )
+
+
+def lever_path(p: Packed, core: Path) -> Path:
+    """The path with save team and dunning: customers move between states monthly.
+
+    States per segment and heterogeneity class: three paying populations (normal;
+    *helped* — expert help or help-first recovery, whose fixable causes' hazards are
+    lower by the cure effect; *downgraded*, paying less), the hold offers as shift
+    registers of remaining months (only non-preventable causes act during a hold; at
+    its end ``stay_after`` return to normal, the rest lapse), and dunning as a register
+    of months since the failed payment, by kind (stuck / payment problem).
+    """
+    lv = p.levers
+    n_s, n_g = p.share.shape
+    j, h, k = p.z.shape[1], p.horizon, len(p.causes)
+    hz, _ = _individual_hazards(p)  # [S, G, H, K]
+    zk = np.where(p.heterogeneous[:, None, :] > 0, p.z[:, :, None], 1.0)  # [S, J, K]
+    cure = 1.0 - lv.cure_effect[:, None] * p.fixable  # [S, K]
+    pop_mult = np.stack([np.ones_like(cure), cure, np.ones_like(cure)], axis=1)  # [S, 3, K]
+    pop_price = np.stack(
+        [np.ones(n_s), np.ones(n_s), lv.price_multiplier[:, DOWNGRADE]], axis=1
+    )  # [S, 3]
+    vol = p.voluntary[:, None, None, None, :]  # broadcast over [S, G, J, P, K]
+    invol = 1.0 - p.voluntary
+    nonprev = (1.0 - p.preventable)[:, None, None, :]  # [S, 1, 1, K]
+    sf = save_fractions(p, core)  # [S, G, H, K, O]
+    sf_total = sf.sum(axis=-1)  # [S, G, H, K]
+    cov = lv.coverage[:, None, None, None, None]
+
+    hold_len = [int(lv.months[:, o].max(initial=1)) for o in HOLD_INDEX]
+    holds = [np.zeros((n_s, n_g, j, m)) for m in hold_len]
+    entry = [  # one-hot slot where a new hold starts: months − 1 remaining
+        (np.arange(m)[None, :] == (lv.months[:, o] - 1)[:, None]).astype(float)[:, None, None, :]
+        for o, m in zip(HOLD_INDEX, hold_len, strict=True)
+    ]
+    grace = lv.grace_months.astype(int)
+    d_max = int(grace.max(initial=1))
+    dun = np.zeros((n_s, n_g, j, 2, d_max))  # kind 0: payment problem, 1: stuck
+    month_of = np.arange(d_max)[None, :]
+    last_month = (month_of == (grace - 1)[:, None]).astype(float)  # [S, D]
+    in_grace = (month_of < grace[:, None]).astype(float)
+    per_month = lv.messages / np.maximum(grace, 1)  # messages per month of grace
+    miss_payment = (1.0 - lv.dunning_reach * lv.recover_payment) ** per_month  # [S]
+    miss_stuck = (1.0 - lv.dunning_reach * lv.recover_stuck) ** per_month
+    recover = np.zeros((n_s, 2, d_max))
+    recover[:, 0, :] = 1.0 - miss_payment[:, None]
+    recover[:, 0, 0] = 1.0 - (1.0 - lv.retry_recovery) * miss_payment
+    recover[:, 1, :] = 1.0 - miss_stuck[:, None]
+    recover = recover[:, None, None, :, :]  # [S, 1, 1, 2, D]
+    dunning_on = lv.dunning[:, None, None]
+    invol_first = int(np.argmax(invol[0])) if invol.any() else 0
+
+    pop = np.zeros((n_s, n_g, j, 3))
+    pop[..., NORMAL] = p.w[:, None, :]
+    out = {name: np.zeros((n_s, n_g, h)) for name in COUNT_SERIES}
+    out.update({name: np.zeros((n_s, n_g, h, k)) for name in CAUSE_SERIES})
+    out["saves"] = np.zeros((n_s, n_g, h, N_OFFERS))
+    for tau in range(h):
+        held = [r.sum(axis=(2, 3)) for r in holds]
+        present = pop.sum(axis=(2, 3)) + sum(held) + dun.sum(axis=(2, 3, 4))
+        out["present"][:, :, tau] = present
+        out["revenue_units"][:, :, tau] = np.einsum("sgjp,sp->sg", pop, pop_price) + sum(
+            x * lv.price_multiplier[:, o, None] for x, o in zip(held, HOLD_INDEX, strict=True)
+        )
+        out["discount_units"][:, :, tau] = pop[..., DOWNGRADED].sum(axis=2) * (
+            1.0 - lv.price_multiplier[:, DOWNGRADE, None]
+        ) + sum(
+            x * (1.0 - lv.price_multiplier[:, o, None])
+            for x, o in zip(held, HOLD_INDEX, strict=True)
+        )
+        out["held"][:, :, tau] = sum(held)
+        out["paused"][:, :, tau] = held[HOLD_OFFERS.index("pause")]
+        out["helped"][:, :, tau] = pop[..., HELPED].sum(axis=2)
+        out["downgraded"][:, :, tau] = pop[..., DOWNGRADED].sum(axis=2)
+        out["delinquent"][:, :, tau] = dun.sum(axis=(2, 3, 4))
+
+        # paying populations: hazards, cancellation requests, failed payments
+        base = hz[:, :, tau, None, :] * zk[:, None, :, :]  # [S, G, J, K]
+        ind = base[:, :, :, None, :] * pop_mult[:, None, None, :, :]  # [S, G, J, P, K]
+        total = ind.sum(axis=-1, keepdims=True)
+        ind = ind / np.maximum(total, 1.0)
+        flows = pop[..., None] * ind  # [S, G, J, P, K]
+        requests = (flows * vol).sum(axis=3)  # [S, G, J, K]
+        failed = (flows * (1.0 - vol)).sum(axis=3)  # [S, G, J, K] involuntary causes
+        frac = sf[:, :, tau]  # [S, G, K, O]
+        saves = np.einsum("sgjk,sgko->sgjo", requests, frac)
+        leave = requests * (1.0 - sf_total[:, :, None, tau, :])
+        req_c = requests.sum(axis=2)
+        out["requests"][:, :, tau] = req_c
+        out["saves"][:, :, tau] = saves.sum(axis=2)
+        out["reached"][:, :, tau] = (req_c * cov[:, :, 0, 0, 0, None]).sum(axis=-1)
+        not_saved = cov[:, :, 0, 0, 0, None] - sf_total[:, :, tau]
+        bad = req_c * (1.0 - cov[:, :, 0, 0, 0, None] + lv.rude_share[:, None, None] * not_saved)
+        churned = leave.sum(axis=2) + failed.sum(axis=2) * (1.0 - dunning_on)
+        onset = failed.sum(axis=-1) * dunning_on  # [S, G, J]
+
+        # holds: non-preventable causes only; the last month ends the offer
+        returns = np.zeros((n_s, n_g, j))
+        lapsed = np.zeros((n_s, n_g))
+        for i, (o, reg) in enumerate(zip(HOLD_INDEX, holds, strict=True)):
+            hz_np = base * nonprev
+            tot = hz_np.sum(axis=-1, keepdims=True)
+            exits = reg[..., None] * (hz_np / np.maximum(tot, 1.0))[:, :, :, None, :]
+            churned = churned + exits.sum(axis=(2, 3))
+            reg = reg - exits.sum(axis=-1)
+            ending = reg[..., 0]
+            stay = lv.stay_after[:, o, None, None]
+            returns += ending * stay
+            lapsed += (ending * (1.0 - stay)).sum(axis=2)
+            if o == OFFER_NAMES.index("pause"):
+                out["resumed"][:, :, tau] = (ending * stay).sum(axis=2)
+            reg = np.concatenate([reg[..., 1:], np.zeros_like(reg[..., :1])], axis=-1)
+            holds[i] = reg + saves[:, :, :, o, None] * entry[i]
+
+        # dunning: recover, cut off at the end of grace, age the rest
+        rec = dun * recover
+        recovered = rec.sum(axis=-1)  # [S, G, J, 2]
+        remaining = dun - rec
+        cut = (remaining * last_month[:, None, None, None, :]).sum(axis=-1).sum(axis=-1)
+        messages = (dun * in_grace[:, None, None, None, :]).sum(axis=(2, 3, 4)) * per_month[
+            :, None
+        ]
+        aged = remaining * (1.0 - last_month[:, None, None, None, :])
+        dun = np.concatenate([np.zeros_like(aged[..., :1]), aged[..., :-1]], axis=-1)
+        dun[..., 0, 0] = onset * (1.0 - lv.stuck_share[:, None, None])
+        dun[..., 1, 0] = onset * lv.stuck_share[:, None, None]
+        cut_sum = cut.sum(axis=2)
+        churned[:, :, invol_first] += cut_sum
+        bad[:, :, invol_first] += cut_sum * (1.0 - lv.help_first[:, None])
+
+        out["churned"][:, :, tau] = churned
+        out["bad"][:, :, tau] = bad
+        out["lapsed"][:, :, tau] = lapsed
+        out["onsets"][:, :, tau] = onset.sum(axis=2)
+        out["recovered"][:, :, tau] = recovered.sum(axis=(2, 3))
+        out["cut_off"][:, :, tau] = cut_sum
+        out["dunning_messages"][:, :, tau] = messages
+        out["offer_cash"][:, :, tau] = (
+            np.einsum("sgo,so->sg", saves.sum(axis=2), lv.cost_per_save)
+            + out["reached"][:, :, tau] * lv.cost_per_contact[:, None]
+        )
+
+        # next month's paying populations
+        new_pop = pop - flows.sum(axis=-1)
+        new_pop[..., NORMAL] += returns + recovered[..., 0]
+        new_pop[..., NORMAL] += recovered[..., 1] * (1.0 - lv.help_first[:, None, None])
+        new_pop[..., HELPED] += saves[..., HELP] + recovered[..., 1] * lv.help_first[:, None, None]
+        new_pop[..., DOWNGRADED] += saves[..., DOWNGRADE]
+        pop = new_pop
+        out["active"][:, :, tau] = (
+            pop.sum(axis=(2, 3)) + sum(r.sum(axis=(2, 3)) for r in holds) + dun.sum(axis=(2, 3, 4))
+        )
+    out["bad_exits"] = out["bad"].sum(axis=-1)
+    return Path(out)
+
+
+def cohort_path(p: Packed) -> Path:
+    """The unit cohort's path: closed form without save team and dunning, else stepped."""
+    core = core_path(p)
+    return lever_path(p, core) if p.levers.stepped else core
+
+
+def unique_paths(p: Packed) -> tuple[Path, NDArray[np.intp]]:
+    """Cohort paths computed once per distinct churn-and-lever setting in a batch.
+
+    The path depends only on churn, heterogeneity and lever settings (not on prices,
+    margins or acquisition), so a sweep over those shares one path. Returns the paths of
     the distinct settings and, per scenario, the index of its setting.
 
     Examples
     --------
     >>> import simsrc
     >>> s = simsrc.preset("telecom")
-    >>> k, idx = unique_kernels(pack([s, s.set("acquisition.new_per_month", 9), s.halve_churn()]))
-    >>> k.billed.shape[0], idx.tolist()
+    >>> k, idx = unique_paths(pack([s, s.set("acquisition.new_per_month", 9), s.halve_churn()]))
+    >>> k["present"].shape[0], idx.tolist()
     (2, [0, 0, 1])
     """
     n = p.n
-    parts = (p.level, p.shape, p.heterogeneous, p.z, p.w)
+    lv = p.levers
+    parts: list[Array] = [p.level, p.shape, p.heterogeneous, p.z, p.w, p.voluntary]
+    if lv.stepped:  # lever settings (and, with targeting, value) shape the path too
+        parts += [getattr(lv, f.name) for f in dataclasses.fields(lv)]
+        parts += [p.preventable, p.fixable, p.price, p.margin, p.cost_to_serve, p.value,
+                  p.discount]  # fmt: skip
     rows = np.ascontiguousarray(np.concatenate([a.reshape(n, -1) for a in parts], axis=1))
     seen: dict[bytes, int] = {}
     which = np.empty(n, dtype=np.intp)
@@ -257,31 +673,76 @@ def unique_kernels(p: Packed) -> tuple[Kernel, NDArray[np.intp]]:
             seen[key] = len(first)
             first.append(i)
         which[i] = seen[key]
-    return cohort_kernel(p.take(np.asarray(first, dtype=np.intp))), which
+    return cohort_path(p.take(np.asarray(first, dtype=np.intp))), which
 
 
-def acquisition(p: Packed, kernel: Kernel) -> tuple[Array, Array]:
-    """New customers per segment and month, solving the referral feedback.
+# -- the calendar ---------------------------------------------------------------------
 
-    Referrals in month ``t`` are ``referrals_per_active × active(t − 1)``, so acquisition
-    depends on the base it builds; the renewal equation is solved month by month.
 
-    Returns
-    -------
-    paid, referred : ndarray [S, G, H]
-        Paid and referred new customers.
+@dataclass(frozen=True)
+class Inflow:
+    """New customers by segment and month, ``[S, G, H]`` each."""
+
+    paid: Array  # after word-of-mouth losses
+    referred: Array
+    reactivated: Array
+    lost_to_word_of_mouth: Array
+
+    @property
+    def new(self) -> Array:
+        """All customers starting in the month."""
+        return self.paid + self.referred + self.reactivated
+
+
+def inflow(p: Packed, path: Path) -> Inflow:
+    """Solve acquisition with its feedbacks month by month (a renewal equation).
+
+    * referrals in month ``t``: ``referrals_per_active × active(t − 1)``;
+    * word of mouth: paid acquisition in ``t`` falls by ``lost_per_bad_exit`` × badly
+      handled exits in ``t − 1`` (never below zero);
+    * win-back: customers who left in ``t − D`` are messaged; those reached come back
+      with the reactivation chance of the cause they left for (× the bad-terms factor if
+      they left badly), or the after-offer chance if they lapsed after a save offer.
+      They restart as new customers of their segment, without acquisition cost.
     """
-    paid = p.paid_new[:, None, :] * p.share[:, :, None]
-    referred = np.zeros_like(paid)
-    if np.any(p.referral > 0):
-        active_k = kernel.active  # [S, G, H]
-        new = paid.copy()
-        for t in range(1, p.horizon):
-            # active at the end of month t-1 = Σ_c new[c] · active_k[t-1-c]
-            prev = np.einsum("sgc,sgc->s", new[:, :, :t], active_k[:, :, t - 1 :: -1])
-            referred[:, :, t] = (p.referral * prev)[:, None] * p.share
-            new[:, :, t] += referred[:, :, t]
-    return paid, referred
+    lv = p.levers
+    h = p.horizon
+    base_paid = p.paid_new[:, None, :] * p.share[:, :, None]
+    referred = np.zeros_like(base_paid)
+    react = np.zeros_like(base_paid)
+    lost = np.zeros_like(base_paid)
+    feedback = bool(
+        np.any(p.referral > 0) or np.any(lv.lost_per_bad_exit > 0) or np.any(lv.win_back > 0)
+    )
+    if not feedback:
+        return Inflow(base_paid, referred, react, lost)
+    paid = base_paid.copy()
+    new = base_paid.copy()
+    good = path["churned"] - path["bad"]  # [S, G, H, K]
+    delay = lv.win_back_delay.astype(int)
+    react_good = lv.win_back * lv.win_back_reach  # [S]
+    for t in range(1, h):
+        past = new[:, :, :t]
+        rev = slice(t - 1, None, -1)  # kernel index t-1-c for c = 0 … t-1
+        active = np.einsum("sgc,sgc->s", past, path["active"][:, :, rev])
+        bad_exits = np.einsum("sgc,sgc->s", past, path["bad_exits"][:, :, rev])
+        referred[:, :, t] = (p.referral * active)[:, None] * p.share
+        lost_now = (lv.lost_per_bad_exit * bad_exits)[:, None] * p.share
+        paid[:, :, t] = np.maximum(base_paid[:, :, t] - lost_now, 0.0)
+        lost[:, :, t] = base_paid[:, :, t] - paid[:, :, t]
+        src = t - delay  # [S] month whose leavers are messaged now
+        for i in np.flatnonzero((react_good > 0) & (src >= 0)):
+            m = int(src[i])
+            back = slice(m, None, -1)
+            leavers_good = np.einsum("gc,gck->gk", new[i, :, : m + 1], good[i, :, back])
+            leavers_bad = np.einsum("gc,gck->gk", new[i, :, : m + 1], path["bad"][i, :, back])
+            lapsed = np.einsum("gc,gc->g", new[i, :, : m + 1], path["lapsed"][i, :, back])
+            react[i, :, t] = react_good[i] * (
+                (leavers_good + lv.bad_terms_factor[i] * leavers_bad) @ lv.reactivation[i]
+                + lapsed * lv.after_offer[i]
+            )
+        new[:, :, t] = paid[:, :, t] + referred[:, :, t] + react[:, :, t]
+    return Inflow(paid, referred, react, lost)
 
 
 def convolve(new: Array, kern: Array) -> Array:

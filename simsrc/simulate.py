@@ -18,15 +18,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from simsrc import metrics
-from simsrc.engine import (
-    Kernel,
-    Packed,
-    acquisition,
-    cohort_kernel,
-    convolve,
-    pack,
-    unique_kernels,
-)
+from simsrc.engine import Inflow, Packed, Path, convolve, inflow, pack, unique_paths
+from simsrc.levers import OFFER_NAMES
 from simsrc.scenario import Scenario
 
 Array = NDArray[np.float64]
@@ -35,7 +28,8 @@ KPI_INFO: dict[str, tuple[str, str]] = {
     "total_revenue": ("Total revenue", "currency"),
     "total_gross_margin": ("Total gross margin", "currency"),
     "total_acquisition_cost": ("Total acquisition cost", "currency"),
-    "npv": ("NPV of margin less acquisition", "currency"),
+    "total_retention_cost": ("Total retention cost", "currency"),
+    "npv": ("NPV of margin less acquisition and retention", "currency"),
     "ending_active": ("Customers at the end", "customers"),
     "ending_mrr": ("MRR at the end", "currency/month"),
     "total_acquired": ("Customers acquired", "customers"),
@@ -45,117 +39,192 @@ KPI_INFO: dict[str, tuple[str, str]] = {
     "cac_payback_months": ("CAC payback", "months"),
     "grr_last_12m": ("Gross revenue retention, last 12 months", "rate"),
     "nrr_last_12m": ("Net revenue retention, last 12 months", "rate"),
+    "save_rate": ("Save rate", "rate"),
+    "cost_per_save": ("Cost per save", "currency"),
+    "recovery_rate": ("Late payers recovered", "rate"),
+    "involuntary_share": ("Involuntary share of churn", "rate"),
+    "total_discounts_given": ("Discounts given", "currency"),
+    "total_reactivated": ("Customers won back", "customers"),
+    "retention_roi": ("Retention ROI", "rate"),
 }
 """Label and unit of every KPI, in display order."""
 
-# Per-unit-cohort kernels stacked on the last axis, in this order.
+# Money and customer series per unit cohort, stacked on the last axis in this order.
 _SERIES = (
-    "billed",
-    "active",
-    "revenue",
-    "mrr",
-    "new_mrr",
-    "churned_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "gross_margin",
-)
+    "present", "active", "revenue", "mrr", "new_mrr", "churned_mrr", "expansion_mrr",
+    "contraction_mrr", "gross_margin", "discounts_given", "offer_costs", "messaging_costs",
+    "program_costs", "leavers", "win_back_messages",
+    "reached", "held", "paused", "resumed", "delinquent", "onsets", "recovered", "cut_off",
+    "dunning_messages", "helped", "downgraded", "lapsed", "bad_exits",
+)  # fmt: skip
+_PASS_THROUGH = _SERIES[_SERIES.index("reached") :]
 
 
 @dataclass(frozen=True)
 class _Run:
-    """Engine output for a batch: packed inputs, kernels and acquisition."""
+    """Engine output for a batch: packed inputs, cohort path, money kernels, inflow."""
 
     packed: Packed
-    kernel: Kernel
-    paid: Array  # [S, G, H]
-    referred: Array  # [S, G, H]
+    path: Path
     kern: Array  # [S, G, H, len(_SERIES)]
+    flows: Inflow
 
     @property
     def new(self) -> Array:
-        return self.paid + self.referred
+        return self.flows.new
+
+    def index(self, name: str) -> int:
+        return _SERIES.index(name)
 
 
-def _run(p: Packed, kernel: Kernel | None = None) -> _Run:
-    kernel = cohort_kernel(p) if kernel is None else kernel
-    paid, referred = acquisition(p, kernel)
-    billed, active = kernel.billed, kernel.active
-    v = p.value[:, None, :]  # [S, 1, H]
-    price = p.price[:, :, None]
-    dv = np.diff(v, axis=-1, prepend=v[..., :1])  # v[τ] − v[τ−1], 0 at τ = 0
-    v_prev = np.concatenate([v[..., :1], v[..., :-1]], axis=-1)
-    churn_total = kernel.churned.sum(axis=-1)
-    revenue = billed * v * price
+def _money_kernels(p: Packed, path: Path) -> Array:
+    """Money and customer series of a unit cohort by tenure, ``[S, G, H, n]``."""
+    lv = p.levers
+    present, active = path["present"], path["active"]
+    list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_customer = np.where(present > 0, path["revenue_units"] / present, 1.0) * list_price
+    leavers = path["churned"].sum(axis=-1) + path["lapsed"]
+    prev = np.concatenate([per_customer[..., :1], per_customer[..., :-1]], axis=-1)
+    step = np.diff(per_customer, axis=-1, prepend=per_customer[..., :1])
+    revenue = path["revenue_units"] * list_price
     new_mrr = np.zeros_like(active)
-    new_mrr[..., 0] = active[..., 0] * v[..., 0] * price[..., 0]
-    churned_mrr = churn_total * v_prev * price
-    churned_mrr[..., 0] = 0.0  # first-month churners never counted in a starting MRR
-    kern = np.stack(
-        [
-            billed,
-            active,
-            revenue,
-            active * v * price,
-            new_mrr,
-            churned_mrr,
-            active * np.maximum(dv, 0.0) * price,
-            active * np.maximum(-dv, 0.0) * price,
-            revenue * p.margin[:, :, None] - billed * p.cost_to_serve[:, :, None],
-        ],
-        axis=-1,
+    new_mrr[..., 0] = active[..., 0] * per_customer[..., 0]
+    churned_mrr = leavers * prev
+    churned_mrr[..., 0] = 0.0  # first-month leavers never counted in a starting MRR
+    delay = lv.win_back_delay.astype(int)
+    h = p.horizon
+    shifted = np.zeros_like(leavers)  # leavers D months earlier, messaged now
+    for i in np.flatnonzero(lv.win_back > 0):
+        d = int(delay[i])
+        if d < h:
+            shifted[i, :, d:] = leavers[i, :, : h - d]
+    vol_leavers = (path["churned"] * p.voluntary[:, None, None, :]).sum(axis=-1)
+    onboarding = np.zeros_like(present)
+    onboarding[..., 0] = lv.onboarding_cost[:, None]
+    messaging = (
+        path["dunning_messages"] * lv.dunning_cost[:, None, None]
+        + shifted * (lv.win_back_cost * lv.win_back)[:, None, None]
+        + (vol_leavers + path["lapsed"]) * (lv.survey_cost * lv.survey)[:, None, None]
+        + present * lv.contact_cost[:, None, None]
     )
-    return _Run(p, kernel, paid, referred, kern)
+    columns = {
+        "present": present,
+        "active": active,
+        "revenue": revenue,
+        "mrr": active * per_customer,
+        "new_mrr": new_mrr,
+        "churned_mrr": churned_mrr,
+        "expansion_mrr": active * np.maximum(step, 0.0),
+        "contraction_mrr": active * np.maximum(-step, 0.0),
+        "gross_margin": revenue * p.margin[:, :, None] - present * p.cost_to_serve[:, :, None],
+        "discounts_given": path["discount_units"] * list_price,
+        "offer_costs": path["offer_cash"],
+        "messaging_costs": messaging,
+        "program_costs": onboarding + present * lv.success_cost[:, None, None],
+        "leavers": leavers,
+        "win_back_messages": shifted * lv.win_back[:, None, None],
+    }
+    columns.update({name: path[name] for name in _PASS_THROUGH})
+    return np.stack([columns[name] for name in _SERIES], axis=-1)
+
+
+def _run(p: Packed, path: Path | None = None) -> _Run:
+    if path is None:
+        path, which = unique_paths(p)
+        if len(which) and path["present"].shape[0] < p.n:
+            path = path.take(which)
+    kern = _money_kernels(p, path)
+    return _Run(p, path, kern, inflow(p, path))
+
+
+def _calendar_costs(r: _Run) -> dict[str, Array]:
+    """Costs that belong to the calendar, not to a cohort: ``[S, H]`` each."""
+    p, f = r.packed, r.flows
+    lv = p.levers
+    h = p.horizon
+    return {
+        "acquisition_cost": np.einsum("sgt,sg->st", f.paid, p.cac),
+        "reactivation_costs": f.reactivated.sum(axis=1) * lv.reactivation_cost[:, None],
+        "service_costs": np.repeat(lv.service_cost[:, None], h, axis=1),
+    }
 
 
 def _kpis(r: _Run) -> dict[str, Array]:
-    """Headline KPIs in closed form from kernels (no monthly arrays needed)."""
+    """Headline KPIs in closed form from the path (no monthly arrays needed)."""
     p, new = r.packed, r.new
     h = p.horizon
-    idx = {name: i for i, name in enumerate(_SERIES)}
     rev_new = new[..., ::-1]  # new[H-1-τ] aligned with tenure τ
     cum = np.cumsum(r.kern, axis=2)  # [S, G, H, n]
 
     def total(name: str) -> Array:
         # Σ_t Σ_c new[c] K[t-c] = Σ_c new[c] cumK[H-1-c]
-        return np.einsum("sgt,sgt->s", rev_new, cum[..., idx[name]])
+        return np.einsum("sgt,sgt->s", rev_new, cum[..., r.index(name)])
 
     def ending(name: str) -> Array:
-        return np.einsum("sgt,sgt->s", rev_new, r.kern[..., idx[name]])
+        return np.einsum("sgt,sgt->s", rev_new, r.kern[..., r.index(name)])
 
     d = p.discount[:, None] ** np.arange(h)[None, :]  # [S, H]
-    margin_k = r.kern[..., idx["gross_margin"]]
-    disc_cum = np.cumsum(margin_k * d[:, None, :], axis=2)
-    npv_margin = np.einsum("sgt,sgt->s", rev_new * d[:, None, ::-1], disc_cum)
-    acq_cost = np.einsum("sgt,sg->st", r.paid, p.cac)  # [S, H]
-    npv_acq = (acq_cost * d).sum(axis=1)
-    churned = np.einsum("sgt,sgt->s", rev_new, np.cumsum(r.kernel.churned.sum(-1), axis=2))
-    billed = total("billed")
-    acquired = new.sum(axis=(1, 2))
-    clv = np.einsum("sg,sg->s", p.share, disc_cum[:, :, -1])
+
+    def present_value(name: str) -> Array:
+        disc_cum = np.cumsum(r.kern[..., r.index(name)] * d[:, None, :], axis=2)
+        return np.einsum("sgt,sgt->s", rev_new * d[:, None, ::-1], disc_cum)
+
+    cal = _calendar_costs(r)
+    cohort_costs = ("offer_costs", "messaging_costs", "program_costs")
+    retention_cal = cal["reactivation_costs"] + cal["service_costs"]
+    retention = sum(total(c) for c in cohort_costs) + retention_cal.sum(axis=1)
+    pv_retention = sum(present_value(c) for c in cohort_costs) + (retention_cal * d).sum(1)
+    npv = present_value("gross_margin") - pv_retention - (cal["acquisition_cost"] * d).sum(axis=1)
+    churned_by_cause = np.einsum("sgt,sgtk->sk", rev_new, np.cumsum(r.path["churned"], axis=2))
+    churned = churned_by_cause.sum(axis=1) + total("lapsed")
+    present = total("present")
+    margin_k = r.kern[..., r.index("gross_margin")]
+    clv = np.einsum("sg,sg->s", p.share, (margin_k * d[:, None, :]).sum(axis=2))
     arpa0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1])
     margin0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1] * p.margin)
     cac = np.einsum("sg,sg->s", p.share, p.cac)
+    saves = np.einsum("sgt,sgto->s", rev_new, np.cumsum(r.path["saves"], axis=2))
+    requests = np.einsum("sgt,sgtk->s", rev_new, np.cumsum(r.path["requests"], axis=2))
+    save_cost = total("offer_costs") + total("discounts_given")
+    invol = churned_by_cause @ (1.0 - p.voluntary[0])
     with np.errstate(divide="ignore", invalid="ignore"):
         payback = np.where(
             margin0 > 0, metrics.cac_payback_months(cac, arpa0, margin0 / arpa0), np.inf
         )
-        avg_churn = np.where(billed > 0, churned / billed, np.nan)
+        out = {
+            "avg_monthly_churn": np.where(present > 0, churned / present, np.nan),
+            "save_rate": np.where(requests > 0, saves / requests, np.nan),
+            "cost_per_save": np.where(saves > 0, save_cost / saves, np.nan),
+            "recovery_rate": np.where(
+                total("onsets") > 0, total("recovered") / total("onsets"), np.nan
+            ),
+            "involuntary_share": np.where(churned > 0, invol / churned, np.nan),
+        }
     grr, nrr = _retention_last_year(r)
     return {
         "total_revenue": total("revenue"),
         "total_gross_margin": total("gross_margin"),
-        "total_acquisition_cost": acq_cost.sum(axis=1),
-        "npv": npv_margin - npv_acq,
+        "total_acquisition_cost": cal["acquisition_cost"].sum(axis=1),
+        "total_retention_cost": retention,
+        "npv": npv,
         "ending_active": ending("active"),
         "ending_mrr": ending("mrr"),
-        "total_acquired": acquired,
+        "total_acquired": new.sum(axis=(1, 2)),
         "total_churned": churned,
-        "avg_monthly_churn": avg_churn,
+        "avg_monthly_churn": out["avg_monthly_churn"],
         "clv_per_customer": clv,
         "cac_payback_months": payback,
         "grr_last_12m": grr,
         "nrr_last_12m": nrr,
+        "save_rate": out["save_rate"],
+        "cost_per_save": out["cost_per_save"],
+        "recovery_rate": out["recovery_rate"],
+        "involuntary_share": out["involuntary_share"],
+        "total_discounts_given": total("discounts_given"),
+        "total_reactivated": r.flows.reactivated.sum(axis=(1, 2)),
+        "retention_roi": np.full(len(npv), np.nan),
+        "_pv_retention": pv_retention,
     }
 
 
@@ -167,15 +236,14 @@ def _retention_last_year(r: _Run) -> tuple[Array, Array]:
     if h < 13:
         return np.full(n_s, np.nan), np.full(n_s, np.nan)
     t0 = h - 13
-    idx = {name: i for i, name in enumerate(_SERIES)}
     new0 = r.new[:, :, : t0 + 1]  # cohorts existing at t0
     lag = t0 - np.arange(t0 + 1)  # tenure of cohort c at t0
 
     def at(name: str, offset: int) -> Array:
-        return np.einsum("sgc,sgc->s", new0, r.kern[:, :, lag + offset, idx[name]])
+        return np.einsum("sgc,sgc->s", new0, r.kern[:, :, lag + offset, r.index(name)])
 
     def window(name: str) -> Array:  # Σ over tenure lag+1 … lag+12
-        cum = np.cumsum(r.kern[..., idx[name]], axis=2)
+        cum = np.cumsum(r.kern[..., r.index(name)], axis=2)
         return np.einsum("sgc,sgc->s", new0, cum[:, :, lag + 12] - cum[:, :, lag])
 
     start = at("mrr", 0)
@@ -188,13 +256,23 @@ def _retention_last_year(r: _Run) -> tuple[Array, Array]:
 
 
 def _monthly_arrays(r: _Run) -> dict[str, Array]:
-    """Calendar series per scenario and segment, ``[S, G, H]`` (churn: ``[S, G, H, K]``)."""
+    """Calendar series per scenario and segment, ``[S, G, H]`` (by cause/offer: ``+[K|O]``)."""
     series = convolve(r.new, r.kern)
     out = {name: series[..., i] for i, name in enumerate(_SERIES)}
-    out["churned_by_cause"] = convolve(r.new, r.kernel.churned)
-    out["paid_new"] = r.paid
-    out["referred_new"] = r.referred
-    out["acquisition_cost"] = r.paid * r.packed.cac[:, :, None]
+    for name in ("churned", "requests", "bad", "saves"):
+        out[name + "_by"] = convolve(r.new, r.path[name])
+    out["paid_new"] = r.flows.paid
+    out["referred_new"] = r.flows.referred
+    out["reactivated"] = r.flows.reactivated
+    out["lost_to_word_of_mouth"] = r.flows.lost_to_word_of_mouth
+    g = r.new.shape[1]
+    for name, v in _calendar_costs(r).items():  # spread over segments for the [S, G, H] layout
+        if name == "acquisition_cost":
+            out[name] = r.flows.paid * r.packed.cac[:, :, None]
+        elif name == "reactivation_costs":
+            out[name] = r.flows.reactivated * r.packed.levers.reactivation_cost[:, None, None]
+        else:
+            out[name] = np.repeat(v[:, None, :] / g, g, axis=1)
     return out
 
 
@@ -207,9 +285,10 @@ class Result:
     scenario : Scenario
         The scenario that produced this result.
     arrays : mapping of str to ndarray
-        Monthly series by segment, ``[G, H]`` (``churned_by_cause``: ``[G, H, K]``).
+        Monthly series by segment, ``[G, H]`` (``*_by``: ``[G, H, K or O]``).
     kernel_active : ndarray
-        Fraction of a unit cohort active at the end of each tenure month, ``[G, H]``.
+        Fraction of a unit cohort still with the company at the end of each tenure month,
+        ``[G, H]``.
     kpi_values : mapping of str to float
         Headline figures (see :data:`KPI_INFO`).
     """
@@ -226,78 +305,98 @@ class Result:
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
-        """One row per month: customers, churn by cause, revenue, MRR bridge, money.
+        """One row per month: customers, churn by cause, levers, revenue, MRR, money.
 
-        Columns: ``month``, ``new``, ``new_paid``, ``new_referred``, ``billed`` (customers
-        paying this month), ``active`` (at the end of the month), ``churned``,
-        ``churned_<cause>``, ``churn_rate`` (churned ÷ billed), ``revenue``, ``mrr`` (run
-        rate of the customers active at the end of the month), ``new_mrr``,
-        ``expansion_mrr``, ``contraction_mrr``, ``churned_mrr``, ``gross_mrr_churn``,
-        ``net_mrr_churn``, ``gross_margin``, ``acquisition_cost``, ``contribution``
-        (gross margin − acquisition cost), ``cumulative_revenue``,
+        Customers: ``month``, ``new`` (= ``new_paid`` + ``new_referred`` +
+        ``reactivated``), ``lost_to_word_of_mouth``, ``billed`` (with the company during
+        the month), ``active`` (at its end), ``churned`` (all who left: causes and lapsed
+        offers), ``churned_<cause>``, ``churn_rate``, ``former_customers``.
+        Save team: ``cancellation_requests``, ``requests_<cause>``,
+        ``save_team_contacts``, ``saves``, ``saves_<offer>``, ``in_offer``, ``paused``,
+        ``resumed``, ``lapsed_after_offer``, ``helped``, ``downgraded``, ``bad_exits``.
+        Dunning: ``delinquent``, ``delinquency_onsets``, ``recovered``, ``cut_off``,
+        ``dunning_messages``. Win-back: ``win_back_messages``, ``reactivated``.
+        Surveys: ``survey_responses_<cause>``.
+        Money: ``revenue``, ``mrr``, ``new_mrr``, ``expansion_mrr``, ``contraction_mrr``,
+        ``churned_mrr``, ``gross_mrr_churn``, ``net_mrr_churn``, ``gross_margin``,
+        ``discounts_given``, ``offer_costs``, ``messaging_costs``, ``program_costs``,
+        ``retention_costs``, ``margin_after_retention``, ``acquisition_cost``,
+        ``contribution`` (margin after retention − acquisition), ``cumulative_revenue``,
         ``cumulative_contribution``.
         """
         a = {k: v.sum(axis=0) for k, v in self.arrays.items()}
-        h = self.scenario.horizon_months
-        df = pd.DataFrame({"month": np.arange(h)})
+        s = self.scenario
+        df = pd.DataFrame({"month": np.arange(s.horizon_months)})
         df["new_paid"] = a["paid_new"]
         df["new_referred"] = a["referred_new"]
-        df["new"] = df["new_paid"] + df["new_referred"]
-        df["billed"] = a["billed"]
+        df["reactivated"] = a["reactivated"]
+        df["new"] = df["new_paid"] + df["new_referred"] + df["reactivated"]
+        df["lost_to_word_of_mouth"] = a["lost_to_word_of_mouth"]
+        df["billed"] = a["present"]
         df["active"] = a["active"]
-        churn = a["churned_by_cause"]
-        df["churned"] = churn.sum(axis=-1)
-        for i, name in enumerate(self.scenario.cause_names):
+        df["lapsed_after_offer"] = a["lapsed"]
+        churn = a["churned_by"]
+        df["churned"] = churn.sum(axis=-1) + a["lapsed"]
+        for i, name in enumerate(s.cause_names):
             df[f"churned_{name}"] = churn[:, i]
         df["churn_rate"] = df["churned"] / df["billed"].where(df["billed"] > 0)
-        for col in (
-            "revenue",
-            "mrr",
-            "new_mrr",
-            "expansion_mrr",
-            "contraction_mrr",
-            "churned_mrr",
-            "gross_margin",
-            "acquisition_cost",
-        ):
+        df["former_customers"] = (df["churned"] - df["reactivated"]).cumsum()
+        requests = a["requests_by"]
+        df["cancellation_requests"] = requests.sum(axis=-1)
+        for i, name in enumerate(s.cause_names):
+            df[f"requests_{name}"] = requests[:, i]
+        df["save_team_contacts"] = a["reached"]
+        df["saves"] = a["saves_by"].sum(axis=-1)
+        for i, name in enumerate(OFFER_NAMES):
+            df[f"saves_{name}"] = a["saves_by"][:, i]
+        df["in_offer"] = a["held"]
+        for col in ("paused", "resumed", "helped", "downgraded", "bad_exits", "delinquent"):
             df[col] = a[col]
-        start = df["mrr"].shift(1).where(lambda s: s > 0)
+        df["delinquency_onsets"] = a["onsets"]
+        for col in ("recovered", "cut_off", "dunning_messages", "win_back_messages"):
+            df[col] = a[col]
+        survey = self.scenario.programs.exit_survey
+        reach = getattr(self.scenario.channels, survey.channel).reach * survey.response_rate
+        for i, c in enumerate(s.causes):
+            answered = churn[:, i] * reach if survey.enabled and c.voluntary else 0.0
+            df[f"survey_responses_{c.name}"] = answered
+        for col in ("revenue", "mrr", "new_mrr", "expansion_mrr", "contraction_mrr",
+                    "churned_mrr", "gross_margin", "discounts_given", "offer_costs",
+                    "messaging_costs", "acquisition_cost"):  # fmt: skip
+            df[col] = a[col]
+        df["program_costs"] = a["program_costs"] + a["service_costs"]
+        df["offer_costs"] = df["offer_costs"] + a["reactivation_costs"]
+        start = df["mrr"].shift(1).where(lambda x: x > 0)
         df["gross_mrr_churn"] = metrics.gross_mrr_churn(
             start, df["churned_mrr"], df["contraction_mrr"]
         )
         df["net_mrr_churn"] = metrics.net_mrr_churn(
             start, df["churned_mrr"], df["contraction_mrr"], df["expansion_mrr"]
         )
-        df["contribution"] = df["gross_margin"] - df["acquisition_cost"]
+        df["retention_costs"] = df["offer_costs"] + df["messaging_costs"] + df["program_costs"]
+        df["margin_after_retention"] = df["gross_margin"] - df["retention_costs"]
+        df["contribution"] = df["margin_after_retention"] - df["acquisition_cost"]
         df["cumulative_revenue"] = df["revenue"].cumsum()
         df["cumulative_contribution"] = df["contribution"].cumsum()
         return df
 
     @cached_property
     def by_segment(self) -> pd.DataFrame:
-        """Tidy monthly figures per segment (long format: month, segment, metric, value)."""
+        """Tidy monthly figures per segment (one row per month and segment)."""
         frames = []
         for g, seg in enumerate(self.scenario.segment_names):
             part = pd.DataFrame({"month": np.arange(self.scenario.horizon_months)})
             part["segment"] = seg
-            for key in (
-                "paid_new",
-                "referred_new",
-                "billed",
-                "active",
-                "revenue",
-                "mrr",
-                "gross_margin",
-                "acquisition_cost",
-            ):
+            for key in ("paid_new", "referred_new", "reactivated", "present", "active",
+                        "revenue", "mrr", "gross_margin", "acquisition_cost"):  # fmt: skip
                 part[key] = self.arrays[key][g]
-            part["churned"] = self.arrays["churned_by_cause"][g].sum(axis=-1)
+            part["churned"] = self.arrays["churned_by"][g].sum(axis=-1) + self.arrays["lapsed"][g]
             frames.append(part)
         return pd.concat(frames, ignore_index=True)
 
     @cached_property
     def survival(self) -> pd.DataFrame:
-        """Share of a new cohort still active after each tenure month, by segment.
+        """Share of a new cohort still with the company after each tenure month.
 
         Index: ``tenure`` (months completed, starting at 0 with everyone active); one
         column per segment and ``all`` (weighted by the segments' shares of new customers).
@@ -319,7 +418,7 @@ class Result:
         beyond the horizon are NaN. Cohorts differ only through their segment mix.
         """
         h = self.scenario.horizon_months
-        new = self.arrays["paid_new"] + self.arrays["referred_new"]  # [G, H]
+        new = self.arrays["paid_new"] + self.arrays["referred_new"] + self.arrays["reactivated"]
         surv = np.concatenate(
             [np.ones((self.kernel_active.shape[0], 1)), self.kernel_active], axis=1
         )  # [G, H+1]
@@ -333,10 +432,9 @@ class Result:
         return df
 
     def revenue_per_customer(self) -> pd.DataFrame:
-        """Monthly revenue per customer by tenure and segment (the value-growth curve)."""
+        """Monthly list price per customer by tenure and segment (the value-growth curve)."""
         v = value_multipliers(self.scenario)
-        data = {seg.name: seg.monthly_price * v for seg in self.scenario.segments}
-        df = pd.DataFrame(data)
+        df = pd.DataFrame({seg.name: seg.monthly_price * v for seg in self.scenario.segments})
         df.index.name = "tenure"
         return df
 
@@ -348,8 +446,21 @@ def value_multipliers(scenario: Scenario) -> Array:
     return np.asarray(value_curve(scenario.value, scenario.horizon_months))
 
 
+def _with_roi(kpis: dict[str, Array], off: dict[str, Array]) -> None:
+    """Retention ROI = (NPV − NPV without levers) / present value of retention costs."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kpis["retention_roi"] = np.where(
+            kpis["_pv_retention"] > 0,
+            (kpis["npv"] - off["npv"]) / kpis["_pv_retention"],
+            np.nan,
+        )
+
+
 def simulate(scenario: Scenario, *, nodes: int | None = None) -> Result:
     """Simulate one scenario (expected values).
+
+    When the scenario uses levers, its levers-off copy is simulated in the same batched
+    call so that the retention ROI can be reported.
 
     Parameters
     ----------
@@ -366,17 +477,22 @@ def simulate(scenario: Scenario, *, nodes: int | None = None) -> Result:
     --------
     >>> import simsrc
     >>> res = simsrc.simulate(simsrc.preset("b2b-saas"))
-    >>> bool(res.monthly["active"].iloc[-1] == res.kpis["ending_active"])
+    >>> bool(abs(res.monthly["active"].iloc[-1] - res.kpis["ending_active"]) < 1e-6)
     True
     """
-    r = _run(pack([scenario], nodes=nodes))
+    off = scenario.without_levers()
+    batch = [scenario] if off == scenario else [scenario, off]
+    r = _run(pack(batch, nodes=nodes))
+    kpis = _kpis(r)
+    if len(batch) == 2:
+        _with_roi(kpis, {k: v[1:] for k, v in kpis.items()})
     arrays = {k: v[0] for k, v in _monthly_arrays(r).items()}
-    kpis = {k: float(v[0]) for k, v in _kpis(r).items()}
+    values = {k: float(v[0]) for k, v in kpis.items() if not k.startswith("_")}
     return Result(
         scenario=scenario,
         arrays=MappingProxyType(arrays),
-        kernel_active=r.kernel.active[0],
-        kpi_values=MappingProxyType(kpis),
+        kernel_active=r.path["active"][0],
+        kpi_values=MappingProxyType(values),
     )
 
 
@@ -404,6 +520,7 @@ def simulate_batch(
     *,
     monthly: bool = False,
     nodes: int | None = None,
+    roi: bool = False,
 ) -> BatchResult:
     """Simulate many scenarios with the same structure in one batched engine call.
 
@@ -416,6 +533,9 @@ def simulate_batch(
         Also return monthly arrays (costs O(S × H²) memory traffic).
     nodes : int, optional
         Heterogeneity classes.
+    roi : bool
+        Also simulate each scenario's levers-off twin (in the same batch) to report
+        ``retention_roi``; otherwise that KPI is NaN. Needs scenarios, not packed arrays.
 
     Returns
     -------
@@ -431,27 +551,34 @@ def simulate_batch(
     """
     objs: tuple[Scenario, ...] = ()
     if isinstance(scenarios, Packed):
+        if roi:
+            raise ValueError("roi=True needs Scenario objects, not packed arrays")
         p = scenarios
     else:
         objs = tuple(scenarios)
-        p = pack(objs, nodes=nodes)
+        p = pack(objs + tuple(s.without_levers() for s in objs) if roi else objs, nodes=nodes)
     kpi_parts: list[pd.DataFrame] = []
     month_parts: list[dict[str, Array]] = []
     size = chunk_size(p)
     for start in range(0, p.n, size):
-        chunk = p.take(slice(start, start + size))
-        kernels, which = unique_kernels(chunk)
-        if len(kernels.billed) < chunk.n:
-            kernels = Kernel(kernels.billed[which], kernels.churned[which])
-        r = _run(chunk, kernels)
-        kpi_parts.append(pd.DataFrame(_kpis(r)))
+        r = _run(p.take(slice(start, start + size)))
+        values = _kpis(r)
+        kpi_parts.append(pd.DataFrame(values))
         if monthly:
             month_parts.append(_monthly_arrays(r))
     kpis = pd.concat(kpi_parts, ignore_index=True)
+    if roi:
+        n = len(objs)
+        cols = {k: kpis[k].to_numpy() for k in ("npv", "_pv_retention")}
+        values = {"npv": cols["npv"][:n], "_pv_retention": cols["_pv_retention"][:n]}
+        _with_roi(values, {"npv": cols["npv"][n:]})
+        kpis = kpis.iloc[:n].copy()
+        kpis["retention_roi"] = values["retention_roi"]
+    kpis = kpis.drop(columns=[c for c in kpis.columns if c.startswith("_")])
     if objs:
         kpis.index = pd.Index([s.name for s in objs], name="scenario")
     arrays = (
-        {k: np.concatenate([m[k] for m in month_parts]) for k in month_parts[0]}
+        {k: np.concatenate([m[k] for m in month_parts])[: len(kpis)] for k in month_parts[0]}
         if monthly
         else None
     )

@@ -16,7 +16,7 @@ def test_batch_equals_single_runs():
         base.set("acquisition.referrals_per_active", 0.01),
         base.set("heterogeneity.spread", 0.0),
     ]
-    batch = simsrc.simulate_batch(variants).kpis
+    batch = simsrc.simulate_batch(variants, roi=True).kpis
     for i, s in enumerate(variants):
         single = pd.Series(simsrc.simulate(s).kpis)
         np.testing.assert_allclose(batch.iloc[i][single.index], single, rtol=1e-12)
@@ -55,7 +55,7 @@ def test_referrals_feed_back_into_acquisition():
 
 
 def test_seasonality_is_rescaled_to_mean_one():
-    s = simsrc.preset("consumer-app")
+    s = simsrc.preset("consumer-app").without_levers()  # no word-of-mouth losses
     m = simsrc.simulate(s.replace(horizon_months=24)).monthly
     assert m["new_paid"].iloc[:12].mean() == pytest.approx(s.acquisition.new_per_month)
     assert m["new_paid"].iloc[0] / m["new_paid"].iloc[5] == pytest.approx(1.6 / 0.8)
@@ -99,7 +99,9 @@ def test_compare_table_and_tidy_form():
     assert row["Δ %"] == pytest.approx(100 * row["Δ"] / row["b2b-saas"])
     tidy = simsrc.compare(base, base.halve_churn(), simsrc.preset("telecom"), tidy=True)
     assert set(tidy["scenario"]) == {"b2b-saas", "b2b-saas · halve churn", "telecom"}
-    assert (tidy.query("scenario == 'b2b-saas'")["delta"] == 0).all()
+    own = tidy.query("scenario == 'b2b-saas'")
+    assert (own["delta"].dropna() == 0).all()
+    assert own["delta"].isna().equals(own["value"].isna())  # undefined KPIs stay undefined
 
 
 def test_halving_churn_over_a_finite_horizon_is_less_than_double():

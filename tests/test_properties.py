@@ -62,7 +62,8 @@ def test_conservation_and_nothing_negative(s):
     assert np.isclose(acquired, m["active"].iloc[-1] + by_cause, rtol=1e-10, atol=1e-8)
     assert np.allclose(m["churned"], m[[f"churned_{c}" for c in s.cause_names]].sum(axis=1))
     for col in ("new", "billed", "active", "churned", "revenue", "mrr"):
-        assert (m[col] >= -1e-9).all(), col
+        # rounding when a whole class leaves: allow 1e-12 of the column's scale
+        assert (m[col] >= -1e-12 * max(1.0, m[col].abs().max())).all(), col
     assert np.isclose(res.kpis["ending_active"], m["active"].iloc[-1], rtol=1e-10, atol=1e-8)
     assert np.isclose(res.kpis["total_revenue"], m["revenue"].sum(), rtol=1e-10, atol=1e-6)
 
