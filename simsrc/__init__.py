@@ -10,6 +10,7 @@ Quick start
 ['avg_monthly_churn', 'cac_payback_months', 'clv_per_customer']
 """
 
+from simsrc.attribution import attribute, lever_off
 from simsrc.compare import compare, kpi_table
 from simsrc.errors import ScenarioError
 from simsrc.io import load_scenario, parse_scenario_text, save_scenario, scenario_to_toml
@@ -44,9 +45,11 @@ __all__ = [
     "Segment",
     "Shape",
     "ValueGrowth",
+    "attribute",
     "compare",
     "kpi_table",
     "levels_from_exit_survey",
+    "lever_off",
     "list_presets",
     "load_scenario",
     "parse_scenario_text",

@@ -196,8 +196,10 @@ def _kpis(r: _Run) -> dict[str, Array]:
             "avg_monthly_churn": np.where(present > 0, churned / present, np.nan),
             "save_rate": np.where(requests > 0, saves / requests, np.nan),
             "cost_per_save": np.where(saves > 0, save_cost / saves, np.nan),
-            "recovery_rate": np.where(
-                total("onsets") > 0, total("recovered") / total("onsets"), np.nan
+            "recovery_rate": np.where(  # share of resolved late payments that were recovered
+                total("recovered") + total("cut_off") > 0,
+                total("recovered") / (total("recovered") + total("cut_off")),
+                np.nan,
             ),
             "involuntary_share": np.where(churned > 0, invol / churned, np.nan),
         }
