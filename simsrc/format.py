@@ -63,9 +63,11 @@ def format_delta_pct(x: float) -> str:
 
     Examples
     --------
-    >>> format_delta_pct(13.096), format_delta_pct(-2.0)
-    ('+13.1%', '-2%')
+    >>> format_delta_pct(13.096), format_delta_pct(-2.0), format_delta_pct(3e-14)
+    ('+13.1%', '-2%', '0%')
     """
     if not math.isfinite(x):
         return "—"
+    if abs(x) < 0.005:  # below display precision, e.g. rounding noise of an unchanged KPI
+        return "0%"
     return ("+" if x > 0 else "") + _sig(abs(x), 3).join(["-" if x < 0 else "", "%"])

@@ -50,6 +50,20 @@ class Param:
     help: str
     integer: bool = False
 
+    def _error(self, path: str | None, value: object) -> ScenarioError:
+        kind = "a whole number" if self.integer else "a number"
+        shown = (
+            _fmt(float(value))
+            if isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            else repr(value)
+        )
+        return ScenarioError(
+            path or self.path,
+            f"must be {kind} between {_fmt(self.lo)} and {_fmt(self.hi)} (got {shown})",
+        )
+
     @property
     def is_fraction(self) -> bool:
         """Whether the value is a fraction best shown as a percentage."""
@@ -80,23 +94,16 @@ class Param:
         >>> PARAMETERS["horizon_months"].check(60)
         60.0
         """
-        where = path or self.path
-        allowed = f"a number between {_fmt(self.lo)} and {_fmt(self.hi)}"
-        if self.integer:
-            allowed = f"a whole number between {_fmt(self.lo)} and {_fmt(self.hi)}"
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(where, f"must be {allowed} (got {value!r})")
+            raise self._error(path, value)
         x = float(value)
-        if not math.isfinite(x):
-            raise ScenarioError(where, f"must be {allowed} (got {value!r})")
-        if self.integer and x != round(x):
-            raise ScenarioError(where, f"must be {allowed} (got {value!r})")
-        if not self.lo <= x <= self.hi:
-            raise ScenarioError(where, f"must be {allowed} (got {_fmt(x)})")
+        if not (math.isfinite(x) and self.lo <= x <= self.hi) or (self.integer and x != round(x)):
+            raise self._error(path, value)
         return x
 
 
 def _fmt(x: float) -> str:
+    """Short number for messages."""
     return f"{x:g}"
 
 
@@ -636,6 +643,7 @@ class ParameterTable:
     def __init__(self, rows: tuple[Param, ...]) -> None:
         self.rows = rows
         self._by_path = {row.path: row for row in rows}
+        self._found: dict[str, Param | None] = {}  # concrete path -> row (scenarios repeat)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         """Iterate over the rows."""
@@ -646,6 +654,11 @@ class ParameterTable:
 
     def find(self, path: str) -> Param | None:
         """Return the row whose pattern matches a concrete path, or ``None``."""
+        if path not in self._found:
+            self._found[path] = self._match(path)
+        return self._found[path]
+
+    def _match(self, path: str) -> Param | None:
         if path in self._by_path:
             return self._by_path[path]
         parts = path.split(".")

@@ -10,6 +10,7 @@ Money is in one currency per scenario; time is monthly and field names say so.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
@@ -205,6 +206,34 @@ class ValueGrowth:
 
 
 @dataclass(frozen=True)
+class Uncertain:
+    """A parameter whose value is uncertain: a range (and distribution) to sample from.
+
+    Written in scenario files as ``[uncertainty]`` with the parameter path as a quoted
+    key, e.g. ``"save_team.discount.acceptance.price_competitor" = { low = 0.2, high =
+    0.4 }``. Monte Carlo and sensitivity analyses draw from it; the scenario's own value
+    stays the point estimate.
+
+    Parameters
+    ----------
+    path : str
+        Dotted path of a numeric parameter of the scenario.
+    low, high : float
+        Range, within the parameter's allowed bounds, ``low <= high``.
+    distribution : {"uniform", "triangular"}
+        Shape of the distribution over the range.
+    mode : float, optional
+        Most likely value of a triangular distribution (default: the midpoint).
+    """
+
+    path: str
+    low: float
+    high: float
+    distribution: Literal["uniform", "triangular"] = "uniform"
+    mode: float | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A complete, validated what-if scenario.
 
@@ -237,6 +266,7 @@ class Scenario:
     contact: ContactPolicy = field(default_factory=ContactPolicy)
     word_of_mouth: WordOfMouth = field(default_factory=WordOfMouth)
     channels: Channels = field(default_factory=Channels)
+    uncertainty: tuple[Uncertain, ...] = ()
 
     def __post_init__(self) -> None:
         _check_structure(self)
@@ -447,8 +477,17 @@ class Scenario:
             out[key] = plain.pop(key)
         out["segments"] = [schema.to_plain(s, names, full=full) for s in self.segments]
         out["causes"] = [schema.to_plain(c, names, full=full) for c in self.causes]
-        del plain["segments"], plain["causes"]
+        del plain["segments"], plain["causes"], plain["uncertainty"]
         out.update(plain)
+        if self.uncertainty:
+            out["uncertainty"] = {
+                u.path: {
+                    k: v
+                    for k, v in schema.to_plain(u, names).items()
+                    if k != "path" and v is not None
+                }
+                for u in self.uncertainty
+            }
         return out
 
     @classmethod
@@ -500,7 +539,18 @@ class Scenario:
             if key not in data:
                 continue
             tp = hints[key]
-            if dataclasses.is_dataclass(tp):
+            if key == "uncertainty":
+                table = schema.require_mapping(data[key], key)
+                kwargs[key] = tuple(
+                    schema.from_plain(
+                        Uncertain,
+                        {**schema.require_mapping(v, f"uncertainty.{path}"), "path": path},
+                        f"uncertainty.{path}",
+                        names,
+                    )
+                    for path, v in table.items()
+                )
+            elif dataclasses.is_dataclass(tp):
                 kwargs[key] = schema.from_plain(tp, data[key], key, names)  # type: ignore[arg-type]
             elif key == "horizon_months":
                 value = data[key]
@@ -687,9 +737,45 @@ def _validate(s: Scenario) -> None:
         if sum(a.seasonality) <= 0:
             raise ScenarioError("acquisition.seasonality", "must not be all zero")
     _validate_levers(s)
+    _validate_uncertainty(s)
     from simsrc.hazards import value_curve
 
     value_curve(s.value, 36)  # raises if the year-3 uplift cannot be reached by the ramp
+
+
+def _validate_uncertainty(s: Scenario) -> None:
+    """Each uncertain parameter exists, is numeric, and has a valid range."""
+    if not s.uncertainty:
+        return
+    full = s.to_dict(full=True)
+    seen: set[str] = set()
+    for u in s.uncertainty:
+        where = f"uncertainty.{u.path}"
+        if not isinstance(u, Uncertain):
+            raise ScenarioError("uncertainty", "entries must be Uncertain ranges")
+        if u.path in seen:
+            raise ScenarioError(where, "listed twice")
+        seen.add(u.path)
+        row = PARAMETERS.find(u.path)
+        if row is None:
+            raise ScenarioError(where, "not a numeric parameter (see `simsrc params`)")
+        try:
+            _set_path(copy.deepcopy(full), u.path, row.lo)
+        except ScenarioError:
+            raise ScenarioError(where, "no such parameter in this scenario") from None
+        for bound in ("low", "high"):
+            row.check(getattr(u, bound), f"{where}.{bound}")
+        if u.low > u.high:
+            raise ScenarioError(where, f"low ({u.low:g}) must not exceed high ({u.high:g})")
+        if u.distribution not in ("uniform", "triangular"):
+            raise ScenarioError(
+                f"{where}.distribution",
+                f"must be one of uniform, triangular (got {u.distribution!r})",
+            )
+        if u.mode is not None:
+            row.check(u.mode, f"{where}.mode")
+            if not u.low <= u.mode <= u.high:
+                raise ScenarioError(f"{where}.mode", f"must lie between {u.low:g} and {u.high:g}")
 
 
 def _validate_levers(s: Scenario) -> None:

@@ -141,7 +141,7 @@ def from_plain(cls: type, data: Any, path: str, names: Names) -> Any:
             if not isinstance(value, list | tuple):
                 raise ScenarioError(where, f"must be a list (got {value!r})")
             kwargs[key] = tuple(_number(v) for v in value)
-        elif tp is float:
+        elif tp is float or set(get_args(tp)) == {float, type(None)}:
             kwargs[key] = _number(value)
         elif tp is int and isinstance(value, float) and value.is_integer():
             kwargs[key] = int(value)

@@ -218,3 +218,45 @@ def test_exit_survey_sets_cause_levels():
         simsrc.levels_from_exit_survey(base, {"cheaper": 1.0}, 0.02)
     with pytest.raises(ScenarioError, match="shares: must sum to 1"):
         simsrc.levels_from_exit_survey(base, {"bad_support": 0.5}, 0.02)
+
+
+def _with_uncertainty(table):
+    d = simsrc.preset("b2b-saas").to_dict()
+    d["uncertainty"] = table
+    return simsrc.Scenario.from_dict(d)
+
+
+def test_uncertainty_ranges_round_trip_through_toml():
+    s = _with_uncertainty({
+        "save_team.discount.acceptance.price_competitor": {"low": 0.2, "high": 0.4},
+        "acquisition.new_per_month": {"low": 80, "high": 160, "distribution": "triangular",
+                                      "mode": 120},
+    })  # fmt: skip
+    assert s.uncertainty[1] == simsrc.Uncertain("acquisition.new_per_month", 80.0, 160.0,
+                                                "triangular", 120.0)  # fmt: skip
+    assert simsrc.parse_scenario_text(simsrc.scenario_to_toml(s)) == s
+    assert simsrc.preset("b2b-saas").to_dict().get("uncertainty") is None  # none: no table
+
+
+@pytest.mark.parametrize(
+    ("table", "match"),
+    [
+        ({"save_team.coverage": {"low": 0.9, "high": 0.2}},
+         r"uncertainty\.save_team\.coverage: low \(0\.9\) must not exceed high \(0\.2\)"),
+        ({"save_team.coverage": {"low": 0.2, "high": 1.4}},
+         r"uncertainty\.save_team\.coverage\.high: must be a number between 0 and 1"),
+        ({"causes.gold.levels.standard": {"low": 0.0, "high": 0.1}},
+         r"uncertainty\.causes\.gold\.levels\.standard: no such parameter in this scenario"),
+        ({"name": {"low": 0.0, "high": 0.1}}, r"uncertainty\.name: not a numeric parameter"),
+        ({"save_team.coverage": {"low": 0.1, "high": 0.2, "mode": 0.5,
+                                 "distribution": "triangular"}},
+         r"uncertainty\.save_team\.coverage\.mode: must lie between 0\.1 and 0\.2"),
+        ({"save_team.coverage": {"low": 0.1, "high": 0.2, "distribution": "normal"}},
+         r"uncertainty\.save_team\.coverage\.distribution: must be one of uniform, triangular"),
+        ({"save_team.coverage": {"low": 0.1, "hi": 0.2}},
+         r"uncertainty\.save_team\.coverage\.hi: unknown key"),
+    ],
+)  # fmt: skip
+def test_bad_uncertainty_ranges_name_the_field(table, match):
+    with pytest.raises(ScenarioError, match=match):
+        _with_uncertainty(table)
