@@ -305,7 +305,8 @@ def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
                 "a batch needs the same horizon, segments and causes "
                 f"({first.name!r} and {s.name!r} differ); simulate them separately",
             )
-    j = nodes_for(h) if nodes is None else int(nodes)
+    levers = _lever_arrays(scenarios)
+    j = nodes_for(h, stepped=levers.stepped) if nodes is None else int(nodes)
     n_s = len(scenarios)
     z = np.ones((n_s, j))
     w = np.zeros((n_s, j))
@@ -348,7 +349,7 @@ def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
         cost_to_serve=seg("cost_to_serve"),
         cac=seg("cac"),
         discount=(1.0 + rate) ** (-1.0 / 12.0),
-        levers=_lever_arrays(scenarios),
+        levers=levers,
     )
 
 
@@ -721,17 +722,22 @@ def inflow(p: Packed, path: Path) -> Inflow:
     good = path["churned"] - path["bad"]  # [S, G, H, K]
     delay = lv.win_back_delay.astype(int)
     react_good = lv.win_back * lv.win_back_reach  # [S]
+    use_referrals = bool(np.any(p.referral > 0))
+    use_word_of_mouth = bool(np.any(lv.lost_per_bad_exit > 0))
+    winners = np.flatnonzero(react_good > 0)
     for t in range(1, h):
         past = new[:, :, :t]
         rev = slice(t - 1, None, -1)  # kernel index t-1-c for c = 0 … t-1
-        active = np.einsum("sgc,sgc->s", past, path["active"][:, :, rev])
-        bad_exits = np.einsum("sgc,sgc->s", past, path["bad_exits"][:, :, rev])
-        referred[:, :, t] = (p.referral * active)[:, None] * p.share
-        lost_now = (lv.lost_per_bad_exit * bad_exits)[:, None] * p.share
-        paid[:, :, t] = np.maximum(base_paid[:, :, t] - lost_now, 0.0)
-        lost[:, :, t] = base_paid[:, :, t] - paid[:, :, t]
+        if use_referrals:
+            active = np.einsum("sgc,sgc->s", past, path["active"][:, :, rev])
+            referred[:, :, t] = (p.referral * active)[:, None] * p.share
+        if use_word_of_mouth:
+            bad_exits = np.einsum("sgc,sgc->s", past, path["bad_exits"][:, :, rev])
+            lost_now = (lv.lost_per_bad_exit * bad_exits)[:, None] * p.share
+            paid[:, :, t] = np.maximum(base_paid[:, :, t] - lost_now, 0.0)
+            lost[:, :, t] = base_paid[:, :, t] - paid[:, :, t]
         src = t - delay  # [S] month whose leavers are messaged now
-        for i in np.flatnonzero((react_good > 0) & (src >= 0)):
+        for i in winners[src[winners] >= 0]:
             m = int(src[i])
             back = slice(m, None, -1)
             leavers_good = np.einsum("gc,gck->gk", new[i, :, : m + 1], good[i, :, back])
@@ -747,6 +753,9 @@ def inflow(p: Packed, path: Path) -> Inflow:
 
 def convolve(new: Array, kern: Array) -> Array:
     """Calendar series from cohorts: ``out[t] = Σ_{c ≤ t} new[c] · kern[t − c]``.
+
+    Done as one batched matrix product with the lower-triangular Toeplitz matrix of
+    ``new`` (exact sums, no FFT rounding).
 
     Parameters
     ----------
@@ -766,9 +775,7 @@ def convolve(new: Array, kern: Array) -> Array:
     [1.0, 1.5, 1.75]
     """
     h = new.shape[-1]
-    extra = kern.ndim - 3
-    n = new.reshape(new.shape + (1,) * extra)
-    out = np.zeros(kern.shape, dtype=float)
-    for lag in range(h):
-        out[:, :, lag:] += n[:, :, : h - lag] * kern[:, :, lag : lag + 1]
-    return out
+    lag = np.arange(h)[:, None] - np.arange(h)[None, :]  # t − τ
+    toeplitz = np.where(lag >= 0, new[..., np.maximum(lag, 0)], 0.0)  # [S, G, H(t), H(τ)]
+    flat = kern.reshape((*kern.shape[:3], -1))
+    return np.asarray(np.matmul(toeplitz, flat).reshape(kern.shape))
