@@ -509,12 +509,24 @@ def lever_path(p: Packed, core: Path) -> Path:
     sf_total = sf.sum(axis=-1)  # [S, G, H, K]
     cov = lv.coverage[:, None, None, None, None]
 
+    # hold offers share one register of remaining months, offer by offer in blocks
     hold_len = [int(lv.months[:, o].max(initial=1)) for o in HOLD_INDEX]
-    holds = [np.zeros((n_s, n_g, j, m)) for m in hold_len]
-    entry = [  # one-hot slot where a new hold starts: months − 1 remaining
-        (np.arange(m)[None, :] == (lv.months[:, o] - 1)[:, None]).astype(float)[:, None, None, :]
-        for o, m in zip(HOLD_INDEX, hold_len, strict=True)
-    ]
+    start = np.concatenate([[0], np.cumsum(hold_len)[:-1]]).astype(int)
+    slots = int(sum(hold_len))
+    block = np.repeat(np.arange(len(HOLD_INDEX)), hold_len)  # offer block of each slot
+    src = np.arange(slots) + 1  # next month slot k holds what slot k + 1 held
+    keep_shift = (src < slots) & (np.append(block[1:], -1) == block)
+    src = np.where(keep_shift, src, 0)
+    end_slots = start  # one month left: the offer ends this month
+    hold_offers = np.array(HOLD_INDEX)
+    slot_price = lv.price_multiplier[:, hold_offers[block]]  # [S, M]
+    slot_pause = (block == HOLD_OFFERS.index("pause")).astype(float)
+    entry = np.zeros((n_s, len(HOLD_INDEX), slots))  # one-hot: months − 1 left on entry
+    for i, o in enumerate(HOLD_INDEX):
+        entry[np.arange(n_s), i, start[i] + lv.months[:, o].astype(int) - 1] = 1.0
+    stay = lv.stay_after[:, hold_offers]  # [S, 4]
+    pause_i = HOLD_OFFERS.index("pause")
+    reg = np.zeros((n_s, n_g, j, slots))
     grace = lv.grace_months.astype(int)
     d_max = int(grace.max(initial=1))
     dun = np.zeros((n_s, n_g, j, 2, d_max))  # kind 0: payment problem, 1: stuck
@@ -538,20 +550,18 @@ def lever_path(p: Packed, core: Path) -> Path:
     out.update({name: np.zeros((n_s, n_g, h, k)) for name in CAUSE_SERIES})
     out["saves"] = np.zeros((n_s, n_g, h, N_OFFERS))
     for tau in range(h):
-        held = [r.sum(axis=(2, 3)) for r in holds]
-        present = pop.sum(axis=(2, 3)) + sum(held) + dun.sum(axis=(2, 3, 4))
+        held = reg.sum(axis=2)  # [S, G, M]
+        present = pop.sum(axis=(2, 3)) + held.sum(axis=-1) + dun.sum(axis=(2, 3, 4))
         out["present"][:, :, tau] = present
-        out["revenue_units"][:, :, tau] = np.einsum("sgjp,sp->sg", pop, pop_price) + sum(
-            x * lv.price_multiplier[:, o, None] for x, o in zip(held, HOLD_INDEX, strict=True)
+        held_pay = np.einsum("sgm,sm->sg", held, slot_price)
+        out["revenue_units"][:, :, tau] = np.einsum("sgjp,sp->sg", pop, pop_price) + held_pay
+        out["discount_units"][:, :, tau] = (
+            pop[..., DOWNGRADED].sum(axis=2) * (1.0 - lv.price_multiplier[:, DOWNGRADE, None])
+            + held.sum(axis=-1)
+            - held_pay
         )
-        out["discount_units"][:, :, tau] = pop[..., DOWNGRADED].sum(axis=2) * (
-            1.0 - lv.price_multiplier[:, DOWNGRADE, None]
-        ) + sum(
-            x * (1.0 - lv.price_multiplier[:, o, None])
-            for x, o in zip(held, HOLD_INDEX, strict=True)
-        )
-        out["held"][:, :, tau] = sum(held)
-        out["paused"][:, :, tau] = held[HOLD_OFFERS.index("pause")]
+        out["held"][:, :, tau] = held.sum(axis=-1)
+        out["paused"][:, :, tau] = held @ slot_pause
         out["helped"][:, :, tau] = pop[..., HELPED].sum(axis=2)
         out["downgraded"][:, :, tau] = pop[..., DOWNGRADED].sum(axis=2)
         out["delinquent"][:, :, tau] = dun.sum(axis=(2, 3, 4))
@@ -577,22 +587,18 @@ def lever_path(p: Packed, core: Path) -> Path:
         onset = failed.sum(axis=-1) * dunning_on  # [S, G, J]
 
         # holds: non-preventable causes only; the last month ends the offer
-        returns = np.zeros((n_s, n_g, j))
-        lapsed = np.zeros((n_s, n_g))
-        for i, (o, reg) in enumerate(zip(HOLD_INDEX, holds, strict=True)):
-            hz_np = base * nonprev
-            tot = hz_np.sum(axis=-1, keepdims=True)
-            exits = reg[..., None] * (hz_np / np.maximum(tot, 1.0))[:, :, :, None, :]
-            churned = churned + exits.sum(axis=(2, 3))
-            reg = reg - exits.sum(axis=-1)
-            ending = reg[..., 0]
-            stay = lv.stay_after[:, o, None, None]
-            returns += ending * stay
-            lapsed += (ending * (1.0 - stay)).sum(axis=2)
-            if o == OFFER_NAMES.index("pause"):
-                out["resumed"][:, :, tau] = (ending * stay).sum(axis=2)
-            reg = np.concatenate([reg[..., 1:], np.zeros_like(reg[..., :1])], axis=-1)
-            holds[i] = reg + saves[:, :, :, o, None] * entry[i]
+        hz_np = base * nonprev  # [S, G, J, K]
+        rate = hz_np / np.maximum(hz_np.sum(axis=-1, keepdims=True), 1.0)
+        in_hold = reg.sum(axis=-1)  # [S, G, J]
+        churned = churned + np.einsum("sgj,sgjk->sgk", in_hold, rate)
+        reg = reg * (1.0 - rate.sum(axis=-1))[..., None]
+        ending = reg[..., end_slots]  # [S, G, J, 4]
+        returns = np.einsum("sgjo,so->sgj", ending, stay)
+        lapsed = np.einsum("sgjo,so->sg", ending, 1.0 - stay)
+        out["resumed"][:, :, tau] = ending[..., pause_i].sum(axis=2) * stay[:, pause_i, None]
+        reg = reg[..., src] * keep_shift + np.einsum(
+            "sgjo,som->sgjm", saves[..., hold_offers], entry
+        )
 
         # dunning: recover, cut off at the end of grace, age the rest
         rec = dun * recover
@@ -630,7 +636,7 @@ def lever_path(p: Packed, core: Path) -> Path:
         new_pop[..., DOWNGRADED] += saves[..., DOWNGRADE]
         pop = new_pop
         out["active"][:, :, tau] = (
-            pop.sum(axis=(2, 3)) + sum(r.sum(axis=(2, 3)) for r in holds) + dun.sum(axis=(2, 3, 4))
+            pop.sum(axis=(2, 3)) + reg.sum(axis=(2, 3)) + dun.sum(axis=(2, 3, 4))
         )
     out["bad_exits"] = out["bad"].sum(axis=-1)
     return Path(out)
