@@ -66,19 +66,16 @@ class _Run:
 
     packed: Packed
     path: Path
-    kern: Array  # [S, G, H, len(_SERIES)]
+    kern: dict[str, Array]  # name -> [S, G, H]
     flows: Inflow
 
     @property
     def new(self) -> Array:
         return self.flows.new
 
-    def index(self, name: str) -> int:
-        return _SERIES.index(name)
 
-
-def _money_kernels(p: Packed, path: Path) -> Array:
-    """Money and customer series of a unit cohort by tenure, ``[S, G, H, n]``."""
+def _money_kernels(p: Packed, path: Path) -> dict[str, Array]:
+    """Money and customer series of a unit cohort by tenure, ``[S, G, H]`` each."""
     lv = p.levers
     present, active = path["present"], path["active"]
     list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
@@ -126,7 +123,7 @@ def _money_kernels(p: Packed, path: Path) -> Array:
         "win_back_messages": shifted * lv.win_back[:, None, None],
     }
     columns.update({name: path[name] for name in _PASS_THROUGH})
-    return np.stack([columns[name] for name in _SERIES], axis=-1)
+    return columns
 
 
 def _run(p: Packed, path: Path | None = None) -> _Run:
@@ -155,20 +152,20 @@ def _kpis(r: _Run) -> dict[str, Array]:
     p, new = r.packed, r.new
     h = p.horizon
     rev_new = new[..., ::-1]  # new[H-1-τ] aligned with tenure τ
-    cum = np.cumsum(r.kern, axis=2)  # [S, G, H, n]
+    # Σ_t Σ_{c≤t} new[c] K[t−c] = Σ_τ K[τ] · Σ_{c ≤ H−1−τ} new[c]: totals need cumulative
+    # acquisition only, not cumulative kernels; discounting works the same way.
+    d = p.discount[:, None] ** np.arange(h)[None, :]  # [S, H]
+    weight = np.cumsum(new, axis=2)[..., ::-1]
+    weight_pv = np.cumsum(new * d[:, None, :], axis=2)[..., ::-1] * d[:, None, :]
 
     def total(name: str) -> Array:
-        # Σ_t Σ_c new[c] K[t-c] = Σ_c new[c] cumK[H-1-c]
-        return np.einsum("sgt,sgt->s", rev_new, cum[..., r.index(name)])
+        return np.einsum("sgt,sgt->s", weight, r.kern[name])
 
     def ending(name: str) -> Array:
-        return np.einsum("sgt,sgt->s", rev_new, r.kern[..., r.index(name)])
-
-    d = p.discount[:, None] ** np.arange(h)[None, :]  # [S, H]
+        return np.einsum("sgt,sgt->s", rev_new, r.kern[name])
 
     def present_value(name: str) -> Array:
-        disc_cum = np.cumsum(r.kern[..., r.index(name)] * d[:, None, :], axis=2)
-        return np.einsum("sgt,sgt->s", rev_new * d[:, None, ::-1], disc_cum)
+        return np.einsum("sgt,sgt->s", weight_pv, r.kern[name])
 
     cal = _calendar_costs(r)
     cohort_costs = ("offer_costs", "messaging_costs", "program_costs")
@@ -179,13 +176,13 @@ def _kpis(r: _Run) -> dict[str, Array]:
     churned_by_cause = np.einsum("sgt,sgtk->sk", rev_new, np.cumsum(r.path["churned"], axis=2))
     churned = churned_by_cause.sum(axis=1) + total("lapsed")
     present = total("present")
-    margin_k = r.kern[..., r.index("gross_margin")]
+    margin_k = r.kern["gross_margin"]
     clv = np.einsum("sg,sg->s", p.share, (margin_k * d[:, None, :]).sum(axis=2))
     arpa0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1])
     margin0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1] * p.margin)
     cac = np.einsum("sg,sg->s", p.share, p.cac)
-    saves = np.einsum("sgt,sgto->s", rev_new, np.cumsum(r.path["saves"], axis=2))
-    requests = np.einsum("sgt,sgtk->s", rev_new, np.cumsum(r.path["requests"], axis=2))
+    saves = np.einsum("sgt,sgto->s", weight, r.path["saves"])
+    requests = np.einsum("sgt,sgtk->s", weight, r.path["requests"])
     save_cost = total("offer_costs") + total("discounts_given")
     invol = churned_by_cause @ (1.0 - p.voluntary[0])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -242,10 +239,10 @@ def _retention_last_year(r: _Run) -> tuple[Array, Array]:
     lag = t0 - np.arange(t0 + 1)  # tenure of cohort c at t0
 
     def at(name: str, offset: int) -> Array:
-        return np.einsum("sgc,sgc->s", new0, r.kern[:, :, lag + offset, r.index(name)])
+        return np.einsum("sgc,sgc->s", new0, r.kern[name][:, :, lag + offset])
 
     def window(name: str) -> Array:  # Σ over tenure lag+1 … lag+12
-        cum = np.cumsum(r.kern[..., r.index(name)], axis=2)
+        cum = np.cumsum(r.kern[name], axis=2)
         return np.einsum("sgc,sgc->s", new0, cum[:, :, lag + 12] - cum[:, :, lag])
 
     start = at("mrr", 0)
@@ -259,7 +256,7 @@ def _retention_last_year(r: _Run) -> tuple[Array, Array]:
 
 def _monthly_arrays(r: _Run) -> dict[str, Array]:
     """Calendar series per scenario and segment, ``[S, G, H]`` (by cause/offer: ``+[K|O]``)."""
-    series = convolve(r.new, r.kern)
+    series = convolve(r.new, np.stack([r.kern[name] for name in _SERIES], axis=-1))
     out = {name: series[..., i] for i, name in enumerate(_SERIES)}
     for name in ("churned", "requests", "bad", "saves"):
         out[name + "_by"] = convolve(r.new, r.path[name])
