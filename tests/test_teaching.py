@@ -1,0 +1,43 @@
+"""Lesson widgets: built from the parameter table, values re-validated, answers on demand."""
+
+import pytest
+
+import simsrc
+from simsrc import teaching
+
+
+def test_slider_takes_label_bounds_and_help_from_the_parameter_table():
+    s = teaching.slider("save_team.coverage", 0.5)
+    row = simsrc.PARAMETERS["save_team.coverage"]
+    assert (s.description, s.min, s.max, s.step, s.tooltip) == (
+        row.label,
+        0,
+        1,
+        row.step,
+        row.help,
+    )
+
+
+def test_values_from_the_browser_are_checked():
+    with pytest.raises(simsrc.ScenarioError, match=r"heterogeneity\.spread: must be a number"):
+        teaching.checked("heterogeneity.spread", 7.0)
+
+
+def test_a_crafted_value_shows_a_message_not_a_traceback(capsys):
+    w = teaching.leaky_bucket_widget()
+    acq = w.children[0].children[0]
+    acq.max = 1e9
+    acq.value = 1e8  # outside the table's 0 … 1e7: a crafted message could send it
+    assert "acquisition.new_per_month: must be a number between 0 and 1e+07" in w.children[1].value
+    acq.value = 200.0
+    assert w.children[1].value == ""
+
+
+def test_answer_is_computed_when_revealed():
+    calls = []
+    box = teaching.answer("x", lambda: calls.append(1) or "forty-two")
+    assert calls == [] and box.children[1].value == ""
+    box.children[0].click()
+    assert "forty-two" in box.children[1].value and calls == [1]
+    box.children[0].click()
+    assert box.children[1].value == ""
