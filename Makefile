@@ -1,12 +1,12 @@
 # Two commands on a fresh machine (Python >= 3.11 on PATH):
-#   make test   — create .venv, install the project with its test extras, lint, type-check, test
-#   make demo   — print the halve-churn comparison for a preset
+#   make dashboard — create .venv, install the project, serve the dashboards on 127.0.0.1:8866
+#   make test      — create .venv, install the project with its test extras, lint, type-check, test
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint format demo bench clean strip
+.PHONY: install test lint format demo dashboard bench bench-dashboard bench-scale clean strip
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required") if sys.version_info < (3, 11) else None'
@@ -18,13 +18,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: install
-	$(VENV)/bin/ruff check simsrc tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check simsrc tests benchmarks notebooks
+	$(VENV)/bin/ruff check simsrc tests benchmarks notebooks scripts
+	$(VENV)/bin/ruff format --check simsrc tests benchmarks notebooks scripts
 	$(VENV)/bin/mypy
 
 format: install
-	$(VENV)/bin/ruff format simsrc tests benchmarks notebooks
-	$(VENV)/bin/ruff check --fix simsrc tests benchmarks notebooks
+	$(VENV)/bin/ruff format simsrc tests benchmarks notebooks scripts
+	$(VENV)/bin/ruff check --fix simsrc tests benchmarks notebooks scripts
 
 test: lint
 	$(PY) -m pytest --doctest-modules simsrc tests
@@ -32,8 +32,18 @@ test: lint
 demo: install
 	$(VENV)/bin/simsrc compare b2b-saas --what-if halve-churn
 
+PORT ?= 8866
+dashboard: install  # serve notebooks/ with Voila (settings in voila.json); Ctrl-C stops it
+	$(PY) scripts/dashboard.py --port $(PORT)
+
 bench: install
 	$(PY) benchmarks/engine.py
+
+bench-dashboard: install  # needs Chromium (apt-get install chromium)
+	$(PY) benchmarks/dashboard.py
+
+bench-scale: install
+	$(PY) benchmarks/scale.py
 
 strip: install  # remove outputs from notebooks before committing
 	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
