@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("out", help="file to write")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=_cmd_init)
+    from simsrc.calibration.cli import add_calibrate_command
+
+    add_calibrate_command(sub)
     return p
 
 
@@ -221,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, UsageError) as exc:
         print(f"simsrc: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `simsrc run … | head`: the reader has gone
+        sys.stderr.close()
+        return 0
     except OSError as exc:
         print(
             f"simsrc: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),

@@ -227,3 +227,78 @@ def test_cause_specific_hazards_checks_tenure_and_churned_too():
         cause_specific_hazards([-1, 2], [0, 1], ["a", "b"])
     with pytest.raises(ValueError, match=r"churned: length"):
         cause_specific_hazards([1, 2], [0], ["a", "b"])
+
+
+# --------------------------------------------------------------------------------------
+# Delayed entry (left truncation) and case weights
+# --------------------------------------------------------------------------------------
+
+
+def test_hand_worked_delayed_entry():
+    # The same six customers; the last two were first seen after 2 months (entry 2):
+    #   at risk n_t = #(entry < t <= tenure): 4, 3, 3, 1
+    #   churned d_t: 1, 1, 1, 0  → hazards 1/4, 1/3, 1/3, 0
+    #   survival 3/4, 1/2, 1/3, 1/3; entered: 4 at month 1, 2 at month 3.
+    table = life_table(TENURE, CHURNED, entry=[0, 0, 0, 0, 2, 2])
+    assert table["at_risk"].tolist() == [4, 3, 3, 1]
+    assert table["entered"].tolist() == [4, 0, 2, 0]
+    np.testing.assert_allclose(table["survival"], [3 / 4, 1 / 2, 1 / 3, 1 / 3], rtol=1e-15)
+    cs = cause_specific_hazards(TENURE, CHURNED, CAUSE, entry=[0, 0, 0, 0, 2, 2])
+    np.testing.assert_allclose(cs["hazard", "price"], [1 / 4, 0, 1 / 3, 0], rtol=1e-15)
+    total = cs["cif"].sum(axis=1).to_numpy() + cs["survival", "all"].to_numpy()
+    np.testing.assert_allclose(total, 1.0, atol=1e-15)
+
+
+def test_weights_equal_duplicated_rows_and_zero_entry_equals_none():
+    w = np.array([1, 2, 1, 3, 1, 2])
+    weighted = life_table(TENURE, CHURNED, weight=w)
+    dup = life_table(np.repeat(TENURE, w), np.repeat(CHURNED, w))
+    # Same sums: rounding only.
+    np.testing.assert_allclose(weighted["survival"], dup["survival"], rtol=1e-14)
+    np.testing.assert_allclose(weighted["at_risk"], dup["at_risk"], rtol=1e-14)
+    plain = life_table(TENURE, CHURNED)
+    zero = life_table(TENURE, CHURNED, entry=np.zeros(6, int))
+    np.testing.assert_array_equal(zero["survival"], plain["survival"])
+
+
+@st.composite
+def _truncated(draw):
+    tenure, churned, _cause = draw(_snapshots())
+    entry = np.array(
+        [
+            draw(st.integers(0, max(int(t) - (1 if c else 0), 0)))
+            for t, c in zip(tenure, churned, strict=False)
+        ]
+    )
+    return tenure, churned, entry
+
+
+@settings(max_examples=200, deadline=None)
+@given(_truncated())
+def test_delayed_entry_bookkeeping(data):
+    tenure, churned, entry = data
+    table = life_table(tenure, churned, entry=entry)
+    n = table["at_risk"].to_numpy()
+    leaving = (table["churned"] + table["censored"]).to_numpy()
+    entered = table["entered"].to_numpy()
+    # Risk sets move by arrivals and departures only.
+    np.testing.assert_array_equal(n[1:], n[:-1] - leaving[:-1] + entered[1:])
+    assert n[0] == entered[0]
+    assert entered.sum() == np.sum(entry < tenure.max())
+    assert np.all(np.diff(table["survival"].to_numpy()) <= 0)
+
+
+@pytest.mark.parametrize(
+    ("entry", "match"),
+    [
+        ([0, 3, 0, 0, 0, 0], r"entry: must be whole months with 0 <= entry <= tenure"),
+        ([1, 0, 0, 0, 0, 0], r"entry < tenure for churners \(row 0"),
+        ([0, -1, 0, 0, 0, 0], r"entry: must be whole months"),
+        ([0, 0], r"entry: length 2 does not match tenure \(6\)"),
+    ],
+)
+def test_delayed_entry_rejects_bad_entries(entry, match):
+    with pytest.raises(ValueError, match=match):
+        life_table(TENURE, CHURNED, entry=entry)
+    with pytest.raises(ValueError, match=r"weight: must be finite and >= 0"):
+        life_table(TENURE, CHURNED, weight=[1, 1, -1, 1, 1, 1])

@@ -5,6 +5,14 @@ churned and, optionally, why. A churner with tenure ``k`` churned in month ``k``
 customer still active with tenure ``k`` was at risk in months 1 … ``k`` and is censored
 after month ``k`` (an active customer with tenure 0 has not yet been at risk).
 
+Snapshots that hold only the customers active during a recent window are *left
+truncated*: a customer already ``e`` months old when the window opened is seen at risk in
+months ``e + 1`` … ``k`` only, because the customers of the same age who left before the
+window are missing from the file. Pass ``entry`` (months survived before observation
+began) and the risk sets become ``entry < t <= tenure`` — the product-limit estimator
+with delayed entry [KM03]_ [TJW87]_. ``weight`` gives each row a case weight (e.g.
+fractional copies of a customer whose entry is uncertain).
+
 References
 ----------
 .. [KM58] Kaplan, E. L. and Meier, P. (1958). "Nonparametric Estimation from Incomplete
@@ -19,6 +27,11 @@ References
    of Statistics* 5(3), 141–150.
 .. [KP02] Kalbfleisch, J. D. and Prentice, R. L. (2002). *The Statistical Analysis of
    Failure Time Data*, 2nd ed., Wiley, ch. 8 (competing risks).
+.. [KM03] Klein, J. P. and Moeschberger, M. L. (2003). *Survival Analysis: Techniques for
+   Censored and Truncated Data*, 2nd ed., Springer, sec. 4.6 (left truncation).
+.. [TJW87] Tsai, W.-Y., Jewell, N. P. and Wang, M.-C. (1987). "A Note on the
+   Product-Limit Estimator under Right Censoring and Left Truncation". *Biometrika*
+   74(4), 883–886.
 """
 
 from __future__ import annotations
@@ -38,11 +51,17 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """Validated snapshot: tenure capped at ``months``, churn flag (False once capped)."""
+    """Validated snapshot: tenure capped at ``months``, churn flag (False once capped).
+
+    ``entry`` (capped like tenure) and ``weight`` are ``None`` when not given, so that the
+    plain case keeps integer counts.
+    """
 
     tenure: IntArray
     churned: NDArray[np.bool_]
     months: int
+    entry: IntArray | None = None
+    weight: FloatArray | None = None
 
 
 def _tenure(tenure: ArrayLike) -> IntArray:
@@ -87,10 +106,53 @@ def _flags(churned: ArrayLike, n: int) -> NDArray[np.bool_]:
     return arr.astype(bool)
 
 
-def _snapshot(tenure: ArrayLike, churned: ArrayLike, max_tenure: int | None) -> _Snapshot:
+def _entry(entry: ArrayLike, tenure: IntArray, churned: NDArray[np.bool_]) -> IntArray:
+    """Whole months survived before observation began: 0 <= entry <= tenure (< for churners)."""
+    try:
+        arr = np.asarray(entry, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"entry: must be numbers of whole months: {err}") from err
+    if arr.ndim != 1 or arr.size != tenure.size:
+        raise ValueError(f"entry: length {arr.size} does not match tenure ({tenure.size})")
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr)) | (arr > tenure)
+    bad |= churned & (arr >= tenure)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            "entry: must be whole months with 0 <= entry <= tenure, and entry < tenure for "
+            f"churners (row {i}: entry {arr[i]!r}, tenure {int(tenure[i])}; "
+            f"{int(bad.sum())} bad value(s))"
+        )
+    return arr.astype(np.int64)
+
+
+def _weight(weight: ArrayLike, n: int) -> FloatArray:
+    """Finite, non-negative case weights of length ``n``."""
+    try:
+        arr = np.asarray(weight, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"weight: must be numbers: {err}") from err
+    if arr.ndim != 1 or arr.size != n:
+        raise ValueError(f"weight: length {arr.size} does not match tenure ({n})")
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"weight: must be finite and >= 0 (row {i} is {arr[i]!r})")
+    return arr
+
+
+def _snapshot(
+    tenure: ArrayLike,
+    churned: ArrayLike,
+    max_tenure: int | None,
+    entry: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+) -> _Snapshot:
     """Validate the snapshot and cap tenure at ``max_tenure`` (censoring beyond it)."""
     t = _tenure(tenure)
     c = _flags(churned, t.size)
+    e = None if entry is None else _entry(entry, t, c)
+    w = None if weight is None else _weight(weight, t.size)
     if np.any(c & (t == 0)):
         raise ValueError(
             "tenure: churned customers need tenure >= 1 (a churner with tenure k churned in "
@@ -106,21 +168,40 @@ def _snapshot(tenure: ArrayLike, churned: ArrayLike, max_tenure: int | None) -> 
             raise ValueError(f"max_tenure: must be a whole number >= 1 (got {max_tenure!r})")
     else:
         raise ValueError(f"max_tenure: must be a whole number >= 1 (got {max_tenure!r})")
-    return _Snapshot(tenure=np.minimum(t, months), churned=c & (t <= months), months=months)
+    return _Snapshot(
+        tenure=np.minimum(t, months),
+        churned=c & (t <= months),
+        months=months,
+        entry=None if e is None else np.minimum(e, months),
+        weight=w,
+    )
 
 
-def _by_month(values: IntArray, months: int) -> IntArray:
-    """Count of customers per month 1 … ``months`` (values of 0 are dropped)."""
-    return np.bincount(values, minlength=months + 1)[1:].astype(np.int64)
+def _by_month(values: IntArray, months: int, weight: FloatArray | None = None) -> NDArray:
+    """Customers (or their weights) per month 1 … ``months`` (values of 0 are dropped)."""
+    counts = np.bincount(values, weights=weight, minlength=months + 1)[1:]
+    return counts if weight is not None else counts.astype(np.int64)
 
 
-def _at_risk(snap: _Snapshot) -> IntArray:
-    """Count customers at risk in month t (capped tenure >= t), for t = 1 … months."""
-    per_month = np.bincount(snap.tenure, minlength=snap.months + 1)
-    return per_month[::-1].cumsum()[::-1][1:].astype(np.int64)
+def _select(snap: _Snapshot, mask: NDArray[np.bool_]) -> NDArray:
+    """Monthly counts (or weights) of the customers selected by ``mask``, by tenure."""
+    w = None if snap.weight is None else snap.weight[mask]
+    return _by_month(snap.tenure[mask], snap.months, w)
 
 
-def _ratio(num: ArrayLike, den: IntArray) -> FloatArray:
+def _at_risk(snap: _Snapshot) -> NDArray:
+    """Customers at risk in month t, ``entry < t <= tenure`` (capped), for t = 1 … months."""
+    per_month = np.bincount(snap.tenure, weights=snap.weight, minlength=snap.months + 1)
+    at_risk = per_month[::-1].cumsum()[::-1][1:]
+    if snap.entry is not None:
+        entered = np.bincount(snap.entry, weights=snap.weight, minlength=snap.months + 1)
+        at_risk = at_risk - entered[::-1].cumsum()[::-1][1:]
+    if snap.weight is None:
+        return at_risk.astype(np.int64)
+    return np.asarray(np.maximum(at_risk, 0.0), dtype=float)  # clip rounding below 0
+
+
+def _ratio(num: ArrayLike, den: NDArray) -> FloatArray:
     """``num / den`` with NaN where nobody is at risk."""
     num_arr = np.asarray(num, dtype=float)
     out = np.full(num_arr.shape, np.nan)
@@ -133,19 +214,24 @@ def _survival(hazard: FloatArray) -> FloatArray:
     return np.asarray(np.cumprod(1.0 - np.nan_to_num(hazard, nan=0.0)), dtype=np.float64)
 
 
-def _greenwood(survival: FloatArray, at_risk: IntArray, churned: IntArray) -> FloatArray:
+def _greenwood(survival: FloatArray, at_risk: NDArray, churned: NDArray) -> FloatArray:
     """Greenwood SE: S(t) · sqrt(Σ_{s<=t} d_s / (n_s (n_s − d_s))); NaN once S(t) = 0."""
     n = at_risk.astype(float)
     d = churned.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(n > 0, d / (n * (n - d)), 0.0)
-        terms = np.where((n > 0) & (n == d), np.inf, terms)
+        terms = np.where((n > 0) & (n <= d), np.inf, terms)
         se = survival * np.sqrt(np.cumsum(terms))
     return np.where(survival > 0, se, np.nan)
 
 
 def life_table(
-    tenure: ArrayLike, churned: ArrayLike, max_tenure: int | None = None
+    tenure: ArrayLike,
+    churned: ArrayLike,
+    max_tenure: int | None = None,
+    *,
+    entry: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Discrete-time life table (product-limit survival) from a customer snapshot.
 
@@ -159,18 +245,27 @@ def life_table(
     max_tenure : int, optional
         Last month to tabulate (default: the largest tenure). Customers beyond it count
         as at risk up to ``max_tenure`` and censored there.
+    entry : array_like of int, optional
+        Months each customer had already survived when observation began (left
+        truncation, delayed entry): 0 <= entry <= tenure, and entry < tenure for
+        churners. The customer is at risk in months ``entry + 1`` … ``tenure`` only.
+        Default: everyone observed from month 1.
+    weight : array_like of float, optional
+        Case weights >= 0 (default 1). Counts become weighted sums (floats).
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``tenure`` month 1 … ``max_tenure``, with columns
 
-        - ``at_risk``: n_t, customers with tenure >= t;
+        - ``at_risk``: n_t, customers with entry < t <= tenure;
         - ``churned``: d_t, churners with tenure t;
         - ``censored``: active customers last seen in month t;
+        - ``entered``: customers whose observation began at the start of month t (entry
+          = t − 1), only when ``entry`` is given;
         - ``hazard``: h_t = d_t / n_t (NaN if n_t = 0) [SW93]_;
         - ``survival``: S(t) = Π_{s<=t} (1 − h_s), the Kaplan–Meier product-limit
-          estimator on a monthly grid [KM58]_;
+          estimator on a monthly grid [KM58]_ (with delayed entry [TJW87]_);
         - ``survival_se``: Greenwood standard error
           S(t) · sqrt(Σ_{s<=t} d_s / (n_s (n_s − d_s))) [Gre26]_ (NaN once S(t) = 0).
 
@@ -178,7 +273,8 @@ def life_table(
     ------
     ValueError
         Tenure not whole months >= 0 (or a churner with tenure 0), churned not
-        boolean-like, lengths that differ, or ``max_tenure`` < 1.
+        boolean-like, lengths that differ, ``max_tenure`` < 1, entry outside
+        0 … tenure (or not below tenure for a churner), or negative weights.
 
     Examples
     --------
@@ -187,23 +283,32 @@ def life_table(
     [[6, 1, 0], [5, 1, 1], [3, 1, 1], [1, 0, 1]]
     >>> table["survival"].round(4).tolist()
     [0.8333, 0.6667, 0.4444, 0.4444]
+
+    With delayed entry the last two customers are seen from month 3 only:
+
+    >>> late = life_table([1, 2, 2, 3, 3, 4], [1, 0, 1, 1, 0, 0], entry=[0, 0, 0, 0, 2, 2])
+    >>> late["at_risk"].tolist()
+    [4, 3, 3, 1]
     """
-    snap = _snapshot(tenure, churned, max_tenure)
+    snap = _snapshot(tenure, churned, max_tenure, entry, weight)
     at_risk = _at_risk(snap)
-    d = _by_month(snap.tenure[snap.churned], snap.months)
+    d = _select(snap, snap.churned)
     hazard = _ratio(d, at_risk)
     survival = _survival(hazard)
-    return pd.DataFrame(
-        {
-            "at_risk": at_risk,
-            "churned": d,
-            "censored": _by_month(snap.tenure[~snap.churned], snap.months),
-            "hazard": hazard,
-            "survival": survival,
-            "survival_se": _greenwood(survival, at_risk, d),
-        },
-        index=pd.RangeIndex(1, snap.months + 1, name="tenure"),
-    )
+    columns: dict[str, ArrayLike] = {
+        "at_risk": at_risk,
+        "churned": d,
+        "censored": _select(snap, ~snap.churned),
+    }
+    if snap.entry is not None:
+        w = snap.weight
+        columns["entered"] = np.bincount(snap.entry, weights=w, minlength=snap.months + 1)[
+            : snap.months
+        ]
+        if w is None:
+            columns["entered"] = np.asarray(columns["entered"]).astype(np.int64)
+    columns.update(hazard=hazard, survival=survival, survival_se=_greenwood(survival, at_risk, d))
+    return pd.DataFrame(columns, index=pd.RangeIndex(1, snap.months + 1, name="tenure"))
 
 
 def _causes(cause: ArrayLike, churned: NDArray[np.bool_]) -> pd.Series:
@@ -246,12 +351,15 @@ def cause_specific_hazards(
     cause: ArrayLike,
     max_tenure: int | None = None,
     causes: Sequence[Hashable] | None = None,
+    *,
+    entry: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Cause-specific hazards and cumulative incidence functions by tenure month.
 
     Parameters
     ----------
-    tenure, churned, max_tenure
+    tenure, churned, max_tenure, entry, weight
         As for :func:`life_table`.
     cause : array_like
         Churn reason of each customer (any hashable labels). Required for churners;
@@ -292,19 +400,19 @@ def cause_specific_hazards(
     >>> out["cif"].round(4).to_dict("list")
     {'price': [0.1667, 0.1667, 0.3889, 0.3889], 'service': [0.0, 0.1667, 0.1667, 0.1667]}
     """
-    snap = _snapshot(tenure, churned, max_tenure)
+    snap = _snapshot(tenure, churned, max_tenure, entry, weight)
     flags = _flags(churned, snap.tenure.size)  # uncapped: every churner needs a cause
     labels = _causes(cause, flags)
     kinds = _cause_list(cause, labels[flags], causes)
     at_risk = _at_risk(snap)
-    survival = _survival(_ratio(_by_month(snap.tenure[snap.churned], snap.months), at_risk))
+    survival = _survival(_ratio(_select(snap, snap.churned), at_risk))
     before = np.concatenate([[1.0], survival[:-1]])  # S(t − 1)
     columns: dict[tuple[str, Hashable], ArrayLike] = {
         ("at_risk", "all"): at_risk,
         ("survival", "all"): survival,
     }
     for k in kinds:
-        d_k = _by_month(snap.tenure[snap.churned & (labels == k).to_numpy()], snap.months)
+        d_k = _select(snap, snap.churned & (labels == k).to_numpy())
         h_k = _ratio(d_k, at_risk)
         columns["churned", k] = d_k
         columns["hazard", k] = h_k

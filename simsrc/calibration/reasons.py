@@ -1,0 +1,370 @@
+"""Exit reasons → the model's churn causes: a default mapping and a user-editable one.
+
+Free-text or coded reasons are matched after normalising case, spaces and punctuation
+(``"Competitor made better offer"`` and ``competitor_made_better_offer`` are the same
+key). The default mapping knows the eight exit-survey reasons of the domain brief, the
+telecom sample's reasons and categories, the model's own cause names and a few common
+words; a user mapping is merged over it (user entries win). A reason mapped to ``None``
+says nothing about the cause (``"Don't know"``): such churners count towards total churn
+but not towards any one cause.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from simsrc.errors import ScenarioError
+from simsrc.scenario import DEFAULT_REASON_TO_CAUSE, EXIT_SURVEY_REASONS
+
+__all__ = [
+    "DEFAULT_REASON_MAP",
+    "ReasonMapping",
+    "default_reason_map",
+    "load_reason_map",
+    "map_reasons",
+    "normalize_reason",
+]
+
+UNKNOWN = "unknown"
+"""Label of churners whose cause is not known (reason missing or mapped to ``None``)."""
+
+_TELECOM: dict[str, str | None] = {
+    # Maven Analytics "Telecom Customer Churn" sample: Churn_Reason values.
+    "Attitude of service provider": "poor_service",
+    "Attitude of support person": "poor_service",
+    "Competitor had better devices": "price_competitor",
+    "Competitor made better offer": "price_competitor",
+    "Competitor offered higher download speeds": "price_competitor",
+    "Competitor offered more data": "price_competitor",
+    "Lack of self-service on Website": "success_dropoff",
+    "Limited range of services": "success_dropoff",
+    "Network reliability": "poor_service",
+    "Poor expertise of online support": "poor_service",
+    "Poor expertise of phone support": "poor_service",
+    "Product dissatisfaction": "success_dropoff",
+    "Service dissatisfaction": "poor_service",
+    "Deceased": "natural_events",
+    "Don't know": None,
+    "Moved": "natural_events",
+    "Extra data charges": "price_competitor",
+    "Lack of affordable download/upload speed": "price_competitor",
+    "Long distance charges": "price_competitor",
+    "Price too high": "price_competitor",
+    # Its Churn_Category values (used when a reason is missing or unknown).
+    "Attitude": "poor_service",
+    "Competitor": "price_competitor",
+    "Price": "price_competitor",
+    "Dissatisfaction": None,
+    "Other": None,
+}
+
+_COMMON: dict[str, str | None] = {
+    "unknown": None,
+    "not given": None,
+    "no reason": None,
+    "none given": None,
+    "other reason": None,
+    "too expensive": "price_competitor",
+    "cheaper competitor": "price_competitor",
+    "switched to competitor": "price_competitor",
+    "moved away": "natural_events",
+    "relocation": "natural_events",
+    "business closed": "natural_events",
+    "closed down": "natural_events",
+    "budget cuts": "natural_events",
+    "bad support": "poor_service",
+    "poor service": "poor_service",
+    "technical problems": "poor_service",
+    "outage": "poor_service",
+    "missing features": "success_dropoff",
+    "not using it": "success_dropoff",
+    "no longer needed": "natural_events",
+    "hard to use": "onboarding",
+    "too many emails": "pushing_too_hard",
+    "too many messages": "pushing_too_hard",
+    "spam": "pushing_too_hard",
+    "payment failed": "involuntary",
+    "failed payment": "involuntary",
+    "card declined": "involuntary",
+    "card expired": "involuntary",
+    "non payment": "involuntary",
+    "nonpayment": "involuntary",
+    "unpaid": "involuntary",
+    "dunning": "involuntary",
+    "involuntary": "involuntary",
+}
+
+
+def _missing(value: object) -> bool:
+    """Whether a reason cell is empty (None, NaN, NA or text such as "N/A")."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return normalize_reason(value) in ("", "n a", "na", "nan", "none", "null")
+
+
+def normalize_reason(text: object) -> str:
+    """Matching key of a reason: lower case, words joined by single spaces.
+
+    Examples
+    --------
+    >>> normalize_reason("  Competitor_made-better OFFER ")
+    'competitor made better offer'
+    >>> normalize_reason("Don't know")
+    'dont know'
+    """
+    s = str(text).strip().lower().replace("'", "").replace("’", "")
+    return re.sub(r"[^0-9a-z]+", " ", s).strip()
+
+
+def _build_default() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for reason, label in EXIT_SURVEY_REASONS.items():  # the brief's eight reasons
+        out[normalize_reason(reason)] = DEFAULT_REASON_TO_CAUSE[reason]
+        out[normalize_reason(label)] = DEFAULT_REASON_TO_CAUSE[reason]
+    for cause in (
+        "poor_service",
+        "onboarding",
+        "success_dropoff",
+        "natural_events",
+        "price_competitor",
+        "pushing_too_hard",
+        "involuntary",
+    ):
+        out[normalize_reason(cause)] = cause
+    for table in (_COMMON, _TELECOM):
+        out.update({normalize_reason(k): v for k, v in table.items()})
+    return out
+
+
+DEFAULT_REASON_MAP: Mapping[str, str | None] = _build_default()
+"""Normalised reason → cause name of the telecom preset's causes (``None``: unknown)."""
+
+
+def default_reason_map() -> dict[str, str | None]:
+    """A copy of :data:`DEFAULT_REASON_MAP` to edit and pass back as ``reason_map``.
+
+    Examples
+    --------
+    >>> m = default_reason_map()
+    >>> m["moved"], m["dont know"]
+    ('natural_events', None)
+    """
+    return dict(DEFAULT_REASON_MAP)
+
+
+def _cause_value(value: object, where: str) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    if text.lower() in ("", "none", "null", "unknown", "-"):
+        return None
+    return text
+
+
+def load_reason_map(path: str | Path) -> dict[str, str | None]:
+    r"""Read a reason mapping from a CSV (``reason,cause``) or TOML (``reason = "cause"``).
+
+    An empty cause (CSV) or ``"none"`` / ``"unknown"`` marks a reason that says nothing
+    about the cause.
+
+    Raises
+    ------
+    ScenarioError
+        Missing file, unreadable content, or a CSV without two columns.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "map.csv"
+    >>> _ = f.write_text("reason,cause\nToo slow,poor_service\nNo idea,\n")
+    >>> load_reason_map(f)
+    {'Too slow': 'poor_service', 'No idea': None}
+    """
+    p = Path(path)
+    where = str(p)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ScenarioError(where, "no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(where, f"cannot read the reason mapping: {err}") from None
+    if p.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise ScenarioError(where, f"not valid TOML: {err}") from None
+        table = data.get("reasons", data)
+        if not isinstance(table, dict):
+            raise ScenarioError(where, "expected a table of reason = cause")
+        return {str(k): _cause_value(v, where) for k, v in table.items()}
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ScenarioError(where, "the reason mapping is empty")
+    header = [normalize_reason(c) for c in rows[0]]
+    has_header = header[:2] == ["reason", "cause"]
+    out: dict[str, str | None] = {}
+    for i, row in enumerate(rows[1:] if has_header else rows, start=2 if has_header else 1):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) > 2 and any(c.strip() for c in row[2:]):
+            raise ScenarioError(where, f"line {i}: expected reason,cause (got {len(row)} fields)")
+        out[row[0].strip()] = _cause_value(row[1] if len(row) > 1 else None, where)
+    return out
+
+
+@dataclass(frozen=True)
+class ReasonMapping:
+    """The outcome of mapping churners' reasons onto causes.
+
+    Attributes
+    ----------
+    cause : pandas.Series
+        One label per row: a cause name, :data:`UNKNOWN`, or missing (not a churner).
+    rule : pandas.Series
+        The rule that decided each churner's label (see ``table``); missing otherwise.
+    table : pandas.DataFrame
+        One row per distinct reason seen among churners: ``column`` (which input column
+        decided), ``value`` (as written), ``churners``, ``cause`` (or ``unknown``) and
+        ``rule`` — ``user``, ``default``, ``category`` (fell back to the category
+        column), ``unmapped`` (not in any mapping: counted as unknown) or ``missing``.
+    unmapped : pandas.DataFrame
+        The ``unmapped`` rows of ``table`` (a warning names them).
+    """
+
+    cause: pd.Series
+    rule: pd.Series
+    table: pd.DataFrame
+    unmapped: pd.DataFrame
+
+
+def map_reasons(
+    churned: Sequence[bool] | pd.Series | NDArray[np.bool_],
+    reason: pd.Series | None,
+    category: pd.Series | None,
+    causes: Sequence[str],
+    user_map: Mapping[str, str | None] | None = None,
+    *,
+    reason_column: str = "reason",
+    category_column: str = "category",
+) -> ReasonMapping:
+    """Map each churner's reason (falling back to its category) onto a cause.
+
+    Parameters
+    ----------
+    churned : sequence of bool
+        Which rows are churners (others get a missing label).
+    reason, category : pandas.Series or None
+        Free-text or coded reason and a coarser category, aligned with ``churned``.
+    causes : sequence of str
+        The scenario's cause names. Default entries pointing to a cause not in the
+        scenario are ignored (the reason becomes unknown); user entries must name one.
+    user_map : mapping, optional
+        Reason → cause (or ``None``), merged over :data:`DEFAULT_REASON_MAP`.
+    reason_column, category_column : str
+        Column names used in the table and messages.
+
+    Returns
+    -------
+    ReasonMapping
+
+    Raises
+    ------
+    ScenarioError
+        A user mapping entry names a cause the scenario does not have.
+
+    Examples
+    --------
+    >>> out = map_reasons([True, True, False], pd.Series(["Moved", "Gremlins", None]),
+    ...                   None, ["natural_events", "price_competitor"])
+    >>> out.cause.tolist()
+    ['natural_events', 'unknown', nan]
+    >>> out.unmapped["value"].tolist()
+    ['Gremlins']
+    """
+    flags = pd.Series(list(churned), dtype=bool).to_numpy()
+    n = flags.size
+    known = set(causes)
+    user: dict[str, str | None] = {}
+    for key, value in (user_map or {}).items():
+        target = _cause_value(value, "reason_map")
+        if target is not None and target not in known:
+            raise ScenarioError(
+                f"reason_map.{key}",
+                f"unknown cause {target!r} (known: {', '.join(causes)}; or leave it empty "
+                "for 'says nothing about the cause')",
+            )
+        user[normalize_reason(key)] = target
+    default = {k: (v if v in known else None) for k, v in DEFAULT_REASON_MAP.items()}
+
+    def lookup(value: object) -> tuple[str | None, str] | None:
+        if _missing(value):
+            return None
+        key = normalize_reason(value)
+        if key in user:
+            return user[key], "user"
+        if key in default:
+            return default[key], "default"
+        return None
+
+    def values(s: pd.Series | None) -> list[object]:
+        return [None] * n if s is None else list(s.to_numpy(dtype=object))
+
+    reasons, cats = values(reason), values(category)
+    labels: list[object] = [float("nan")] * n
+    rules: list[object] = [float("nan")] * n
+    rows: dict[tuple[str, str], list[object]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for i in range(n):
+        if not flags[i]:
+            continue
+        r, c = reasons[i], cats[i]
+        hit = lookup(r)
+        column, value, rule = reason_column, str(r), "default"
+        cause: str | None = None
+        if hit is not None:
+            cause, rule = hit
+        else:
+            cat_hit = lookup(c)
+            if cat_hit is not None:
+                cause = cat_hit[0]
+                column, value = category_column, str(c)
+                rule = cat_hit[1] if _missing(r) else "category"
+                if not _missing(r):
+                    value = f"{r} ({c})"
+            elif _missing(r) and _missing(c):
+                rule, value = "missing", ""
+            else:
+                rule = "unmapped"
+                if _missing(r):
+                    column, value = category_column, str(c)
+        labels[i] = cause if cause is not None else UNKNOWN
+        rules[i] = rule
+        where = (column, value)
+        rows.setdefault(where, [column, value, 0, labels[i], rule])
+        counts[where] = counts.get(where, 0) + 1
+    for where, row in rows.items():
+        row[2] = counts[where]
+    table = pd.DataFrame(
+        list(rows.values()), columns=["column", "value", "churners", "cause", "rule"]
+    )
+    table = table.sort_values(["churners", "value"], ascending=[False, True], ignore_index=True)
+    unmapped = table[table["rule"] == "unmapped"].reset_index(drop=True)
+    return ReasonMapping(
+        cause=pd.Series(labels, dtype=object),
+        rule=pd.Series(rules, dtype=object),
+        table=table,
+        unmapped=unmapped,
+    )

@@ -1,0 +1,191 @@
+"""The calibration report: how the scenario was fitted and how well it fits."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from simsrc.scenario import Scenario
+
+__all__ = ["CalibrationReport"]
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    """What the data said, what was assumed, and how well the calibrated scenario fits.
+
+    Every table is a tidy :class:`pandas.DataFrame`. Fitted values come with standard
+    errors where the likelihood gives them; values the data cannot tell are kept from
+    the base scenario and listed as such in ``parameters``.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The calibrated scenario.
+    base : Scenario
+        The scenario it started from (levers, economics and anything the data cannot
+        tell come from here).
+    source : str
+        Where the data came from.
+    kind : {"snapshot", "cohorts"}
+        Customer-level data or a cohort survival table.
+    assumptions : tuple of str
+        How the data were read (observation window, censoring, segments, …).
+    warnings : tuple of str
+        Data problems and parameters the data cannot identify.
+    rows : pandas.DataFrame
+        Row accounting: ``item``, ``rows`` (read, dropped by reason, used).
+    issues : pandas.DataFrame
+        Data problems: ``level``, ``column``, ``problem``, ``rows``, ``first_rows``,
+        ``action``.
+    parameters : pandas.DataFrame
+        Every calibrated number: ``path`` (scenario parameter), ``value``, ``se``,
+        ``source`` (``fitted``, ``data``, ``kept from base``, ``zero: no churners``, …) and
+        ``note``.
+    survival : pandas.DataFrame
+        Per ``segment`` and ``tenure`` (months, from 0): ``at_risk``, ``churned``,
+        ``observed`` (Kaplan–Meier with delayed entry), ``observed_se`` (Greenwood),
+        ``fitted`` (the fitted model, levers as in the data), ``scenario`` (the
+        calibrated scenario simulated by the engine, levers included) and ``sbg`` (an
+        unrestricted sBG fit of the segment, for comparison).
+    hazards : pandas.DataFrame
+        Per ``segment``, ``tenure`` and ``cause``: ``observed`` cause-specific hazard,
+        ``fitted`` hazard, ``observed_cif`` and ``fitted_cif`` (cumulative incidence).
+    cause_shares : pandas.DataFrame
+        Per ``segment`` and ``cause``: ``churners`` (weighted, by stated reason),
+        ``observed_share`` (among churners whose reason maps onto a cause),
+        ``expected_stated`` / ``stated_share`` (the fitted model's expected churners by
+        stated reason at the observed risk sets, latent causes' leavers spread over the
+        reasons they give — compare with ``observed_share``), ``expected`` and
+        ``fitted_share_all`` (expected churners by underlying cause, latent and kept
+        causes included) and ``scenario_share`` (share of churn by cause in the simulated
+        scenario, levers on).
+    fit : pandas.DataFrame
+        Goodness of fit per segment: customers, churners, months observed,
+        ``max_gap`` / ``rmse_gap`` (|fitted − observed| survival over months with at least
+        ``min_at_risk`` at risk), ``within_tolerance`` (every such month within 0.03 + 2
+        Greenwood standard errors), the same for the simulated scenario
+        (``scenario_max_gap``, ``scenario_within_tolerance``), ``chi2``, ``df``,
+        ``p_value`` (observed vs expected churners by month) and ``log_likelihood``.
+    sbg : pandas.DataFrame
+        Unrestricted shifted-beta-geometric fit per segment: ``alpha``, ``beta``, their
+        standard errors, ``mean_churn``, ``spread``, ``log_likelihood``, ``converged``.
+    reasons : pandas.DataFrame
+        How each exit reason was mapped onto a cause (``column``, ``value``,
+        ``churners``, ``cause``, ``rule``).
+    revenue : pandas.DataFrame
+        Mean monthly charge by ``segment`` and ``tenure``: ``customers``,
+        ``mean_charge``, ``fitted``.
+    acquisition : pandas.DataFrame
+        New customers by month and segment where the data show them.
+    projection : pandas.DataFrame
+        Projected survival per segment and tenure beyond the data: ``sbg`` and
+        ``scenario``.
+    """
+
+    scenario: Scenario
+    base: Scenario
+    source: str
+    kind: str
+    assumptions: tuple[str, ...]
+    warnings: tuple[str, ...]
+    rows: pd.DataFrame
+    issues: pd.DataFrame
+    parameters: pd.DataFrame
+    survival: pd.DataFrame
+    hazards: pd.DataFrame
+    cause_shares: pd.DataFrame
+    fit: pd.DataFrame
+    sbg: pd.DataFrame
+    reasons: pd.DataFrame
+    revenue: pd.DataFrame
+    acquisition: pd.DataFrame
+    projection: pd.DataFrame
+
+    def kept(self) -> pd.DataFrame:
+        """Parameters taken from the base scenario because the data cannot tell them."""
+        return self.parameters[self.parameters["source"].str.startswith("kept")]
+
+    def kept_paths(self) -> list[str]:
+        """Kept parameters with segment names replaced by ``*`` (one entry per kind)."""
+        segs = set(self.scenario.segment_names)
+        out: list[str] = []
+        for path in self.kept()["path"]:
+            parts = ["*" if p in segs else p for p in str(path).split(".")]
+            text = ".".join(parts)
+            if text not in out:
+                out.append(text)
+        return out
+
+    def summary(self) -> str:
+        """A plain-text summary: data, fitted figures per segment, fit, warnings.
+
+        Examples
+        --------
+        >>> print(report.summary())  # doctest: +SKIP
+        Calibrated 'telecom · calibrated' from data/telecom_customer_churn.csv (snapshot).
+        """
+        s = self.scenario
+        lines = [f"Calibrated {s.name!r} from {self.source} ({self.kind})."]
+        for row in self.rows.itertuples(index=False):
+            lines.append(f"  {row.item}: {row.rows:,}")
+        het = s.heterogeneity
+        spread_se = _value(self.parameters, "heterogeneity.spread", "se")
+        se_text = "" if math.isnan(spread_se) else f" ± {spread_se:.3f}"
+        lines.append(
+            f"Heterogeneity: spread {het.spread:.3f}{se_text} at reference churn "
+            f"{het.reference_churn:.4f}/month."
+        )
+        header = f"  {'segment':<16} {'share':>6} {'price':>8} {'sBG α':>8} {'sBG β':>9} " + (
+            f"{'fit gap':>8} {'ok':>4} {'scen gap':>9}"
+        )
+        lines += [
+            "Segments (gap: largest |survival − Kaplan–Meier|, fitted model and simulated "
+            "scenario):",
+            header,
+        ]
+        fit = self.fit.set_index("segment") if not self.fit.empty else self.fit
+        sbg = self.sbg.set_index("segment") if not self.sbg.empty else self.sbg
+        for seg in s.segments:
+            a = sbg["alpha"].get(seg.name, math.nan) if not sbg.empty else math.nan
+            b = sbg["beta"].get(seg.name, math.nan) if not sbg.empty else math.nan
+            gap = fit["max_gap"].get(seg.name, math.nan) if not fit.empty else math.nan
+            sgap = fit["scenario_max_gap"].get(seg.name, math.nan) if not fit.empty else math.nan
+            ok = fit["within_tolerance"].get(seg.name, False) if not fit.empty else False
+            lines.append(
+                f"  {seg.name:<16} {seg.share:>6.3f} {seg.monthly_price:>8.2f} {a:>8.3g} "
+                f"{b:>9.4g} {gap:>8.3f} {'yes' if ok else 'no':>4} {sgap:>9.3f}"
+            )
+        lines.append("Cause levels (monthly hazard at the shape's peak):")
+        for c in s.causes:
+            levels = ", ".join(
+                f"{n}={v:.4f}" for n, v in zip(s.segment_names, c.levels, strict=True)
+            )
+            source = _cause_source(self.parameters, c.name)
+            shape = c.shape.kind + (
+                f" {c.shape.months:.3g} mo" if c.shape.kind in ("early", "hump") else ""
+            )
+            lines.append(f"  {c.name:<18} {shape:<14} {levels}  [{source}]")
+        kept = self.kept_paths()
+        if kept:
+            lines.append("Kept from the base scenario (not in the data): " + ", ".join(kept))
+        if self.assumptions:
+            lines.append("Assumptions:")
+            lines += [f"  - {a}" for a in self.assumptions]
+        if self.warnings:
+            lines.append("Warnings:")
+            lines += [f"  - {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _value(params: pd.DataFrame, path: str, column: str) -> float:
+    hit = params.loc[params["path"] == path, column]
+    return float(hit.iloc[0]) if len(hit) and pd.notna(hit.iloc[0]) else math.nan
+
+
+def _cause_source(params: pd.DataFrame, cause: str) -> str:
+    rows = params[params["path"].str.startswith(f"causes.{cause}.levels.")]
+    kinds = sorted(set(rows["source"]))
+    return "; ".join(kinds) if kinds else "kept from base"
