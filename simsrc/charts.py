@@ -1,14 +1,16 @@
-"""Charts for the dashboards: tidy data in, Altair charts out.
+"""Charts: tidy data in, Altair charts out (dashboards, lessons, analyst notebooks).
 
-Three kinds of functions live here, one triple per chart:
+The dashboard charts come in parts that fit together:
 
 * ``*_data`` turns simulation results into a small, aggregated tidy DataFrame (one
   row per month, year or step and scenario; never one row per customer);
-* ``*_chart`` draws such a frame. Every chart reads its rows from a *named* dataset
-  (the chart's key), so a dashboard can later send new rows to the same chart in place
-  instead of re-sending the whole chart (see :class:`LiveChart`);
-* ``*_table`` turns the same frame into a readable table of display strings, so the
-  numbers a chart shows can be read as a table too.
+* ``*_view`` draws such a frame from a *named* dataset, without the rows, so that
+  several views compose into one chart (:func:`grid`: one JupyterChart, one copy of the
+  JavaScript bundle, per dashboard) and new rows can later be sent to the views in place
+  (:class:`LiveChart`);
+* ``*_chart`` is a view with its rows, ready to show on its own;
+* ``*_table`` turns the same frame into display strings, so the numbers a chart shows
+  can be read as a table too.
 
 This is the only module that imports :mod:`altair`. Charts are tested through
 :meth:`altair.Chart.to_dict` (data values and encodings), not pixels.
@@ -28,7 +30,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import re
+import tempfile
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -36,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from simsrc.attribution import LEVERS
-from simsrc.format import compact, format_value
+from simsrc.format import format_value
 from simsrc.levers import OFFER_NAMES
 from simsrc.scenario import Scenario
 from simsrc.simulate import Result
@@ -60,8 +67,11 @@ OFFER_LABELS: dict[str, str] = {
 """Display names of the save team's offers (:data:`simsrc.levers.OFFER_NAMES`)."""
 NO_OFFER = "No save team"
 
-WIDTH, HEIGHT = 430, 230
+WIDTH, HEIGHT = 360, 200
 _FONT = "Inter, 'Segoe UI', system-ui, -apple-system, sans-serif"
+_DASH = alt.StrokeDash(
+    "scenario:N", scale=alt.Scale(domain=list(SCENARIOS), range=[[5, 3], [1, 0]]), legend=None
+)
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -77,8 +87,8 @@ def currency_symbol(currency: str) -> str:
 
 
 def _money_axis(title: str, currency: str) -> alt.Axis:
-    """A y axis for money with K/M/B labels and the currency symbol."""
-    symbol = currency_symbol(currency).replace("'", "\\'")
+    """An axis for money with K/M/B labels and the currency symbol."""
+    symbol = currency_symbol(currency).replace("\\", "\\\\").replace("'", "\\'")
     return alt.Axis(
         title=title,
         labelExpr=f"'{symbol}' + replace(format(datum.value, '~s'), 'G', 'B')",
@@ -89,7 +99,7 @@ def _count_axis(title: str) -> alt.Axis:
     return alt.Axis(title=title, labelExpr="replace(format(datum.value, '~s'), 'G', 'B')")
 
 
-def _scenario_color(legend: bool = True) -> alt.Color:
+def _scenario_color(legend: bool = False) -> alt.Color:
     return alt.Color(
         "scenario:N",
         scale=alt.Scale(domain=list(SCENARIOS), range=list(SCENARIO_COLORS)),
@@ -97,11 +107,10 @@ def _scenario_color(legend: bool = True) -> alt.Color:
     )
 
 
-def _style(chart: Any, name: str, data: pd.DataFrame) -> Any:
-    """Common look, size and the named dataset a dashboard updates in place."""
+def _configure(chart: Any) -> Any:
+    """The dashboards' look: font, colours of axes and grid, no frame."""
     return (
-        chart.properties(width=WIDTH, height=HEIGHT, datasets={name: records(data)})
-        .configure(font=_FONT)
+        chart.configure(font=_FONT, background="white")
         .configure_view(stroke=None)
         .configure_axis(
             labelColor="#475569",
@@ -114,7 +123,13 @@ def _style(chart: Any, name: str, data: pd.DataFrame) -> Any:
             tickColor="#cbd5e1",
         )
         .configure_legend(labelFontSize=12, labelColor="#334155", symbolStrokeWidth=3)
+        .configure_title(font=_FONT, color="#0f172a")
     )
+
+
+def _standalone(view: alt.Chart, dataset: str, data: pd.DataFrame) -> Any:
+    """A view with its rows and the dashboards' look, to show or test on its own."""
+    return _configure(view.properties(datasets={dataset: records(data)}))
 
 
 def records(data: pd.DataFrame) -> list[dict[str, Any]]:
@@ -125,22 +140,15 @@ def records(data: pd.DataFrame) -> list[dict[str, Any]]:
     >>> records(pd.DataFrame({"a": [1.0, float("nan")], "b": ["x", "y"]}))
     [{'a': 1.0, 'b': 'x'}, {'a': None, 'b': 'y'}]
     """
-    out: list[dict[str, Any]] = []
     columns = list(data.columns)
-    values = [data[c].to_numpy() for c in columns]
-    for i in range(len(data)):
-        row: dict[str, Any] = {}
-        for c, v in zip(columns, values, strict=True):
-            x = v[i]
-            if isinstance(x, np.integer):
-                x = int(x)
-            elif isinstance(x, float | np.floating):
-                x = float(x) if math.isfinite(x) else None
-            elif isinstance(x, np.bool_):
-                x = bool(x)
-            row[c] = x
-        out.append(row)
-    return out
+    values = []
+    for c in columns:
+        v = data[c].to_numpy()
+        if v.dtype.kind == "f":
+            values.append([float(x) if math.isfinite(x) else None for x in v.tolist()])
+        else:
+            values.append(v.tolist())
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _pair(base: Result, what_if: Result, build: Callable[[Result], pd.DataFrame]) -> pd.DataFrame:
@@ -172,6 +180,22 @@ def _fmt(values: Any, unit: str, currency: str, sign: bool = False) -> list[str]
     return out
 
 
+def _line(field: str, axis: alt.Axis, x: str, x_title: str, tooltip: list[Any]) -> alt.Chart:
+    """Baseline (dashed grey) against what-if (blue) over a monthly axis."""
+    return (
+        alt.Chart(alt.NamedData("monthly"))
+        .mark_line(strokeWidth=2.5, interpolate="monotone")
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(f"{field}:Q", axis=axis),
+            color=_scenario_color(),
+            strokeDash=_DASH,
+            tooltip=[alt.Tooltip("scenario:N", title="Scenario"), *tooltip],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
 # -- revenue and customers over the horizon ----------------------------------------------
 def monthly_data(base: Result, what_if: Result) -> pd.DataFrame:
     """Revenue, MRR and customers by month, baseline and what-if.
@@ -200,29 +224,24 @@ def monthly_data(base: Result, what_if: Result) -> pd.DataFrame:
     return _pair(base, what_if, build)
 
 
-def revenue_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Revenue per month, baseline (grey) against what-if (blue)."""
-    chart = (
-        alt.Chart(alt.NamedData("monthly"))
-        .mark_line(strokeWidth=2.5, interpolate="monotone")
-        .encode(
-            x=alt.X("month:Q", title="Month", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("revenue:Q", axis=_money_axis("Revenue per month", currency)),
-            color=_scenario_color(),
-            strokeDash=alt.StrokeDash(
-                "scenario:N",
-                scale=alt.Scale(domain=list(SCENARIOS), range=[[5, 3], [1, 0]]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("scenario:N", title="Scenario"),
-                alt.Tooltip("month:Q", title="Month"),
-                alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
-                alt.Tooltip("mrr:Q", title="MRR at month end", format=",.0f"),
-            ],
-        )
+def revenue_view(data: pd.DataFrame | None = None, currency: str = "USD") -> alt.Chart:
+    """Revenue per month, baseline against what-if (reads dataset ``monthly``)."""
+    return _line(
+        "revenue",
+        _money_axis("Revenue per month", currency),
+        "month",
+        "Month",
+        [
+            alt.Tooltip("month:Q", title="Month"),
+            alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
+            alt.Tooltip("mrr:Q", title="MRR at month end", format=",.0f"),
+        ],
     )
-    return _style(chart, "monthly", data)
+
+
+def revenue_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Revenue per month, with its rows (:func:`monthly_data`)."""
+    return _standalone(revenue_view(data, currency), "monthly", data)
 
 
 def revenue_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
@@ -241,29 +260,23 @@ def revenue_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     )
 
 
-def customers_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Active customers at the end of each month, baseline against what-if."""
-    del currency  # same signature as the other charts
-    chart = (
-        alt.Chart(alt.NamedData("monthly"))
-        .mark_line(strokeWidth=2.5, interpolate="monotone")
-        .encode(
-            x=alt.X("month:Q", title="Month", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("active:Q", axis=_count_axis("Active customers")),
-            color=_scenario_color(),
-            strokeDash=alt.StrokeDash(
-                "scenario:N",
-                scale=alt.Scale(domain=list(SCENARIOS), range=[[5, 3], [1, 0]]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("scenario:N", title="Scenario"),
-                alt.Tooltip("month:Q", title="Month"),
-                alt.Tooltip("active:Q", title="Active customers", format=",.0f"),
-            ],
-        )
+def customers_view(data: pd.DataFrame | None = None, currency: str = "USD") -> alt.Chart:
+    """Active customers at the end of each month (reads dataset ``monthly``)."""
+    return _line(
+        "active",
+        _count_axis("Active customers"),
+        "month",
+        "Month",
+        [
+            alt.Tooltip("month:Q", title="Month"),
+            alt.Tooltip("active:Q", title="Active customers", format=",.0f"),
+        ],
     )
-    return _style(chart, "monthly", data)
+
+
+def customers_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Active customers by month, with its rows (:func:`monthly_data`)."""
+    return _standalone(customers_view(data, currency), "monthly", data)
 
 
 def customers_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
@@ -295,28 +308,32 @@ def churn_by_cause_data(base: Result, what_if: Result) -> pd.DataFrame:
         by_cause = res.arrays["churned_by"].sum(axis=0)  # [H, K]
         lapsed = res.arrays["lapsed"].sum(axis=0)
         table = np.concatenate([by_cause, lapsed[:, None]], axis=1)
-        year = np.arange(s.horizon_months) // 12 + 1
+        years = np.arange(s.horizon_months) // 12
+        per_year = np.zeros((int(years[-1]) + 1, table.shape[1]))
+        np.add.at(per_year, years, table)
         labels = [c.label for c in s.causes] + [LAPSED]
-        frame = pd.DataFrame(table, columns=labels)
-        frame["year"] = year
-        long = (
-            frame.groupby("year")
-            .sum()
-            .reset_index()
-            .melt(id_vars="year", var_name="cause", value_name="lost")
+        n_years, n_causes = per_year.shape
+        return pd.DataFrame(
+            {
+                "year": np.repeat(np.arange(1, n_years + 1), n_causes),
+                "cause": labels * n_years,
+                "order": list(range(n_causes)) * n_years,
+                "lost": per_year.ravel(),
+            }
         )
-        long["order"] = long["cause"].map({lab: i for i, lab in enumerate(labels)})
-        return long[["year", "cause", "order", "lost"]]
 
     return _pair(base, what_if, build)
 
 
-def churn_by_cause_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Customers lost per year, stacked by cause; baseline and what-if side by side."""
-    del currency
-    causes = list(dict.fromkeys(data.sort_values("order")["cause"]))
+def _causes(data: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(data.sort_values("order", kind="stable")["cause"]))
+
+
+def churn_by_cause_view(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
+    """Customers lost per year stacked by cause; baseline (pale) and what-if side by side."""
+    causes = _causes(data)
     colors = [*CAUSE_COLORS[: len(causes) - 1], "#cbd5e1"]
-    chart = (
+    return (
         alt.Chart(alt.NamedData("churn"))
         .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
@@ -326,11 +343,11 @@ def churn_by_cause_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart
             color=alt.Color(
                 "cause:N",
                 scale=alt.Scale(domain=causes, range=colors),
-                legend=alt.Legend(title=None, orient="right", labelLimit=170),
+                legend=alt.Legend(title=None, orient="right", labelLimit=150, symbolType="square"),
             ),
             opacity=alt.Opacity(
                 "scenario:N",
-                scale=alt.Scale(domain=list(SCENARIOS), range=[0.45, 1.0]),
+                scale=alt.Scale(domain=list(SCENARIOS), range=[0.4, 1.0]),
                 legend=None,
             ),
             order=alt.Order("order:Q"),
@@ -341,15 +358,19 @@ def churn_by_cause_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart
                 alt.Tooltip("lost:Q", title="Customers lost", format=",.0f"),
             ],
         )
+        .properties(width=WIDTH - 150, height=HEIGHT)
     )
-    return _style(chart, "churn", data).properties(width=WIDTH - 150)
+
+
+def churn_by_cause_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Customers lost by cause, with its rows (:func:`churn_by_cause_data`)."""
+    return _standalone(churn_by_cause_view(data, currency), "churn", data)
 
 
 def churn_by_cause_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """Customers lost by cause over the whole horizon, baseline and what-if."""
     totals = data.groupby(["cause", "scenario"], sort=False)["lost"].sum().reset_index()
-    wide = _wide(totals, "cause", "lost")
-    wide = wide.loc[list(dict.fromkeys(data.sort_values("order")["cause"]))]
+    wide = _wide(totals, "cause", "lost").loc[_causes(data)]
     return pd.DataFrame(
         {
             "Cause": wide.index.astype(str),
@@ -377,41 +398,40 @@ def survival_data(base: Result, what_if: Result) -> pd.DataFrame:
     return _pair(base, what_if, build)
 
 
-def survival_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Cohort retention curve: share of new customers still with the company by tenure."""
-    del currency
-    chart = (
+def survival_view(data: pd.DataFrame | None = None, currency: str = "USD") -> alt.Chart:
+    """Cohort retention curve by tenure (reads dataset ``survival``)."""
+    return (
         alt.Chart(alt.NamedData("survival"))
         .mark_line(strokeWidth=2.5, interpolate="monotone")
         .encode(
             x=alt.X("tenure:Q", title="Months since joining", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y(
                 "survival:Q",
-                title="Share of a cohort still a customer",
+                title="Still a customer",
                 axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
             color=_scenario_color(),
-            strokeDash=alt.StrokeDash(
-                "scenario:N",
-                scale=alt.Scale(domain=list(SCENARIOS), range=[[5, 3], [1, 0]]),
-                legend=None,
-            ),
+            strokeDash=_DASH,
             tooltip=[
                 alt.Tooltip("scenario:N", title="Scenario"),
                 alt.Tooltip("tenure:Q", title="Months since joining"),
                 alt.Tooltip("survival:Q", title="Still a customer", format=".1%"),
             ],
         )
+        .properties(width=WIDTH, height=HEIGHT)
     )
-    return _style(chart, "survival", data)
+
+
+def survival_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Cohort retention, with its rows (:func:`survival_data`)."""
+    return _standalone(survival_view(data, currency), "survival", data)
 
 
 def survival_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
-    """Cohort survival by tenure as display strings (yearly rows keep it short)."""
+    """Cohort survival at some tenures (3, 6 months, then yearly) as display strings."""
     wide = _wide(data, "tenure", "survival")
-    keep = [t for t in wide.index if t % 12 == 0 or t in (1, 3, 6)]
-    wide = wide.loc[keep]
+    wide = wide.loc[[t for t in wide.index if t % 12 == 0 or t in (1, 3, 6)]]
     return pd.DataFrame(
         {
             "Months since joining": wide.index.astype(str),
@@ -460,20 +480,18 @@ def revenue_per_customer_data(base: Result, what_if: Result) -> pd.DataFrame:
     return _pair(base, what_if, build)
 
 
-def revenue_per_customer_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Cumulative expected revenue per new customer by tenure, baseline against what-if."""
-    chart = (
+def revenue_per_customer_view(
+    data: pd.DataFrame | None = None, currency: str = "USD"
+) -> alt.Chart:
+    """Cumulative revenue per new customer by tenure (reads dataset ``per_customer``)."""
+    return (
         alt.Chart(alt.NamedData("per_customer"))
         .mark_line(strokeWidth=2.5, interpolate="monotone")
         .encode(
             x=alt.X("tenure:Q", title="Months since joining", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("cumulative:Q", axis=_money_axis("Revenue per new customer", currency)),
             color=_scenario_color(),
-            strokeDash=alt.StrokeDash(
-                "scenario:N",
-                scale=alt.Scale(domain=list(SCENARIOS), range=[[5, 3], [1, 0]]),
-                legend=None,
-            ),
+            strokeDash=_DASH,
             tooltip=[
                 alt.Tooltip("scenario:N", title="Scenario"),
                 alt.Tooltip("tenure:Q", title="Months since joining"),
@@ -481,12 +499,17 @@ def revenue_per_customer_chart(data: pd.DataFrame, currency: str = "USD") -> alt
                 alt.Tooltip("price:Q", title="Price of those still there", format=",.0f"),
             ],
         )
+        .properties(width=WIDTH, height=HEIGHT)
     )
-    return _style(chart, "per_customer", data)
+
+
+def revenue_per_customer_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Revenue per new customer by tenure, with its rows."""
+    return _standalone(revenue_per_customer_view(data, currency), "per_customer", data)
 
 
 def revenue_per_customer_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
-    """Revenue per new customer by tenure (yearly rows) as display strings."""
+    """Revenue per new customer after 1, 3, 6 months and each year, as display strings."""
     cum = _wide(data, "tenure", "cumulative")
     price = _wide(data, "tenure", "price")
     keep = [t for t in cum.index if (t + 1) % 12 == 0 or t in (0, 2, 5)]
@@ -504,7 +527,12 @@ def revenue_per_customer_table(data: pd.DataFrame, currency: str = "USD") -> pd.
 
 # -- lever waterfall ---------------------------------------------------------------------
 def waterfall_data(base: pd.DataFrame, what_if: pd.DataFrame, kpi: str = "npv") -> pd.DataFrame:
-    """Floating bars from "without levers" to "with levers", for both scenarios.
+    """A waterfall of what the retention levers add, for both scenarios.
+
+    Bars start from the same business without levers (0): each lever's step is its
+    contribution (:func:`simsrc.attribute`: the KPI lost when only that lever is off),
+    ``Interactions`` closes the gap and ``All levers`` is the total gain. Both scenarios
+    share the zero line, so their bars compare directly.
 
     Parameters
     ----------
@@ -517,10 +545,19 @@ def waterfall_data(base: pd.DataFrame, what_if: pd.DataFrame, kpi: str = "npv") 
     -------
     pandas.DataFrame
         ``scenario``, ``step`` (label), ``order``, ``kind`` (``start``, ``lever``,
-        ``interaction``, ``end``), ``value`` (level for start and end, contribution for
-        the rest), ``lo`` and ``hi`` (bar ends). Levers active in only one scenario
-        contribute 0 in the other. Start and end bars begin at ``floor``, a common level
-        a little below the lowest bar end, so that the levers' steps stay visible.
+        ``interaction``, ``end``), ``value`` (the KPI's level without levers and with all
+        of them for ``start`` and ``end``, a contribution otherwise), ``lo`` and ``hi``
+        (bar ends, as gains over the business without levers). Levers active in only
+        one scenario contribute 0 in the other.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> table = simsrc.attribute(simsrc.preset("b2b-saas"))
+    >>> df = waterfall_data(table, table).query("scenario == 'What-if'").set_index("kind")
+    >>> gain = df.loc["end", "value"] - df.loc["start", "value"]
+    >>> bool(abs(df.loc["end", "hi"] - gain) < 1e-6)  # the steps add up to the total
+    True
     """
     lever_steps = {
         key: label
@@ -530,82 +567,73 @@ def waterfall_data(base: pd.DataFrame, what_if: pd.DataFrame, kpi: str = "npv") 
     steps = [
         ("none", "Without levers", "start"),
         *((k, v, "lever") for k, v in lever_steps.items()),
+        ("interaction", "Interactions", "interaction"),
+        ("all", "All levers", "end"),
     ]
-    steps += [("interaction", "Interactions", "interaction"), ("all", "With levers", "end")]
     rows = []
     for name, table in zip(SCENARIOS, (base, what_if), strict=True):
         values = dict(zip(table["lever"], table[kpi], strict=True))
-        level = 0.0
+        start = float(values.get("none", 0.0))
+        gain = 0.0
         for order, (key, label, kind) in enumerate(steps):
             v = float(values.get(key, 0.0))
-            if kind in ("start", "end"):
-                lo, hi, level = math.nan, v, v
+            if kind == "start":
+                lo, hi = 0.0, 0.0
+            elif kind == "end":
+                lo, hi = 0.0, v - start
             else:
-                lo, hi = level, level + v
-                level = hi
+                lo, hi = gain, gain + v
+                gain = hi
             rows.append({"scenario": name, "step": label, "order": order, "kind": kind,
                          "value": v, "lo": lo, "hi": hi})  # fmt: skip
-    df = pd.DataFrame(rows)
-    ends = pd.concat([df["lo"], df["hi"]]).dropna()
-    span = float(ends.max() - ends.min()) or abs(float(ends.max())) or 1.0
-    floor = float(ends.min()) - 0.15 * span
-    if floor < 0 <= float(ends.min()):
-        floor = 0.0
-    df["floor"] = floor
-    df["lo"] = df["lo"].fillna(floor)
-    return df
+    return pd.DataFrame(rows)
 
 
-def waterfall_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Lever waterfall: each lever's contribution to NPV, baseline and what-if side by side."""
-    order = list(dict.fromkeys(data.sort_values("order")["step"]))
-    chart = (
+def waterfall_view(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Lever waterfall of NPV gains, baseline and what-if side by side (``waterfall``)."""
+    steps = data[data["kind"] != "start"]
+    order = list(dict.fromkeys(steps.sort_values("order", kind="stable")["step"]))
+    return (
         alt.Chart(alt.NamedData("waterfall"))
+        .transform_filter("datum.kind != 'start'")
         .mark_bar(cornerRadius=1)
         .encode(
-            x=alt.X(
-                "step:N",
-                sort=order,
-                title=None,
-                axis=alt.Axis(labelAngle=-30, labelLimit=110, labelAlign="right"),
-            ),
+            x=alt.X("step:N", sort=order, title=None,
+                    axis=alt.Axis(labelAngle=-30, labelLimit=110, labelAlign="right")),
             xOffset=alt.XOffset("scenario:N", scale=alt.Scale(domain=list(SCENARIOS))),
-            y=alt.Y(
-                "lo:Q",
-                axis=_money_axis("NPV", currency),
-                scale=alt.Scale(zero=False, nice=False),
-            ),
+            y=alt.Y("lo:Q", axis=_money_axis("NPV added", currency)),
             y2="hi:Q",
             color=_scenario_color(),
+            opacity=alt.condition("datum.kind == 'end'", alt.value(1.0), alt.value(0.85)),
             tooltip=[
                 alt.Tooltip("scenario:N", title="Scenario"),
                 alt.Tooltip("step:N", title="Step"),
-                alt.Tooltip("value:Q", title="NPV or contribution", format=",.0f"),
+                alt.Tooltip("value:Q", title="NPV (total) or contribution", format=",.0f"),
             ],
         )
-    )
-    return _style(chart, "waterfall", data)
+        .properties(width=WIDTH, height=HEIGHT)
+    )  # fmt: skip
+
+
+def waterfall_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Lever waterfall, with its rows (:func:`waterfall_data`)."""
+    return _standalone(waterfall_view(data, currency), "waterfall", data)
 
 
 def waterfall_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """Lever contributions as display strings (levels for the first and last rows)."""
-    wide = data.pivot(index="step", columns="scenario", values="value").reindex(
-        columns=list(SCENARIOS)
-    )
-    wide = wide.loc[list(dict.fromkeys(data.sort_values("order")["step"]))]
-    sign = [k not in ("start", "end") for k in data.drop_duplicates("step")["kind"]]
+    steps = data.drop_duplicates("step").sort_values("order", kind="stable")
+    wide = data.pivot(index="step", columns="scenario", values="value").loc[steps["step"]]
+    signed = [k not in ("start", "end") for k in steps["kind"]]
+
+    def column(name: str) -> list[str]:
+        return [
+            _fmt([x], "currency", currency, sign=s)[0]
+            for x, s in zip(wide[name], signed, strict=True)
+        ]
+
     return pd.DataFrame(
-        {
-            "Step": wide.index.astype(str),
-            "Baseline": [
-                _fmt([x], "currency", currency, sign=s)[0]
-                for x, s in zip(wide[BASELINE], sign, strict=True)
-            ],
-            "What-if": [
-                _fmt([x], "currency", currency, sign=s)[0]
-                for x, s in zip(wide[WHAT_IF], sign, strict=True)
-            ],
-        }
+        {"Step": list(steps["step"]), "Baseline": column(BASELINE), "What-if": column(WHAT_IF)}
     )
 
 
@@ -644,19 +672,18 @@ def offer_mix_data(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def offer_mix_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Heat map of the offer mix: reasons down, offers across, share in each cell."""
-    del currency
+def offer_mix_view(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Heat map of the offer mix: reasons down, offers across (dataset ``mix``)."""
     base = alt.Chart(alt.NamedData("mix")).encode(
         x=alt.X("offer:N", sort=list(OFFER_LABELS.values()), title=None,
-                axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("cause:N", sort=None, title=None, axis=alt.Axis(labelLimit=160)),
+                axis=alt.Axis(orient="top", labelAngle=0, domain=False, ticks=False,
+                              labelFontSize=10, labelLimit=60)),
+        y=alt.Y("cause:N", sort=list(dict.fromkeys(data["cause"])), title=None,
+                axis=alt.Axis(labelLimit=130, domain=False, ticks=False)),
     )  # fmt: skip
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+    cells = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(
         color=alt.Color(
-            "share:Q",
-            scale=alt.Scale(domain=[0, 1], range=["#f1f5f9", "#1d4ed8"]),
-            legend=None,
+            "share:Q", scale=alt.Scale(domain=[0, 1], range=["#f1f5f9", "#1d4ed8"]), legend=None
         ),
         tooltip=[
             alt.Tooltip("cause:N", title="Reason"),
@@ -670,7 +697,12 @@ def offer_mix_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
         color=alt.condition("datum.share > 0.45", alt.value("white"), alt.value("#334155")),
         opacity=alt.condition("datum.share > 0", alt.value(1), alt.value(0)),
     )
-    return _style(alt.layer(cells, text), "mix", data).properties(width=WIDTH - 120)
+    return alt.layer(cells, text).properties(width=WIDTH + 10, height=HEIGHT)
+
+
+def offer_mix_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """The offer-mix heat map, with its rows (:func:`offer_mix_data`)."""
+    return _standalone(offer_mix_view(data, currency), "mix", data)
 
 
 def offer_mix_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
@@ -698,26 +730,43 @@ def saves_by_offer_data(base: Result, what_if: Result) -> pd.DataFrame:
     return _pair(base, what_if, build)
 
 
-def saves_by_offer_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Saves by offer, baseline and what-if side by side."""
-    del currency
-    chart = (
-        alt.Chart(alt.NamedData("saves"))
+def _grouped_bars(dataset: str, x: str, y: str, axis: alt.Axis, order: list[str]) -> alt.Chart:
+    return (
+        alt.Chart(alt.NamedData(dataset))
         .mark_bar(cornerRadius=1)
         .encode(
-            x=alt.X("offer:N", sort=list(OFFER_LABELS.values()), title=None,
-                    axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                f"{x}:N",
+                sort=order,
+                title=None,
+                axis=alt.Axis(
+                    labelAngle=-25 if len(order) > 4 else 0,
+                    labelAlign="right" if len(order) > 4 else "center",
+                ),
+            ),
             xOffset=alt.XOffset("scenario:N", scale=alt.Scale(domain=list(SCENARIOS))),
-            y=alt.Y("saves:Q", axis=_count_axis("Customers saved")),
+            y=alt.Y(f"{y}:Q", axis=axis),
             color=_scenario_color(),
             tooltip=[
                 alt.Tooltip("scenario:N", title="Scenario"),
-                alt.Tooltip("offer:N", title="Offer"),
-                alt.Tooltip("saves:Q", title="Customers saved", format=",.0f"),
+                alt.Tooltip(f"{x}:N", title=x.capitalize()),
+                alt.Tooltip(f"{y}:Q", title=axis.title, format=",.0f"),
             ],
         )
-    )  # fmt: skip
-    return _style(chart, "saves", data)
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+def saves_by_offer_view(data: pd.DataFrame | None = None, currency: str = "USD") -> alt.Chart:
+    """Saves by offer, baseline and what-if side by side (dataset ``saves``)."""
+    return _grouped_bars(
+        "saves", "offer", "saves", _count_axis("Customers saved"), list(OFFER_LABELS.values())
+    )
+
+
+def saves_by_offer_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Saves by offer, with its rows (:func:`saves_by_offer_data`)."""
+    return _standalone(saves_by_offer_view(data, currency), "saves", data)
 
 
 def saves_by_offer_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
@@ -771,25 +820,17 @@ def margin_kept_data(
     return pd.DataFrame(rows)
 
 
-def margin_kept_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Margin kept against money given away, baseline and what-if side by side."""
-    chart = (
-        alt.Chart(alt.NamedData("margin"))
-        .mark_bar(cornerRadius=1)
-        .encode(
-            x=alt.X("measure:N", sort=[KEPT, DISCOUNTS, OFFER_COSTS], title=None,
-                    axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("scenario:N", scale=alt.Scale(domain=list(SCENARIOS))),
-            y=alt.Y("amount:Q", axis=_money_axis("Over the horizon", currency)),
-            color=_scenario_color(),
-            tooltip=[
-                alt.Tooltip("scenario:N", title="Scenario"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("amount:Q", title="Amount", format=",.0f"),
-            ],
-        )
+def margin_kept_view(data: pd.DataFrame | None = None, currency: str = "USD") -> alt.Chart:
+    """Margin kept against money given away, side by side (dataset ``margin``)."""
+    return _grouped_bars(
+        "margin", "measure", "amount", _money_axis("Over the horizon", currency),
+        [KEPT, DISCOUNTS, OFFER_COSTS],
     )  # fmt: skip
-    return _style(chart, "margin", data)
+
+
+def margin_kept_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """Margin kept and given away, with its rows (:func:`margin_kept_data`)."""
+    return _standalone(margin_kept_view(data, currency), "margin", data)
 
 
 def margin_kept_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
@@ -832,30 +873,29 @@ def offer_delay_data(survival: pd.DataFrame, per: int = 1000) -> pd.DataFrame:
     """
     wide = survival.pivot(index="tenure", columns="offer", values="survival")
     none = wide["none"]
-    frames = []
-    for offer in [o for o in OFFER_NAMES if o in wide.columns]:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "offer": OFFER_LABELS[offer],
-                    "tenure": wide.index.to_numpy(),
-                    "kept": per * (wide[offer] - none).to_numpy(),
-                }
-            )
+    frames = [
+        pd.DataFrame(
+            {
+                "offer": OFFER_LABELS[offer],
+                "tenure": wide.index.to_numpy(),
+                "kept": per * (wide[offer] - none).to_numpy(),
+            }
         )
+        for offer in OFFER_NAMES
+        if offer in wide.columns
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
-def offer_delay_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Extra customers kept per 1,000 new customers by tenure, one line per offer."""
-    del currency
+def offer_delay_view(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
+    """Extra customers kept per 1,000 new ones by tenure, one line per offer (``delay``)."""
     offers = [o for o in OFFER_LABELS.values() if o in set(data["offer"])]
-    chart = (
+    return (
         alt.Chart(alt.NamedData("delay"))
         .mark_line(strokeWidth=2.2, interpolate="monotone")
         .encode(
             x=alt.X("tenure:Q", title="Months since joining", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("kept:Q", title="Extra customers kept per 1,000 new"),
+            y=alt.Y("kept:Q", title="Extra customers per 1,000 new"),
             color=alt.Color(
                 "offer:N",
                 scale=alt.Scale(domain=offers, range=list(CAUSE_COLORS[: len(offers)])),
@@ -867,13 +907,17 @@ def offer_delay_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
                 alt.Tooltip("kept:Q", title="Extra customers per 1,000", format=",.1f"),
             ],
         )
+        .properties(width=WIDTH - 120, height=HEIGHT)
     )
-    return _style(chart, "delay", data).properties(width=WIDTH - 110)
+
+
+def offer_delay_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
+    """The delay curves, with their rows (:func:`offer_delay_data`)."""
+    return _standalone(offer_delay_view(data, currency), "delay", data)
 
 
 def offer_delay_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
-    """Extra customers kept per 1,000 by offer at yearly tenures."""
-    del currency
+    """Extra customers kept per 1,000 by offer at 3, 6 months and yearly."""
     wide = data.pivot(index="tenure", columns="offer", values="kept")
     keep = [t for t in wide.index if t % 12 == 0 or t in (3, 6)]
     wide = wide.loc[keep, [o for o in OFFER_LABELS.values() if o in wide.columns]]
@@ -882,115 +926,249 @@ def offer_delay_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame
     return out.reset_index(drop=True)
 
 
+# -- one chart per dashboard ----------------------------------------------------------------
+View = Callable[[pd.DataFrame, str], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Panel:
+    """One chart of a dashboard: a view, its dataset, title and plain-language text.
+
+    Parameters
+    ----------
+    key : str
+        Name of the view (Vega names its marks ``<key>_marks``).
+    dataset : str
+        Name of the dataset the view reads.
+    title, text : str
+        Shown above and under the view.
+    view : callable
+        ``view(data, currency)``, e.g. :func:`revenue_view`.
+    table : callable
+        ``table(data, currency)``, e.g. :func:`revenue_table`.
+    """
+
+    key: str
+    dataset: str
+    title: str
+    text: str
+    view: View
+    table: Callable[[pd.DataFrame, str], pd.DataFrame]
+
+
+def _text_view(text: str, width: int) -> alt.Chart:
+    lines = textwrap.wrap(text, width=int(width / 6.1))
+    return (
+        alt.Chart(alt.Data(values=[{"i": i, "line": s} for i, s in enumerate(lines)]))
+        .mark_text(align="left", baseline="top", fontSize=12, color="#475569", lineHeight=16)
+        .encode(x=alt.value(0), y=alt.Y("i:O", axis=None), text="line:N")
+        .properties(width=width, height=16 * len(lines), view=alt.ViewConfig(stroke=None))
+    )
+
+
+def _independent(chart: Any) -> Any:
+    """Each view keeps its own colours, dashes and offsets (scenarios, causes, offers)."""
+    return chart.resolve_scale(
+        color="independent", opacity="independent", strokeDash="independent",
+        xOffset="independent",
+    ).resolve_legend(color="independent", opacity="independent")  # fmt: skip
+
+
+def grid(
+    panels: Sequence[Panel],
+    datasets: Mapping[str, pd.DataFrame],
+    currency: str = "USD",
+    columns: int = 2,
+) -> Any:
+    """Compose a dashboard's views into one chart: titles above, explanations under.
+
+    One chart means one JupyterChart and one copy of its ~880 KB JavaScript bundle per
+    dashboard; all views read named datasets, so new rows reach every view in place.
+
+    Parameters
+    ----------
+    panels : sequence of Panel
+        The views, in reading order (left to right, top to bottom).
+    datasets : mapping of str to DataFrame
+        Rows of every dataset the views read.
+    currency : str
+        Currency for money axes.
+    columns : int
+        Views per row.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> base = simsrc.simulate(simsrc.preset("b2b-saas"))
+    >>> p = Panel("revenue", "monthly", "Revenue", "What customers pay.", revenue_view,
+    ...           revenue_table)
+    >>> spec = grid([p], {"monthly": monthly_data(base, base)}).to_dict()
+    >>> spec["vconcat"][0]["hconcat"][0]["vconcat"][0]["name"], len(spec["datasets"])
+    ('revenue', 1)
+    """
+    cells = []
+    for p in panels:
+        view = p.view(datasets[p.dataset], currency).properties(
+            name=p.key,
+            title=alt.TitleParams(p.title, anchor="start", fontSize=15, fontWeight=600,
+                                  offset=12, color="#0f172a"),
+        )  # fmt: skip
+        text = _text_view(p.text, WIDTH + 40)
+        cells.append(_independent(alt.vconcat(view, text, spacing=10)))
+    rows = [
+        _independent(alt.hconcat(*cells[i : i + columns], spacing=44))
+        for i in range(0, len(cells), columns)
+    ]
+    chart = _independent(alt.vconcat(*rows, spacing=34))
+    chart = chart.properties(
+        datasets={name: records(df) for name, df in datasets.items()},
+        padding={"left": 8, "right": 8, "top": 8, "bottom": 8},
+    )
+    return _configure(chart)
+
+
 # -- live charts in widgets ---------------------------------------------------------------
 _OFFLINE = False
+
+
+def _bundle_path() -> Path:
+    """Where the offline bundle of this Altair and vl-convert is kept between kernels."""
+    from importlib.metadata import version
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "simsrc"
+    key = f"altair-{alt.__version__}-vl-convert-{version('vl-convert-python')}"
+    return cache / f"jupyterchart-{re.sub(r'[^A-Za-z0-9_.-]', '_', key)}.js"
 
 
 def enable_offline() -> None:
     """Make :class:`altair.JupyterChart` load its JavaScript from the kernel, not a CDN.
 
-    Builds the bundle with vl-convert once per process (about 2 s); afterwards every
-    JupyterChart carries it, so charts render with no network access.
+    :meth:`altair.JupyterChart.enable_offline` builds an ~880 KB bundle with vl-convert
+    (about 1.5 s, and vl-convert then stays in the kernel's memory, about 100 MB). The
+    first kernel keeps the bundle in the user's cache directory (``$XDG_CACHE_HOME/simsrc``,
+    one file per Altair and vl-convert version, written atomically); later kernels
+    read it instead, without importing vl-convert. Either way every JupyterChart then
+    carries the bundle and renders with no network access.
     """
     global _OFFLINE
-    if not _OFFLINE:
-        alt.JupyterChart.enable_offline()
-        _OFFLINE = True
+    if _OFFLINE:
+        return
+    cls = alt.JupyterChart
+    try:
+        path = _bundle_path()
+        cached = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, ValueError):  # no cache directory, unknown version: build it
+        path, cached = None, ""
+    if cached.startswith(_BUNDLE_MARK) and hasattr(cls, "_is_offline") and hasattr(cls, "_esm"):
+        cls._esm = cached[len(_BUNDLE_MARK) :]  # what enable_offline() sets, from the cache
+        cls._is_offline = True
+    else:
+        cls.enable_offline()
+        if path is not None and isinstance(getattr(cls, "_esm", None), str):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(_BUNDLE_MARK + cls._esm)
+                os.replace(tmp, path)
+            except OSError:  # a read-only home: just keep building per kernel
+                pass
+    _OFFLINE = True
 
 
-def _spec_without_data(spec: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in spec.items() if k != "datasets"}
+_BUNDLE_MARK = "// simsrc: JupyterChart offline bundle\n"
 
 
-ChartFunction = Callable[[pd.DataFrame, str], Any]
+def _layout_key(datasets: Mapping[str, pd.DataFrame], currency: str) -> tuple[Any, ...]:
+    """What a chart's specification depends on besides its rows: currency, categories."""
+    key: list[Any] = [currency]
+    for name, data in datasets.items():
+        text = [c for c in data.columns if data[c].dtype.kind not in "biufc"]
+        key.append((name, tuple(data.columns), tuple(tuple(pd.unique(data[c])) for c in text)))
+    return tuple(key)
 
 
-@dataclasses.dataclass
+Build = Callable[[Mapping[str, pd.DataFrame], str], Any]
+
+
 class LiveChart:
-    """An :class:`altair.JupyterChart` whose data can be replaced in place.
+    """An :class:`altair.JupyterChart` whose datasets can be replaced in place.
 
-    :meth:`update` sends only the new rows of the chart's named dataset to the browser,
-    where Vega swaps them in and redraws (scales follow the data); the chart is re-sent
-    whole only when its specification (not its data) changes, e.g. another currency.
-    The kernel-side specification is kept in step, so a view created later shows the
-    latest rows too.
+    :meth:`update` sends only the rows of datasets that changed; the browser swaps them
+    into the live Vega view and redraws (scales follow the data), without re-embedding
+    the chart. The chart is drawn and sent whole only when something besides its rows
+    changes: the currency, or the categories (causes, levers, offers) that colours and
+    order depend on. The kernel-side specification is kept in step, so a view created
+    later shows the latest rows too.
 
     Parameters
     ----------
-    draw : callable
-        ``draw(data, currency)`` returning the chart, e.g. :func:`revenue_chart`.
-    data : pandas.DataFrame
-        First rows.
+    build : callable
+        ``build(datasets, currency)`` returning the chart (e.g. a :func:`grid`).
+    datasets : mapping of str to DataFrame
+        First rows of every dataset.
     currency : str
         Currency for money axes.
     css_class : str, optional
         Class added to the widget's element (for styling and browser tests).
     """
 
-    draw: ChartFunction
-    data: pd.DataFrame
-    currency: str = "USD"
-    css_class: str | None = None
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        build: Build,
+        datasets: Mapping[str, pd.DataFrame],
+        currency: str = "USD",
+        css_class: str | None = None,
+    ) -> None:
         enable_offline()
-        chart = self.draw(self.data, self.currency)
-        self._spec = chart.to_dict()
+        self.build = build
+        self.datasets = dict(datasets)
+        self.currency = currency
+        chart = build(self.datasets, currency)
+        self._spec: dict[str, Any] = chart.to_dict()
+        self._key = _layout_key(self.datasets, currency)
         self.widget = alt.JupyterChart(chart, embed_options={"actions": False})
-        if self.css_class:
-            self.widget.add_class(self.css_class)
-        self.updates = 0
+        if css_class:
+            self.widget.add_class(css_class)
+        self.redraws = 0
+        self.data_updates = 0
 
     @property
     def spec(self) -> dict[str, Any]:
-        """The chart's current Vega-Lite specification, data included."""
+        """The chart's current Vega-Lite specification, rows included."""
         return self._spec
 
-    def update(self, data: pd.DataFrame, currency: str | None = None) -> None:
+    def update(self, datasets: Mapping[str, pd.DataFrame], currency: str | None = None) -> None:
         """Show new rows (and, if given, another currency)."""
-        self.data = data
+        self.datasets = dict(datasets)
         self.currency = currency or self.currency
-        chart = self.draw(data, self.currency)
-        spec = chart.to_dict()
-        self.updates += 1
-        if _spec_without_data(spec) != _spec_without_data(self._spec) or not _IN_PLACE:
-            self._spec = spec
+        key = _layout_key(self.datasets, self.currency)
+        if key != self._key or not _IN_PLACE:
+            chart = self.build(self.datasets, self.currency)
+            self._spec = chart.to_dict()
+            self._key = key
+            self.redraws += 1
             self.widget.chart = chart
             return
-        updates = [
-            {"namespace": "data", "name": name, "scope": [], "value": rows}
-            for name, rows in spec.get("datasets", {}).items()
-            if rows != self._spec.get("datasets", {}).get(name)
-        ]
-        self._spec = spec
+        updates = []
+        for name, df in self.datasets.items():
+            rows = records(df)
+            if rows != self._spec["datasets"].get(name):
+                self._spec["datasets"][name] = rows
+                updates.append({"namespace": "data", "name": name, "scope": [], "value": rows})
         if not updates:
             return
         current = self.widget.spec
         if isinstance(current, dict):  # in step without a re-send (no trait event)
-            current.setdefault("datasets", {}).update(spec["datasets"])
+            current["datasets"].update(self._spec["datasets"])
+        self.data_updates += 1
         # JupyterChart's front end applies "data" updates to the live Vega view (the path
-        # Altair uses for VegaFusion); 10x cheaper than re-embedding the chart.
+        # Altair uses for VegaFusion): no re-embedding, several times cheaper.
         self.widget._py_to_js_updates = updates
 
 
 _IN_PLACE = hasattr(alt.JupyterChart, "_py_to_js_updates")
-"""Whether this Altair's JupyterChart can take data updates in place (tested)."""
-
-
-def table_columns(tables: Sequence[pd.DataFrame]) -> list[str]:
-    """Column names of several display tables, in order, without repeats."""
-    return list(dict.fromkeys(c for t in tables for c in t.columns))
-
-
-def kpi_text(value: float, unit: str, currency: str) -> str:
-    """A KPI value as the dashboards show it (:func:`simsrc.format.format_value`).
-
-    Examples
-    --------
-    >>> kpi_text(2_420_000.0, "currency", "USD"), kpi_text(7400.0, "customers", "USD")
-    ('$2.42M', '7.4K')
-    """
-    return format_value(value, unit, currency) if math.isfinite(value) else compact(value)
+"""Whether this Altair's JupyterChart takes data updates in place (tested)."""
 
 
 # -- lesson charts (issue 5) ----------------------------------------------------------------

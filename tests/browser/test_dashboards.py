@@ -1,0 +1,216 @@
+"""The dashboards in a real browser: what a person sees after what a person does.
+
+Each test opens a dashboard served by Voila in headless Chromium with every outside
+request aborted, acts on it (keyboard on a slider, clicks, a file upload) and checks the
+KPI text against the Python API for the same scenario, formatted with simsrc.format,
+and that the charts redraw.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import simsrc
+from simsrc.format import format_value
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+EXECUTIVE = "executive_dashboard.ipynb"
+OFFER_MIX = "offer_mix_dashboard.ipynb"
+CARDS = ("total_revenue", "npv", "ending_active", "ending_mrr", "clv_per_customer",
+         "total_retention_cost", "retention_roi")  # fmt: skip
+# The only outside requests a page makes: Voila's page template links Font Awesome from a
+# CDN (icons only; the dashboards use none). Everything the dashboards need is local.
+VOILA_TEMPLATE_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/")
+
+
+def expected_text(scenario, key):
+    return format_value(simsrc.simulate(scenario).kpis[key], simsrc.KPI_INFO[key][1])
+
+
+def open_dashboard(page, url, notebook):
+    page.goto(f"{url}/voila/render/{notebook}")
+    page.wait_for_selector(".sx-chart svg .role-mark", state="attached")
+    page.wait_for_selector("[data-kpi] .sx-card-value")
+
+
+def kpi(page, key):
+    return page.locator(f'[data-kpi="{key}"] .sx-card-value')
+
+
+def marks(page, view):
+    return page.eval_on_selector_all(
+        f".sx-chart svg .{view}_marks path", "els => els.map(e => e.getAttribute('d'))"
+    )
+
+
+def wait_for_redraw(page, view, before):
+    page.wait_for_function(
+        """([view, before]) => {
+            const now = [...document.querySelectorAll(`.sx-chart svg .${view}_marks path`)]
+                .map(e => e.getAttribute('d'));
+            return now.length > 0 && JSON.stringify(now) !== JSON.stringify(before);
+        }""",
+        arg=[view, before],
+    )
+
+
+def upload(page, path):
+    """Choose a file with the upload button, as a person would."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(".sx-upload").first.click()
+    chooser.value.set_files(str(path))
+
+
+def assert_offline(page):
+    outside = [u for u in page.external if not VOILA_TEMPLATE_CDN.match(u)]
+    assert outside == [], f"requests outside 127.0.0.1: {outside}"
+    assert not [e for e in page.console_errors if "Could not create a view" in e]
+
+
+def test_executive_dashboard_renders_offline(page, voila_url):
+    open_dashboard(page, voila_url, EXECUTIVE)
+    base = simsrc.preset("b2b-saas")
+    for key in CARDS:
+        assert kpi(page, key).inner_text() == expected_text(base, key), key
+    for view in ("revenue", "customers", "churn", "survival", "per_customer", "waterfall"):
+        assert marks(page, view), f"chart {view} drew nothing"
+    assert page.locator(".sx-chart svg").count() == 1  # one composed chart, one JS bundle
+    titles = page.eval_on_selector_all(
+        ".sx-chart svg .role-title-text text", "els => els.map(e => e.textContent)"
+    )
+    assert "What each retention lever adds to NPV" in titles
+    assert_offline(page)
+
+
+def test_churn_slider_and_halve_churn(page, voila_url):
+    open_dashboard(page, voila_url, EXECUTIVE)
+    base = simsrc.preset("b2b-saas")
+    control = page.locator(".sx-control-churn-onboarding")
+    before = marks(page, "customers")
+    control.locator(".noUi-handle").focus()
+    for _ in range(4):  # four steps of 0.05 down, as a person would with the keyboard
+        page.keyboard.press("ArrowLeft")
+    factor = float(control.locator(".widget-readout").inner_text())
+    assert factor == pytest.approx(0.8)
+    what_if = base.scale_churn(factor, cause="onboarding")
+    for key in CARDS:
+        expected = expected_text(what_if, key)
+        page.wait_for_function(
+            '([k, t]) => document.querySelector(`[data-kpi="${k}"] .sx-card-value`)'
+            "?.innerText === t",
+            arg=[key, expected],
+        )
+    wait_for_redraw(page, "customers", before)
+
+    before = marks(page, "revenue")
+    page.locator(".sx-halve button, button.sx-halve").first.click()
+    halved = base.halve_churn()
+    page.wait_for_function(
+        "t => document.querySelector('[data-kpi=\"total_revenue\"] .sx-card-value')"
+        "?.innerText === t",
+        arg=expected_text(halved, "total_revenue"),
+    )
+    assert kpi(page, "total_revenue").inner_text() == "$282M"
+    for key in CARDS:
+        assert kpi(page, key).inner_text() == expected_text(halved, key), key
+    wait_for_redraw(page, "revenue", before)
+    assert control.locator(".widget-readout").inner_text() == "0.50"
+    assert_offline(page)
+
+
+def test_bad_scenario_file_shows_a_message_and_the_kernel_carries_on(page, voila_url, tmp_path):
+    open_dashboard(page, voila_url, EXECUTIVE)
+    bad = tmp_path / "broken.toml"
+    bad.write_text('schema_version = 2\nname = "broken"\nhorizon_months = "soon"\n[[[')
+    upload(page, bad)
+    alert = page.locator(".sx-message [role=alert]")
+    alert.wait_for()
+    assert "broken.toml: not valid TOML" in alert.inner_text()
+    assert "Traceback" not in page.locator(".sx-app").inner_text()
+    assert kpi(page, "total_revenue").inner_text() == "$255M"  # the baseline stays
+
+    # the kernel is alive: a control still works, and a good value clears the message
+    control = page.locator(".sx-control-churn-onboarding")
+    control.locator(".noUi-handle").focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowLeft")
+    factor = float(control.locator(".widget-readout").inner_text())
+    expected = expected_text(
+        simsrc.preset("b2b-saas").scale_churn(factor, cause="onboarding"), "total_revenue"
+    )
+    assert expected != "$255M"
+    page.wait_for_function(
+        "t => document.querySelector('[data-kpi=\"total_revenue\"] .sx-card-value')"
+        "?.innerText === t",
+        arg=expected,
+    )
+    assert page.locator(".sx-message [role=alert]").count() == 0
+
+    good = tmp_path / "telecom.toml"
+    simsrc.save_scenario(simsrc.preset("telecom"), good)
+    upload(page, good)
+    page.wait_for_function(
+        "t => document.querySelector('[data-kpi=\"total_revenue\"] .sx-card-value')"
+        "?.innerText === t",
+        arg=expected_text(simsrc.preset("telecom"), "total_revenue"),
+    )
+    note = page.locator(".sx-message [role=status]")
+    note.wait_for()
+    assert "Loaded telecom.toml" in note.inner_text()
+    assert_offline(page)
+
+
+def test_download_scenario_and_results(page, voila_url):
+    open_dashboard(page, voila_url, EXECUTIVE)
+    page.locator(".sx-halve button, button.sx-halve").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-kpi=\"total_revenue\"] .sx-card-value')"
+        "?.innerText === '$282M'"
+    )
+    with page.expect_download() as info:
+        page.locator(".sx-download-scenario button").click()
+    path = info.value.path()
+    assert info.value.suggested_filename == "b2b-saas-what-if.toml"
+    what_if = simsrc.load_scenario(path)
+    assert what_if.replace(name="x") == simsrc.preset("b2b-saas").halve_churn().replace(name="x")
+    with page.expect_download() as info:
+        page.locator(".sx-download-results button").click()
+    text = open(info.value.path(), encoding="utf-8").read()
+    assert text.startswith("scenario,scenario_name,month,")
+    assert len(text.splitlines()) == 1 + 2 * 60
+
+
+def test_offer_mix_dashboard(page, voila_url):
+    open_dashboard(page, voila_url, OFFER_MIX)
+    base = simsrc.preset("b2b-saas")
+    assert kpi(page, "save_rate").inner_text() == expected_text(base, "save_rate")
+    page.locator(".sx-mix-reason select").select_option(label="Price or competitor")
+    slider = page.locator(".sx-mix-discount")
+    page.wait_for_function(
+        "() => document.querySelector('.sx-mix-discount .widget-readout')?.innerText === '50%'"
+    )
+    before = marks(page, "saves")
+    slider.locator(".noUi-handle").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    share = float(slider.locator(".widget-readout").inner_text().rstrip("%")) / 100
+    assert share == pytest.approx(0.45)
+    what_if = base.set("save_team.mix.price_competitor.discount", share)
+    for key in ("save_rate", "cost_per_save", "npv"):
+        page.wait_for_function(
+            '([k, t]) => document.querySelector(`[data-kpi="${k}"] .sx-card-value`)'
+            "?.innerText === t",
+            arg=[key, expected_text(what_if, key)],
+        )
+    wait_for_redraw(page, "saves", before)
+
+    page.locator(".sx-search button, button.sx-search").first.click()
+    best = page.locator(".sx-best-npv")
+    best.wait_for()
+    from simsrc.dashboard import best_offer_mix
+
+    assert best.inner_text() == format_value(best_offer_mix(what_if).npv, "currency")
+    assert_offline(page)

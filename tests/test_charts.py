@@ -1,0 +1,275 @@
+"""Dashboard charts: data values and encodings through ``to_dict()``, never pixels."""
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+import simsrc
+from simsrc import charts
+from simsrc.analysis import offer_survival
+
+
+@pytest.fixture(scope="module")
+def base():
+    return simsrc.simulate(simsrc.preset("b2b-saas"))
+
+
+@pytest.fixture(scope="module")
+def halved():
+    return simsrc.simulate(simsrc.preset("b2b-saas").halve_churn())
+
+
+def rows(spec, name):
+    return pd.DataFrame(spec["datasets"][name])
+
+
+def test_monthly_data_is_the_monthly_table(base, halved):
+    df = charts.monthly_data(base, halved)
+    for scenario, res in (("Baseline", base), ("What-if", halved)):
+        part = df[df["scenario"] == scenario].reset_index(drop=True)
+        m = res.monthly
+        np.testing.assert_allclose(part["revenue"], m["revenue"], rtol=1e-12)
+        np.testing.assert_allclose(part["mrr"], m["mrr"], rtol=1e-12)
+        np.testing.assert_allclose(part["active"], m["active"], rtol=1e-12)
+        assert part["month"].tolist() == m["month"].tolist()
+    # the what-if keeps more customers: the chart must show it
+    assert df[df.scenario == "What-if"]["active"].iloc[-1] > base.kpis["ending_active"]
+
+
+def test_revenue_chart_encodes_month_revenue_and_scenario(base, halved):
+    data = charts.monthly_data(base, halved)
+    spec = charts.revenue_chart(data, "EUR").to_dict()
+    assert spec["data"] == {"name": "monthly"}
+    enc = spec["encoding"]
+    assert (enc["x"]["field"], enc["y"]["field"]) == ("month", "revenue")
+    assert enc["color"]["field"] == "scenario"
+    assert enc["color"]["scale"]["domain"] == ["Baseline", "What-if"]
+    assert "'€'" in enc["y"]["axis"]["labelExpr"]  # money axis in the scenario's currency
+    shown = rows(spec, "monthly")
+    total = shown.groupby("scenario")["revenue"].sum()
+    assert total["Baseline"] == pytest.approx(base.kpis["total_revenue"], rel=1e-9)
+    assert total["What-if"] == pytest.approx(halved.kpis["total_revenue"], rel=1e-9)
+
+
+def test_churn_by_cause_adds_up_to_customers_lost(base, halved):
+    df = charts.churn_by_cause_data(base, halved)
+    lost = df.groupby("scenario")["lost"].sum()
+    assert lost["Baseline"] == pytest.approx(base.kpis["total_churned"], rel=1e-9)
+    assert lost["What-if"] == pytest.approx(halved.kpis["total_churned"], rel=1e-9)
+    onboarding = df[(df.cause == "Ineffective onboarding") & (df.scenario == "Baseline")]
+    assert onboarding["lost"].sum() == pytest.approx(base.monthly["churned_onboarding"].sum())
+    assert sorted(df["year"].unique()) == [1, 2, 3, 4, 5]
+    spec = charts.churn_by_cause_chart(df).to_dict()
+    causes = [c.label for c in base.scenario.causes] + [charts.LAPSED]
+    assert spec["encoding"]["color"]["scale"]["domain"] == causes
+    assert spec["encoding"]["y"]["field"] == "lost" and spec["encoding"]["y"]["aggregate"] == "sum"
+    assert spec["encoding"]["xOffset"]["field"] == "scenario"
+    table = charts.churn_by_cause_table(df)
+    assert table["Cause"].tolist() == causes
+
+
+def test_survival_and_revenue_per_customer(base, halved):
+    surv = charts.survival_data(base, halved)
+    b = surv[surv.scenario == "Baseline"]
+    np.testing.assert_allclose(b["survival"], base.survival["all"], rtol=1e-12)
+    assert b["survival"].iloc[0] == 1.0
+    per = charts.revenue_per_customer_data(base, halved)
+    first = per[(per.scenario == "Baseline") & (per.tenure == 0)]
+    s = base.scenario
+    expected = sum(seg.share * seg.monthly_price for seg in s.segments)  # everyone pays month 1
+    assert first["revenue"].iloc[0] == pytest.approx(expected, rel=1e-12)
+    end = per.groupby("scenario")["cumulative"].last()
+    assert end["What-if"] > end["Baseline"]  # customers who stay longer pay more in total
+    spec = charts.revenue_per_customer_chart(per).to_dict()
+    assert spec["encoding"]["y"]["field"] == "cumulative"
+
+
+def test_waterfall_steps_add_up_to_the_total_gain():
+    s = simsrc.preset("b2b-saas")
+    a_base = simsrc.attribute(s)
+    a_what = simsrc.attribute(s.set("programs.onboarding.enabled", True))
+    df = charts.waterfall_data(a_base, a_what)
+    for scenario, table in (("Baseline", a_base), ("What-if", a_what)):
+        part = df[df.scenario == scenario].set_index("step")
+        levels = table.set_index("kind")["npv"]
+        gain = levels["end"] - levels["start"]
+        assert part.loc["All levers", "hi"] == pytest.approx(gain, rel=1e-9)
+        steps = part[part["kind"].isin(["lever", "interaction"])]
+        assert steps["value"].sum() == pytest.approx(gain, rel=1e-9)
+        assert part.loc["Interactions", "hi"] == pytest.approx(gain, rel=1e-9)
+    # a lever on in the what-if only contributes zero in the baseline
+    base_part = df[df.scenario == "Baseline"].set_index("step")
+    assert base_part.loc["Onboarding program", "value"] == 0.0
+    assert df[df.scenario == "What-if"].set_index("step").loc["Onboarding program", "value"] != 0
+    spec = charts.waterfall_chart(df).to_dict()
+    assert spec["transform"] == [{"filter": "datum.kind != 'start'"}]
+    assert spec["encoding"]["x"]["sort"][0] == "Save team"
+    assert spec["encoding"]["x"]["sort"][-1] == "All levers"
+    assert (spec["encoding"]["y"]["field"], spec["encoding"]["y2"]["field"]) == ("lo", "hi")
+    table = charts.waterfall_table(df)
+    assert table.iloc[0].tolist() == ["Without levers", "$84.1M", "$84.1M"]
+
+
+def test_save_team_charts(base, halved):
+    s = base.scenario
+    mix = charts.offer_mix_data(s)
+    assert len(mix) == 6 * sum(c.voluntary for c in s.causes)
+    cell = mix[(mix.cause == "Price or competitor") & (mix.offer == "Discount")].iloc[0]
+    assert (cell["share"], cell["acceptance"]) == (0.5, 0.45)
+    assert charts.offer_mix_table(mix).set_index("Reason").loc[
+        "Price or competitor", "Discount"
+    ] == ("50%")
+
+    saves = charts.saves_by_offer_data(base, halved)
+    total = saves.groupby("scenario")["saves"].sum()
+    assert total["Baseline"] == pytest.approx(base.monthly["saves"].sum(), rel=1e-9)
+    expert = saves[(saves.scenario == "Baseline") & (saves.offer == "Expert help")]["saves"]
+    assert expert.iloc[0] == pytest.approx(base.monthly["saves_expert_help"].sum(), rel=1e-9)
+
+    margin = charts.margin_kept_data(base, halved, 1.0e8, 1.2e8)
+    m = margin.set_index(["scenario", "measure"])["amount"]
+    assert m[("Baseline", charts.KEPT)] == pytest.approx(base.kpis["total_gross_margin"] - 1e8)
+    assert m[("What-if", charts.DISCOUNTS)] == pytest.approx(halved.kpis["total_discounts_given"])
+    # cash given away + discounts = cost per save × saves (the KPI's own definition)
+    given = m[("Baseline", charts.DISCOUNTS)] + m[("Baseline", charts.OFFER_COSTS)]
+    saves_total = base.monthly["saves"].sum()
+    assert given == pytest.approx(base.kpis["cost_per_save"] * saves_total, rel=1e-9)
+
+
+def test_offer_delay_is_survival_above_no_save_team():
+    curves = offer_survival(simsrc.preset("b2b-saas"), ("discount", "expert_help"))
+    df = charts.offer_delay_data(curves)
+    wide = curves.pivot(index="tenure", columns="offer", values="survival")
+    d = df[df.offer == "Discount"].set_index("tenure")["kept"]
+    np.testing.assert_allclose(d, 1000 * (wide["discount"] - wide["none"]), rtol=1e-12)
+    # "a discount only delays": its gain fades while expert help keeps customers
+    h = df[df.offer == "Expert help"].set_index("tenure")["kept"]
+    assert d.iloc[-1] < d.max() and h.iloc[-1] > 3 * d.iloc[-1]
+    spec = charts.offer_delay_chart(df).to_dict()
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["Discount", "Expert help"]
+
+
+def test_grid_composes_named_views_with_shared_datasets(base, halved):
+    datasets = {
+        "monthly": charts.monthly_data(base, halved),
+        "churn": charts.churn_by_cause_data(base, halved),
+    }
+    panels = [
+        charts.Panel("revenue", "monthly", "Revenue", "What customers pay.",
+                     charts.revenue_view, charts.revenue_table),
+        charts.Panel("customers", "monthly", "Customers", "Active at month end.",
+                     charts.customers_view, charts.customers_table),
+        charts.Panel("churn", "churn", "Lost", "By cause.",
+                     charts.churn_by_cause_view, charts.churn_by_cause_table),
+    ]  # fmt: skip
+    spec = charts.grid(panels, datasets).to_dict()
+    assert set(spec["datasets"]) == {"monthly", "churn"}  # one copy of the rows each
+    assert len(spec["datasets"]["monthly"]) == 2 * 60
+    first_row = spec["vconcat"][0]["hconcat"]
+    view = first_row[0]["vconcat"][0]
+    assert view["name"] == "revenue" and view["title"]["text"] == "Revenue"
+    assert view["data"] == {"name": "monthly"}
+    text = first_row[0]["vconcat"][1]
+    assert text["data"]["values"][0]["line"] == "What customers pay."
+    # causes and scenarios keep their own colour scales
+    assert spec["resolve"]["scale"]["color"] == "independent"
+    assert len(spec["vconcat"]) == 2  # two views per row
+
+
+def test_records_are_json_ready():
+    df = pd.DataFrame({"x": [1.0, math.nan, math.inf], "n": [1, 2, 3], "s": ["a", "b", "c"]})
+    assert charts.records(df) == [
+        {"x": 1.0, "n": 1, "s": "a"},
+        {"x": None, "n": 2, "s": "b"},
+        {"x": None, "n": 3, "s": "c"},
+    ]
+    assert all(type(r["n"]) is int for r in charts.records(df))
+
+
+def test_jupyter_chart_takes_data_updates_in_place():
+    """Guard for the private path LiveChart uses: fails loudly if Altair changes it."""
+    from altair.jupyter.jupyter_chart import load_js_src
+
+    assert charts._IN_PLACE
+    assert "_py_to_js_updates" in alt.JupyterChart.class_trait_names()
+    js = load_js_src()
+    assert "change:_py_to_js_updates" in js and 'update.namespace === "data"' in js
+    assert "setDataValue" in js
+
+
+def test_live_chart_sends_only_changed_rows(base, halved):
+    def build(datasets, currency):
+        return charts.revenue_chart(datasets["monthly"], currency)
+
+    live = charts.LiveChart(build, {"monthly": charts.monthly_data(base, base)})
+    before = live.widget.spec
+    new = charts.monthly_data(base, halved)
+    live.update({"monthly": new})
+    assert live.redraws == 0 and live.data_updates == 1
+    (update,) = live.widget._py_to_js_updates
+    assert (update["namespace"], update["name"], update["scope"]) == ("data", "monthly", [])
+    assert update["value"] == charts.records(new)
+    assert live.widget.spec is before  # not re-sent ...
+    assert live.widget.spec["datasets"]["monthly"] == charts.records(new)  # ... but in step
+    live.update({"monthly": new})
+    assert live.data_updates == 1  # nothing changed, nothing sent
+    live.update({"monthly": new}, currency="EUR")  # the axis changes: a redraw
+    assert live.redraws == 1
+    assert "'€'" in live.widget.spec["encoding"]["y"]["axis"]["labelExpr"]
+
+
+def test_live_chart_redraws_when_categories_change():
+    a = simsrc.simulate(simsrc.preset("b2b-saas"))
+    s = simsrc.preset("b2b-saas")
+    d = s.to_dict()
+    d["causes"][0]["label"] = "Bad service"
+    b = simsrc.simulate(simsrc.Scenario.from_dict(d))
+
+    def build(datasets, currency):
+        return charts.churn_by_cause_chart(datasets["churn"], currency)
+
+    live = charts.LiveChart(build, {"churn": charts.churn_by_cause_data(a, a)})
+    live.update({"churn": charts.churn_by_cause_data(b, b)})
+    assert live.redraws == 1
+    assert live.widget.spec["encoding"]["color"]["scale"]["domain"][0] == "Bad service"
+
+
+def test_tables_are_what_the_charts_show(base, halved):
+    data = charts.monthly_data(base, halved)
+    t = charts.revenue_table(data)
+    last = t.iloc[-1]
+    assert last["Revenue, baseline"] == simsrc.format.format_value(
+        base.monthly["revenue"].iloc[-1], "currency"
+    )
+    assert last["Δ revenue"].startswith("+$")
+    surv = charts.survival_table(charts.survival_data(base, halved))
+    assert surv["Months since joining"].tolist()[:4] == ["0", "1", "3", "6"]
+
+
+def test_offline_bundle_is_built_once_and_reused(tmp_path):
+    """Kernels after the first read the bundle from the cache, without vl-convert."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, altair as alt\n"
+        "from simsrc import charts\n"
+        "charts.enable_offline()\n"
+        "print(len(alt.JupyterChart._esm), alt.JupyterChart._is_offline,"
+        " 'vl_convert' in sys.modules)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    runs = [
+        subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                       check=True).stdout.split()
+        for _ in range(2)
+    ]  # fmt: skip
+    assert runs[0][1:] == ["True", "True"]  # built with vl-convert ...
+    assert runs[1][1:] == ["True", "False"]  # ... then read back without it
+    assert runs[0][0] == runs[1][0] and int(runs[0][0]) > 500_000
+    (cached,) = (tmp_path / "simsrc").glob("jupyterchart-altair-*.js")
+    assert "vegaEmbed" in cached.read_text() or "vega" in cached.read_text()[:100_000]
