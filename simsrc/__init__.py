@@ -30,6 +30,7 @@ from simsrc.scenario import (
     simple_scenario,
 )
 from simsrc.simulate import KPI_INFO, BatchResult, Result, simulate, simulate_batch
+from simsrc.stochastic import StochasticResult
 
 __all__ = [
     "EXIT_SURVEY_REASONS",
@@ -45,6 +46,7 @@ __all__ = [
     "ScenarioError",
     "Segment",
     "Shape",
+    "StochasticResult",
     "Uncertain",
     "ValueGrowth",
     "attribute",

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from simsrc.draws import EXPECTED, Draw
 from simsrc.errors import ScenarioError
 from simsrc.hazards import frailty_nodes, nodes_for, shape_curve, value_curve
 from simsrc.levers import HOLD_OFFERS, OFFER_NAMES
@@ -482,6 +483,331 @@ def save_fractions(p: Packed, core: Path) -> Array:
     )
 
 
+@dataclass(frozen=True)
+class LeverSetup:
+    """Everything the stepped path needs that does not change from month to month.
+
+    Arrays carry the scenario axis ``S`` first (size 1 broadcasts over any number of
+    rows, which is how the stochastic mode steps many cohorts of one scenario at once).
+    """
+
+    lv: LeverArrays
+    hz: Array  # [S, G, H, K] hazards by tenure
+    zk: Array  # [S, J, K] class multipliers per cause
+    pop_mult: Array  # [S, 3, K] hazard multipliers of the paying populations
+    pop_price: Array  # [S, 3] price multipliers of the paying populations
+    vol: Array  # [S, 1, 1, 1, K] voluntary causes
+    nonprev: Array  # [S, 1, 1, K] causes acting during a hold
+    sf: Array  # [S, G, H, K, O] saved share of requests by offer
+    sf_total: Array  # [S, G, H, K]
+    cov: Array  # [S, 1, 1] save-team coverage
+    hold_offers: NDArray[np.intp]  # offer index of each hold block
+    keep_shift: NDArray[np.bool_]  # [M] slot k takes slot k + 1's customers next month
+    end_slots: NDArray[np.intp]  # slot holding customers in their offer's last month
+    slot_price: Array  # [S, M]
+    slot_pause: Array  # [M]
+    entry_slot: NDArray[np.intp]  # [S, 4] register slot a new save of each hold offer enters
+    stay: Array  # [S, 4] share returning to normal at the end of each hold offer
+    last_month: Array  # [S, D] 1 in the last month of grace
+    in_grace: Array  # [S, D]
+    per_month: Array  # [S] dunning messages per month of grace
+    recover: Array  # [S, 1, 1, 2, D] recovery chance by kind and month of grace
+    dunning_on: Array  # [S, 1, 1]
+    invol_first: int  # the cause that dunning cut-offs count under
+
+    @property
+    def slots(self) -> int:
+        """Length of the hold register."""
+        return int(self.keep_shift.shape[0])
+
+    @property
+    def grace_slots(self) -> int:
+        """Length of the dunning register."""
+        return int(self.last_month.shape[1])
+
+
+def lever_setup(p: Packed, core: Path) -> LeverSetup:
+    """Precompute the stepped path's constants for a pack (see :class:`LeverSetup`)."""
+    lv = p.levers
+    n_s = p.share.shape[0]
+    hz, _ = _individual_hazards(p)  # [S, G, H, K]
+    cure = 1.0 - lv.cure_effect[:, None] * p.fixable  # [S, K]
+    sf = save_fractions(p, core)  # [S, G, H, K, O]
+    # hold offers share one register of remaining months, offer by offer in blocks
+    hold_len = [int(lv.months[:, o].max(initial=1)) for o in HOLD_INDEX]
+    start = np.concatenate([[0], np.cumsum(hold_len)[:-1]]).astype(int)
+    int(sum(hold_len))
+    block = np.repeat(np.arange(len(HOLD_INDEX)), hold_len)  # offer block of each slot
+    keep_shift = np.append(block[1:], -1) == block  # slot k + 1 is of the same offer
+    hold_offers = np.array(HOLD_INDEX)
+    entry_slot = np.stack(  # months − 1 left on entry
+        [start[i] + lv.months[:, o].astype(int) - 1 for i, o in enumerate(HOLD_INDEX)], axis=1
+    )
+    grace = lv.grace_months.astype(int)
+    d_max = int(grace.max(initial=1))
+    month_of = np.arange(d_max)[None, :]
+    per_month = lv.messages / np.maximum(grace, 1)  # messages per month of grace
+    miss_payment = (1.0 - lv.dunning_reach * lv.recover_payment) ** per_month  # [S]
+    miss_stuck = (1.0 - lv.dunning_reach * lv.recover_stuck) ** per_month
+    recover = np.zeros((n_s, 2, d_max))
+    recover[:, 0, :] = 1.0 - miss_payment[:, None]
+    recover[:, 0, 0] = 1.0 - (1.0 - lv.retry_recovery) * miss_payment
+    recover[:, 1, :] = 1.0 - miss_stuck[:, None]
+    invol = 1.0 - p.voluntary
+    return LeverSetup(
+        lv=lv,
+        hz=hz,
+        zk=np.where(p.heterogeneous[:, None, :] > 0, p.z[:, :, None], 1.0),
+        pop_mult=np.stack([np.ones_like(cure), cure, np.ones_like(cure)], axis=1),
+        pop_price=np.stack([np.ones(n_s), np.ones(n_s), lv.price_multiplier[:, DOWNGRADE]], 1),
+        vol=p.voluntary[:, None, None, None, :],
+        nonprev=(1.0 - p.preventable)[:, None, None, :],
+        sf=sf,
+        sf_total=sf.sum(axis=-1),
+        cov=lv.coverage[:, None, None],
+        hold_offers=hold_offers,
+        keep_shift=keep_shift,
+        end_slots=start,  # one month left: the offer ends this month
+        slot_price=lv.price_multiplier[:, hold_offers[block]],
+        slot_pause=(block == HOLD_OFFERS.index("pause")).astype(float),
+        entry_slot=entry_slot,
+        stay=lv.stay_after[:, hold_offers],
+        last_month=(month_of == (grace - 1)[:, None]).astype(float),
+        in_grace=(month_of < grace[:, None]).astype(float),
+        per_month=per_month,
+        recover=recover[:, None, None, :, :],
+        dunning_on=lv.dunning[:, None, None],
+        invol_first=int(np.argmax(invol[0])) if invol.any() else 0,
+    )
+
+
+@dataclass
+class LeverState:
+    """Who is where at the start of a month, per row, segment and class.
+
+    ``pop`` ``[N, G, J, 3]``: the paying populations (normal, helped, downgraded);
+    ``reg`` ``[N, G, J, M]``: held by an offer, by months left; ``dun`` ``[N, G, J, 2,
+    D]``: in dunning, by kind (payment problem, stuck) and month of grace.
+    """
+
+    pop: Array
+    reg: Array
+    dun: Array
+
+    @classmethod
+    def empty(cls, setup: LeverSetup, rows: int, segments: int, classes: int) -> LeverState:
+        """Nobody anywhere."""
+        return cls(
+            np.zeros((rows, segments, classes, 3)),
+            np.zeros((rows, segments, classes, setup.slots)),
+            np.zeros((rows, segments, classes, 2, setup.grace_slots)),
+        )
+
+    def rows(self, index: slice) -> LeverState:
+        """A view of some rows (changes to the view's arrays change this state)."""
+        return LeverState(self.pop[index], self.reg[index], self.dun[index])
+
+
+def lever_step(
+    c: LeverSetup, st: LeverState, hz_t: Array, sf_t: Array, draw: Draw = EXPECTED
+) -> dict[str, Array]:
+    """One month of the stepped path for populations at a known tenure.
+
+    Parameters
+    ----------
+    c : LeverSetup
+        The pack's constants (scenario axis ``S`` = rows, or 1 to broadcast).
+    st : LeverState
+        Populations at the start of the month; updated in place to the next month's.
+    hz_t : ndarray [N, G, K]
+        Each row's hazards at its tenure this month.
+    sf_t : ndarray [N, G, K, O]
+        Each row's saved shares of requests by offer at its tenure.
+    draw : Draw
+        Expected shares (:data:`simsrc.draws.EXPECTED`) or random counts.
+
+    Returns
+    -------
+    dict of str to ndarray
+        This month's flows per row and segment: the names of :data:`COUNT_SERIES`
+        (``[N, G]``), :data:`CAUSE_SERIES` (``[N, G, K]``) and ``saves`` (``[N, G, O]``).
+    """
+    lv = c.lv
+    pop, reg, dun = st.pop, st.reg, st.dun
+    held = reg.sum(axis=2)  # [N, G, M]
+    out: dict[str, Array] = {
+        "present": pop.sum(axis=(2, 3)) + held.sum(axis=-1) + dun.sum(axis=(2, 3, 4))
+    }
+    held_pay = np.einsum("sgm,sm->sg", held, c.slot_price)
+    out["revenue_units"] = np.einsum("sgjp,sp->sg", pop, c.pop_price) + held_pay
+    out["discount_units"] = (
+        pop[..., DOWNGRADED].sum(axis=2) * (1.0 - lv.price_multiplier[:, DOWNGRADE, None])
+        + held.sum(axis=-1)
+        - held_pay
+    )
+    out["held"] = held.sum(axis=-1)
+    out["paused"] = held @ c.slot_pause
+    out["helped"] = pop[..., HELPED].sum(axis=2)
+    out["downgraded"] = pop[..., DOWNGRADED].sum(axis=2)
+    out["delinquent"] = dun.sum(axis=(2, 3, 4))
+
+    # paying populations: hazards, cancellation requests, failed payments
+    base = hz_t[:, :, None, :] * c.zk[:, None, :, :]  # [N, G, J, K]
+    ind = base[:, :, :, None, :] * c.pop_mult[:, None, None, :, :]  # [N, G, J, P, K]
+    total = ind.sum(axis=-1, keepdims=True)
+    if total.max(initial=0.0) > 1.0:  # a class certain to leave: scale its causes down
+        ind = ind / np.maximum(total, 1.0)
+    requests, failed, left = _leave(draw, pop, ind, c.vol)  # [N, G, J, K] twice, [.., P]
+    saves, leave, reached, bad = _save_team(draw, requests, sf_t, c.cov, lv.rude_share)
+    out["requests"] = requests.sum(axis=2)
+    out["saves"] = saves.sum(axis=2)
+    out["reached"] = reached
+    churned = leave + failed.sum(axis=2) * (1.0 - c.dunning_on)
+    onset = failed.sum(axis=-1) * c.dunning_on  # [N, G, J]
+
+    # holds: non-preventable causes only; the last month ends the offer
+    hz_np = base * c.nonprev  # [N, G, J, K]
+    rate = hz_np / np.maximum(hz_np.sum(axis=-1, keepdims=True), 1.0)
+    in_hold_churn, reg = _hold_exits(draw, reg, rate)
+    churned = churned + in_hold_churn
+    ending = reg[..., c.end_slots]  # [N, G, J, 4]
+    back = draw.thin(ending, c.stay[:, None, None, :])
+    returns = back.sum(axis=-1)  # [N, G, J]
+    out["lapsed"] = (ending - back).sum(axis=(2, 3))
+    out["resumed"] = back[..., HOLD_OFFERS.index("pause")].sum(axis=2)
+    shifted = np.zeros_like(reg)  # a month passes: slot k takes slot k + 1's customers
+    shifted[..., :-1] = reg[..., 1:]
+    shifted *= c.keep_shift
+    rows = np.arange(reg.shape[0])
+    for i, offer in enumerate(c.hold_offers):  # this month's saves enter their offer
+        shifted[rows, :, :, c.entry_slot[:, i]] += saves[..., offer]
+    reg = shifted
+
+    # dunning: recover, cut off at the end of grace, age the rest
+    rec = draw.thin(dun, c.recover)
+    recovered = rec.sum(axis=-1)  # [N, G, J, 2]
+    remaining = dun - rec
+    last = c.last_month[:, None, None, None, :]
+    cut = (remaining * last).sum(axis=(-2, -1))  # [N, G, J]
+    out["dunning_messages"] = (dun * c.in_grace[:, None, None, None, :]).sum(
+        axis=(2, 3, 4)
+    ) * c.per_month[:, None]
+    aged = remaining * (1.0 - last)
+    dun = np.concatenate([np.zeros_like(aged[..., :1]), aged[..., :-1]], axis=-1)
+    stuck = draw.thin(onset, lv.stuck_share[:, None, None])
+    dun[..., 0, 0] = onset - stuck
+    dun[..., 1, 0] = stuck
+    cut_sum = cut.sum(axis=2)
+    churned[:, :, c.invol_first] += cut_sum
+    bad[:, :, c.invol_first] += cut_sum * (1.0 - lv.help_first[:, None])
+
+    out["churned"] = churned
+    out["bad"] = bad
+    out["onsets"] = onset.sum(axis=2)
+    out["recovered"] = recovered.sum(axis=(2, 3))
+    out["cut_off"] = cut_sum
+    out["offer_cash"] = (
+        np.einsum("sgo,so->sg", out["saves"], lv.cost_per_save)
+        + reached * lv.cost_per_contact[:, None]
+    )
+
+    # next month's paying populations
+    help_first = lv.help_first[:, None, None]
+    pop = pop - left
+    pop[..., NORMAL] += returns + recovered[..., 0] + recovered[..., 1] * (1.0 - help_first)
+    pop[..., HELPED] += saves[..., HELP] + recovered[..., 1] * help_first
+    pop[..., DOWNGRADED] += saves[..., DOWNGRADE]
+    st.pop[...], st.reg[...], st.dun[...] = pop, reg, dun
+    out["active"] = pop.sum(axis=(2, 3)) + reg.sum(axis=(2, 3)) + dun.sum(axis=(2, 3, 4))
+    out["bad_exits"] = bad.sum(axis=-1)
+    return out
+
+
+def _occupied(draw: Draw, n: Array, probs: Array) -> tuple[tuple[NDArray[np.intp], ...], Array]:
+    """Random split of the occupied cells of ``n`` only: their indices and counts.
+
+    ``probs`` broadcasts to ``n.shape + (C,)``; returns the indices of the cells holding
+    someone and their draws ``[M, C]`` (scatter them back with ``np.add.at``).
+    """
+    occupied = np.nonzero(n)
+    pv = np.broadcast_to(probs, n.shape + probs.shape[-1:])
+    return occupied, draw.split(n[occupied], pv[occupied])
+
+
+def _leave(draw: Draw, pop: Array, ind: Array, vol: Array) -> tuple[Array, Array, Array]:
+    """Paying customers leaving for each cause this month.
+
+    ``pop`` ``[N, G, J, P]`` with hazards ``ind`` ``[N, G, J, P, K]``. Returns
+    cancellation requests and failed payments ``[N, G, J, K]`` and how many left each
+    population ``[N, G, J, P]``.
+    """
+    if not draw.random:
+        flows = pop[..., None] * ind  # [N, G, J, P, K]
+        return (flows * vol).sum(axis=3), (flows * (1.0 - vol)).sum(axis=3), flows.sum(-1)
+    (n, g, j, q), x = _occupied(draw, pop, ind)  # x [M, K]
+    vol_k = np.broadcast_to(vol[:, 0, 0, 0, :], (pop.shape[0], x.shape[-1]))[n]  # [M, K]
+    requests = np.zeros(pop.shape[:3] + x.shape[-1:])
+    failed = np.zeros_like(requests)
+    np.add.at(requests, (n, g, j), x * vol_k)
+    np.add.at(failed, (n, g, j), x * (1.0 - vol_k))
+    left = np.zeros_like(pop)
+    left[n, g, j, q] = x.sum(axis=-1)
+    return requests, failed, left
+
+
+def _hold_exits(draw: Draw, reg: Array, rate: Array) -> tuple[Array, Array]:
+    """Customers held by an offer who leave anyway (non-preventable causes).
+
+    ``reg`` ``[N, G, J, M]`` held by months left, ``rate`` ``[N, G, J, K]``. Returns the
+    leavers by cause ``[N, G, K]`` and the register after them.
+    """
+    if not draw.random:
+        churned = np.einsum("sgj,sgjk->sgk", reg.sum(axis=-1), rate)
+        return churned, reg * (1.0 - rate.sum(axis=-1))[..., None]
+    (n, g, j, m), x = _occupied(draw, reg, rate[:, :, :, None, :])
+    churned = np.zeros(reg.shape[:2] + rate.shape[-1:])
+    np.add.at(churned, (n, g), x)
+    after = reg.copy()
+    after[n, g, j, m] -= x.sum(axis=-1)
+    return churned, after
+
+
+def _save_team(
+    draw: Draw, requests: Array, frac: Array, cov: Array, rude: Array
+) -> tuple[Array, Array, Array, Array]:
+    """What becomes of this month's cancellation requests.
+
+    Parameters are the requests ``[N, G, J, K]``, the saved share of requests by offer
+    ``[N, G, K, O]``, coverage ``[N, 1, 1]`` and the rude share of refusals ``[N]``.
+    Returns saves ``[N, G, J, O]``, leavers ``[N, G, K]``, save-team contacts ``[N, G]``
+    and badly handled exits ``[N, G, K]`` (never reached, or refused rudely).
+    """
+    if not draw.random:  # closed form, without the [N, G, J, K, O] outcome array
+        saved = frac.sum(axis=-1)  # [N, G, K]
+        req_c = requests.sum(axis=2)
+        leave = req_c * (1.0 - saved)
+        bad = req_c * (1.0 - cov + rude[:, None, None] * (cov - saved))
+        saves = np.einsum("sgjk,sgko->sgjo", requests, frac)
+        return saves, leave, (req_c * cov).sum(axis=-1), bad
+    reached_share = np.broadcast_to(cov[..., None], (*frac.shape[:-1], 1))
+    probs = np.concatenate([frac, reached_share - frac.sum(axis=-1, keepdims=True)], -1)
+    # per occupied (row, segment, class, cause): saved by each offer, reached but refused
+    (n, g, j, k), x = _occupied(draw, requests, probs[:, :, None, :, :])
+    count = requests[n, g, j, k]
+    refused = x[:, -1]
+    not_reached = count - x.sum(axis=-1)
+    rudely = draw.thin(refused, np.broadcast_to(rude, (requests.shape[0],))[n])
+    saves = np.zeros(requests.shape[:3] + frac.shape[-1:])
+    np.add.at(saves, (n, g, j), x[:, :-1])
+    leave = np.zeros(requests.shape[:2] + requests.shape[-1:])
+    bad = np.zeros_like(leave)
+    reached = np.zeros(requests.shape[:2])
+    np.add.at(leave, (n, g, k), refused + not_reached)
+    np.add.at(bad, (n, g, k), not_reached + rudely)
+    np.add.at(reached, (n, g), count - not_reached)
+    return saves, leave, reached, bad
+
+
 def lever_path(p: Packed, core: Path) -> Path:
     """The path with save team and dunning: customers move between states monthly.
 
@@ -490,155 +816,20 @@ def lever_path(p: Packed, core: Path) -> Path:
     lower by the cure effect; *downgraded*, paying less), the hold offers as shift
     registers of remaining months (only non-preventable causes act during a hold; at
     its end ``stay_after`` return to normal, the rest lapse), and dunning as a register
-    of months since the failed payment, by kind (stuck / payment problem).
+    of months since the failed payment, by kind (stuck / payment problem). Each month
+    is one :func:`lever_step` of the unit cohort.
     """
-    lv = p.levers
+    c = lever_setup(p, core)
     n_s, n_g = p.share.shape
-    j, h, k = p.z.shape[1], p.horizon, len(p.causes)
-    hz, _ = _individual_hazards(p)  # [S, G, H, K]
-    zk = np.where(p.heterogeneous[:, None, :] > 0, p.z[:, :, None], 1.0)  # [S, J, K]
-    cure = 1.0 - lv.cure_effect[:, None] * p.fixable  # [S, K]
-    pop_mult = np.stack([np.ones_like(cure), cure, np.ones_like(cure)], axis=1)  # [S, 3, K]
-    pop_price = np.stack(
-        [np.ones(n_s), np.ones(n_s), lv.price_multiplier[:, DOWNGRADE]], axis=1
-    )  # [S, 3]
-    vol = p.voluntary[:, None, None, None, :]  # broadcast over [S, G, J, P, K]
-    invol = 1.0 - p.voluntary
-    nonprev = (1.0 - p.preventable)[:, None, None, :]  # [S, 1, 1, K]
-    sf = save_fractions(p, core)  # [S, G, H, K, O]
-    sf_total = sf.sum(axis=-1)  # [S, G, H, K]
-    cov = lv.coverage[:, None, None, None, None]
-
-    # hold offers share one register of remaining months, offer by offer in blocks
-    hold_len = [int(lv.months[:, o].max(initial=1)) for o in HOLD_INDEX]
-    start = np.concatenate([[0], np.cumsum(hold_len)[:-1]]).astype(int)
-    slots = int(sum(hold_len))
-    block = np.repeat(np.arange(len(HOLD_INDEX)), hold_len)  # offer block of each slot
-    src = np.arange(slots) + 1  # next month slot k holds what slot k + 1 held
-    keep_shift = (src < slots) & (np.append(block[1:], -1) == block)
-    src = np.where(keep_shift, src, 0)
-    end_slots = start  # one month left: the offer ends this month
-    hold_offers = np.array(HOLD_INDEX)
-    slot_price = lv.price_multiplier[:, hold_offers[block]]  # [S, M]
-    slot_pause = (block == HOLD_OFFERS.index("pause")).astype(float)
-    entry = np.zeros((n_s, len(HOLD_INDEX), slots))  # one-hot: months − 1 left on entry
-    for i, o in enumerate(HOLD_INDEX):
-        entry[np.arange(n_s), i, start[i] + lv.months[:, o].astype(int) - 1] = 1.0
-    stay = lv.stay_after[:, hold_offers]  # [S, 4]
-    pause_i = HOLD_OFFERS.index("pause")
-    reg = np.zeros((n_s, n_g, j, slots))
-    grace = lv.grace_months.astype(int)
-    d_max = int(grace.max(initial=1))
-    dun = np.zeros((n_s, n_g, j, 2, d_max))  # kind 0: payment problem, 1: stuck
-    month_of = np.arange(d_max)[None, :]
-    last_month = (month_of == (grace - 1)[:, None]).astype(float)  # [S, D]
-    in_grace = (month_of < grace[:, None]).astype(float)
-    per_month = lv.messages / np.maximum(grace, 1)  # messages per month of grace
-    miss_payment = (1.0 - lv.dunning_reach * lv.recover_payment) ** per_month  # [S]
-    miss_stuck = (1.0 - lv.dunning_reach * lv.recover_stuck) ** per_month
-    recover = np.zeros((n_s, 2, d_max))
-    recover[:, 0, :] = 1.0 - miss_payment[:, None]
-    recover[:, 0, 0] = 1.0 - (1.0 - lv.retry_recovery) * miss_payment
-    recover[:, 1, :] = 1.0 - miss_stuck[:, None]
-    recover = recover[:, None, None, :, :]  # [S, 1, 1, 2, D]
-    dunning_on = lv.dunning[:, None, None]
-    invol_first = int(np.argmax(invol[0])) if invol.any() else 0
-
-    pop = np.zeros((n_s, n_g, j, 3))
-    pop[..., NORMAL] = p.w[:, None, :]
+    h, k = p.horizon, len(p.causes)
+    st = LeverState.empty(c, n_s, n_g, p.z.shape[1])
+    st.pop[..., NORMAL] = p.w[:, None, :]
     out = {name: np.zeros((n_s, n_g, h)) for name in COUNT_SERIES}
     out.update({name: np.zeros((n_s, n_g, h, k)) for name in CAUSE_SERIES})
     out["saves"] = np.zeros((n_s, n_g, h, N_OFFERS))
     for tau in range(h):
-        held = reg.sum(axis=2)  # [S, G, M]
-        present = pop.sum(axis=(2, 3)) + held.sum(axis=-1) + dun.sum(axis=(2, 3, 4))
-        out["present"][:, :, tau] = present
-        held_pay = np.einsum("sgm,sm->sg", held, slot_price)
-        out["revenue_units"][:, :, tau] = np.einsum("sgjp,sp->sg", pop, pop_price) + held_pay
-        out["discount_units"][:, :, tau] = (
-            pop[..., DOWNGRADED].sum(axis=2) * (1.0 - lv.price_multiplier[:, DOWNGRADE, None])
-            + held.sum(axis=-1)
-            - held_pay
-        )
-        out["held"][:, :, tau] = held.sum(axis=-1)
-        out["paused"][:, :, tau] = held @ slot_pause
-        out["helped"][:, :, tau] = pop[..., HELPED].sum(axis=2)
-        out["downgraded"][:, :, tau] = pop[..., DOWNGRADED].sum(axis=2)
-        out["delinquent"][:, :, tau] = dun.sum(axis=(2, 3, 4))
-
-        # paying populations: hazards, cancellation requests, failed payments
-        base = hz[:, :, tau, None, :] * zk[:, None, :, :]  # [S, G, J, K]
-        ind = base[:, :, :, None, :] * pop_mult[:, None, None, :, :]  # [S, G, J, P, K]
-        total = ind.sum(axis=-1, keepdims=True)
-        ind = ind / np.maximum(total, 1.0)
-        flows = pop[..., None] * ind  # [S, G, J, P, K]
-        requests = (flows * vol).sum(axis=3)  # [S, G, J, K]
-        failed = (flows * (1.0 - vol)).sum(axis=3)  # [S, G, J, K] involuntary causes
-        frac = sf[:, :, tau]  # [S, G, K, O]
-        saves = np.einsum("sgjk,sgko->sgjo", requests, frac)
-        leave = requests * (1.0 - sf_total[:, :, None, tau, :])
-        req_c = requests.sum(axis=2)
-        out["requests"][:, :, tau] = req_c
-        out["saves"][:, :, tau] = saves.sum(axis=2)
-        out["reached"][:, :, tau] = (req_c * cov[:, :, 0, 0, 0, None]).sum(axis=-1)
-        not_saved = cov[:, :, 0, 0, 0, None] - sf_total[:, :, tau]
-        bad = req_c * (1.0 - cov[:, :, 0, 0, 0, None] + lv.rude_share[:, None, None] * not_saved)
-        churned = leave.sum(axis=2) + failed.sum(axis=2) * (1.0 - dunning_on)
-        onset = failed.sum(axis=-1) * dunning_on  # [S, G, J]
-
-        # holds: non-preventable causes only; the last month ends the offer
-        hz_np = base * nonprev  # [S, G, J, K]
-        rate = hz_np / np.maximum(hz_np.sum(axis=-1, keepdims=True), 1.0)
-        in_hold = reg.sum(axis=-1)  # [S, G, J]
-        churned = churned + np.einsum("sgj,sgjk->sgk", in_hold, rate)
-        reg = reg * (1.0 - rate.sum(axis=-1))[..., None]
-        ending = reg[..., end_slots]  # [S, G, J, 4]
-        returns = np.einsum("sgjo,so->sgj", ending, stay)
-        lapsed = np.einsum("sgjo,so->sg", ending, 1.0 - stay)
-        out["resumed"][:, :, tau] = ending[..., pause_i].sum(axis=2) * stay[:, pause_i, None]
-        reg = reg[..., src] * keep_shift + np.einsum(
-            "sgjo,som->sgjm", saves[..., hold_offers], entry
-        )
-
-        # dunning: recover, cut off at the end of grace, age the rest
-        rec = dun * recover
-        recovered = rec.sum(axis=-1)  # [S, G, J, 2]
-        remaining = dun - rec
-        cut = (remaining * last_month[:, None, None, None, :]).sum(axis=-1).sum(axis=-1)
-        messages = (dun * in_grace[:, None, None, None, :]).sum(axis=(2, 3, 4)) * per_month[
-            :, None
-        ]
-        aged = remaining * (1.0 - last_month[:, None, None, None, :])
-        dun = np.concatenate([np.zeros_like(aged[..., :1]), aged[..., :-1]], axis=-1)
-        dun[..., 0, 0] = onset * (1.0 - lv.stuck_share[:, None, None])
-        dun[..., 1, 0] = onset * lv.stuck_share[:, None, None]
-        cut_sum = cut.sum(axis=2)
-        churned[:, :, invol_first] += cut_sum
-        bad[:, :, invol_first] += cut_sum * (1.0 - lv.help_first[:, None])
-
-        out["churned"][:, :, tau] = churned
-        out["bad"][:, :, tau] = bad
-        out["lapsed"][:, :, tau] = lapsed
-        out["onsets"][:, :, tau] = onset.sum(axis=2)
-        out["recovered"][:, :, tau] = recovered.sum(axis=(2, 3))
-        out["cut_off"][:, :, tau] = cut_sum
-        out["dunning_messages"][:, :, tau] = messages
-        out["offer_cash"][:, :, tau] = (
-            np.einsum("sgo,so->sg", saves.sum(axis=2), lv.cost_per_save)
-            + out["reached"][:, :, tau] * lv.cost_per_contact[:, None]
-        )
-
-        # next month's paying populations
-        new_pop = pop - flows.sum(axis=-1)
-        new_pop[..., NORMAL] += returns + recovered[..., 0]
-        new_pop[..., NORMAL] += recovered[..., 1] * (1.0 - lv.help_first[:, None, None])
-        new_pop[..., HELPED] += saves[..., HELP] + recovered[..., 1] * lv.help_first[:, None, None]
-        new_pop[..., DOWNGRADED] += saves[..., DOWNGRADE]
-        pop = new_pop
-        out["active"][:, :, tau] = (
-            pop.sum(axis=(2, 3)) + reg.sum(axis=(2, 3)) + dun.sum(axis=(2, 3, 4))
-        )
-    out["bad_exits"] = out["bad"].sum(axis=-1)
+        for name, v in lever_step(c, st, c.hz[:, :, tau], c.sf[:, :, tau]).items():
+            out[name][:, :, tau] = v
     return Path(out)
 
 
@@ -701,58 +892,102 @@ class Inflow:
         return self.paid + self.referred + self.reactivated
 
 
+def has_feedback(p: Packed) -> bool:
+    """Whether acquisition depends on earlier months (referrals, word of mouth, win-back)."""
+    lv = p.levers
+    return bool(
+        np.any(p.referral > 0) or np.any(lv.lost_per_bad_exit > 0) or np.any(lv.win_back > 0)
+    )
+
+
+def arrivals(
+    p: Packed,
+    t: int,
+    active_prev: Array,
+    bad_prev: Array,
+    good: Array,
+    bad: Array,
+    lapsed: Array,
+    draw: Draw = EXPECTED,
+) -> tuple[Array, Array, Array, Array]:
+    """New customers in month ``t`` by source, given what happened before.
+
+    * paid: the month's paid acquisition less ``lost_per_bad_exit`` × badly handled exits
+      in ``t − 1`` (word of mouth; never below zero);
+    * referred: ``referrals_per_active × active(t − 1)``;
+    * won back: the leavers messaged now (those who left ``delay`` months ago) come back
+      with the reactivation chance of the cause they left for, × the bad-terms factor
+      if they left badly, or the after-offer chance if they lapsed after a save offer.
+
+    Parameters
+    ----------
+    p : Packed
+        Scenario axis ``S`` (or 1, broadcast over rows).
+    t : int
+        Calendar month.
+    active_prev, bad_prev : ndarray [N]
+        Customers active at the end of ``t − 1`` and badly handled exits in ``t − 1``.
+    good, bad : ndarray [N, G, K]
+        Leavers messaged now who left on good / bad terms, by cause.
+    lapsed : ndarray [N, G]
+        Leavers messaged now who lapsed at the end of a save offer.
+    draw : Draw
+        Expected values, or random counts (Poisson arrivals, binomial win-back).
+
+    Returns
+    -------
+    paid, referred, reactivated, lost : ndarray [N, G]
+        ``lost`` is the paid acquisition lost to word of mouth (expected, not drawn).
+    """
+    lv = p.levers
+    base = p.paid_new[:, t, None] * p.share
+    lost = np.minimum((lv.lost_per_bad_exit * bad_prev)[:, None] * p.share, base)
+    paid = draw.poisson(base - lost)
+    referred = draw.poisson((p.referral * active_prev)[:, None] * p.share)
+    reach = (lv.win_back * lv.win_back_reach)[:, None, None]  # [S, 1, 1]
+    chance = reach * lv.reactivation[:, None, :]  # [S, 1, K]
+    react = (
+        draw.thin(good, chance) + draw.thin(bad, chance * lv.bad_terms_factor[:, None, None])
+    ).sum(axis=-1) + draw.thin(lapsed, reach[..., 0] * lv.after_offer[:, None])
+    return paid, referred, react, lost
+
+
 def inflow(p: Packed, path: Path) -> Inflow:
     """Solve acquisition with its feedbacks month by month (a renewal equation).
 
-    * referrals in month ``t``: ``referrals_per_active × active(t − 1)``;
-    * word of mouth: paid acquisition in ``t`` falls by ``lost_per_bad_exit`` × badly
-      handled exits in ``t − 1`` (never below zero);
-    * win-back: customers who left in ``t − D`` are messaged; those reached come back
-      with the reactivation chance of the cause they left for (× the bad-terms factor if
-      they left badly), or the after-offer chance if they lapsed after a save offer.
-      They restart as new customers of their segment, without acquisition cost.
+    Each month's arrivals follow :func:`arrivals` from the calendar so far: active
+    customers and badly handled exits of the month before, and the leavers of ``delay``
+    months ago for win-back. They restart as new customers of their segment; win-back
+    customers without acquisition cost.
     """
     lv = p.levers
     h = p.horizon
     base_paid = p.paid_new[:, None, :] * p.share[:, :, None]
-    referred = np.zeros_like(base_paid)
-    react = np.zeros_like(base_paid)
-    lost = np.zeros_like(base_paid)
-    feedback = bool(
-        np.any(p.referral > 0) or np.any(lv.lost_per_bad_exit > 0) or np.any(lv.win_back > 0)
-    )
-    if not feedback:
-        return Inflow(base_paid, referred, react, lost)
-    paid = base_paid.copy()
+    zeros = np.zeros_like(base_paid)
+    if not has_feedback(p):
+        return Inflow(base_paid, zeros, zeros.copy(), zeros.copy())
+    paid, referred, react, lost = base_paid.copy(), zeros, zeros.copy(), zeros.copy()
     new = base_paid.copy()
-    good = path["churned"] - path["bad"]  # [S, G, H, K]
+    n_s, n_g, k = p.n, p.share.shape[1], len(p.causes)
+    good_path = path["churned"] - path["bad"]  # [S, G, H, K]
     delay = lv.win_back_delay.astype(int)
-    react_good = lv.win_back * lv.win_back_reach  # [S]
-    use_referrals = bool(np.any(p.referral > 0))
-    use_word_of_mouth = bool(np.any(lv.lost_per_bad_exit > 0))
-    winners = np.flatnonzero(react_good > 0)
+    winners = np.flatnonzero(lv.win_back * lv.win_back_reach > 0)
     for t in range(1, h):
         past = new[:, :, :t]
         rev = slice(t - 1, None, -1)  # kernel index t-1-c for c = 0 … t-1
-        if use_referrals:
-            active = np.einsum("sgc,sgc->s", past, path["active"][:, :, rev])
-            referred[:, :, t] = (p.referral * active)[:, None] * p.share
-        if use_word_of_mouth:
-            bad_exits = np.einsum("sgc,sgc->s", past, path["bad_exits"][:, :, rev])
-            lost_now = (lv.lost_per_bad_exit * bad_exits)[:, None] * p.share
-            paid[:, :, t] = np.maximum(base_paid[:, :, t] - lost_now, 0.0)
-            lost[:, :, t] = base_paid[:, :, t] - paid[:, :, t]
+        active = np.einsum("sgc,sgc->s", past, path["active"][:, :, rev])
+        bad_exits = np.einsum("sgc,sgc->s", past, path["bad_exits"][:, :, rev])
+        good, bad, lapsed = np.zeros((n_s, n_g, k)), np.zeros((n_s, n_g, k)), np.zeros((n_s, n_g))
         src = t - delay  # [S] month whose leavers are messaged now
         for i in winners[src[winners] >= 0]:
             m = int(src[i])
             back = slice(m, None, -1)
-            leavers_good = np.einsum("gc,gck->gk", new[i, :, : m + 1], good[i, :, back])
-            leavers_bad = np.einsum("gc,gck->gk", new[i, :, : m + 1], path["bad"][i, :, back])
-            lapsed = np.einsum("gc,gc->g", new[i, :, : m + 1], path["lapsed"][i, :, back])
-            react[i, :, t] = react_good[i] * (
-                (leavers_good + lv.bad_terms_factor[i] * leavers_bad) @ lv.reactivation[i]
-                + lapsed * lv.after_offer[i]
-            )
+            cohorts = new[i, :, : m + 1]
+            good[i] = np.einsum("gc,gck->gk", cohorts, good_path[i, :, back])
+            bad[i] = np.einsum("gc,gck->gk", cohorts, path["bad"][i, :, back])
+            lapsed[i] = np.einsum("gc,gc->g", cohorts, path["lapsed"][i, :, back])
+        step = arrivals(p, t, active, bad_exits, good, bad, lapsed)
+        paid[:, :, t], referred[:, :, t], react[:, :, t], lost[:, :, t] = step
         new[:, :, t] = paid[:, :, t] + referred[:, :, t] + react[:, :, t]
     return Inflow(paid, referred, react, lost)
 

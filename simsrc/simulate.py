@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ from simsrc import metrics
 from simsrc.engine import Inflow, Packed, Path, convolve, inflow, pack, unique_paths
 from simsrc.levers import OFFER_NAMES
 from simsrc.scenario import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from simsrc.stochastic import StochasticResult
 
 Array = NDArray[np.float64]
 
@@ -74,34 +78,54 @@ class _Run:
         return self.flows.new
 
 
-def _money_kernels(p: Packed, path: Path) -> dict[str, Array]:
-    """Money and customer series of a unit cohort by tenure, ``[S, G, H]`` each."""
+def per_customer_price(path: Mapping[str, Array], list_price: Array) -> Array:
+    """Monthly revenue per present customer (list price where nobody is present)."""
+    present = path["present"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(present > 0, path["revenue_units"] / present, 1.0) * list_price)
+
+
+def money_series(
+    p: Packed,
+    path: Mapping[str, Array],
+    list_price: Array,
+    prev_price: Array,
+    first: Array,
+    messaged: Array,
+) -> dict[str, Array]:
+    """Money and customer series from a path's counts — elementwise, any layout.
+
+    Every array shares one layout ``[N, G, T]`` (by cause: ``[N, G, T, K]``), with the
+    scenario axis first (size 1 broadcasts): a unit cohort by tenure in the
+    expected-value engine, or one month of many cohorts in the stochastic mode.
+
+    Parameters
+    ----------
+    p : Packed
+        Prices, margins and lever costs.
+    path : mapping of str to ndarray
+        The path's counts (:data:`simsrc.engine.COUNT_SERIES` and ``churned``).
+    list_price : ndarray
+        The month's list price ``price × v(τ)`` of each cell.
+    prev_price : ndarray
+        Revenue per customer of the same customers a month earlier (equal to this
+        month's in their first month).
+    first : ndarray of bool
+        Cells in the customers' first month (tenure 0).
+    messaged : ndarray
+        Leavers of ``delay`` months ago, sent a win-back message now.
+    """
     lv = p.levers
     present, active = path["present"], path["active"]
-    list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_customer = np.where(present > 0, path["revenue_units"] / present, 1.0) * list_price
+    price_now = per_customer_price(path, list_price)
     leavers = path["churned"].sum(axis=-1) + path["lapsed"]
-    prev = np.concatenate([per_customer[..., :1], per_customer[..., :-1]], axis=-1)
-    step = np.diff(per_customer, axis=-1, prepend=per_customer[..., :1])
+    step = price_now - prev_price
     revenue = path["revenue_units"] * list_price
-    new_mrr = np.zeros_like(active)
-    new_mrr[..., 0] = active[..., 0] * per_customer[..., 0]
-    churned_mrr = leavers * prev
-    churned_mrr[..., 0] = 0.0  # first-month leavers never counted in a starting MRR
-    delay = lv.win_back_delay.astype(int)
-    h = p.horizon
-    shifted = np.zeros_like(leavers)  # leavers D months earlier, messaged now
-    for i in np.flatnonzero(lv.win_back > 0):
-        d = int(delay[i])
-        if d < h:
-            shifted[i, :, d:] = leavers[i, :, : h - d]
     vol_leavers = (path["churned"] * p.voluntary[:, None, None, :]).sum(axis=-1)
-    onboarding = np.zeros_like(present)
-    onboarding[..., 0] = lv.onboarding_cost[:, None]
+    win_back = lv.win_back[:, None, None]
     messaging = (
         path["dunning_messages"] * lv.dunning_cost[:, None, None]
-        + shifted * (lv.win_back_cost * lv.win_back)[:, None, None]
+        + messaged * (lv.win_back_cost[:, None, None] * win_back)
         + (vol_leavers + path["lapsed"]) * (lv.survey_cost * lv.survey)[:, None, None]
         + present * lv.contact_cost[:, None, None]
     )
@@ -109,21 +133,42 @@ def _money_kernels(p: Packed, path: Path) -> dict[str, Array]:
         "present": present,
         "active": active,
         "revenue": revenue,
-        "mrr": active * per_customer,
-        "new_mrr": new_mrr,
-        "churned_mrr": churned_mrr,
+        "mrr": active * price_now,
+        "new_mrr": np.where(first, active * price_now, 0.0),
+        "churned_mrr": np.where(first, 0.0, leavers * prev_price),  # not in a starting MRR
         "expansion_mrr": active * np.maximum(step, 0.0),
         "contraction_mrr": active * np.maximum(-step, 0.0),
         "gross_margin": revenue * p.margin[:, :, None] - present * p.cost_to_serve[:, :, None],
         "discounts_given": path["discount_units"] * list_price,
         "offer_costs": path["offer_cash"],
         "messaging_costs": messaging,
-        "program_costs": onboarding + present * lv.success_cost[:, None, None],
+        "program_costs": present
+        * (
+            np.where(first, lv.onboarding_cost[:, None, None], 0.0)
+            + lv.success_cost[:, None, None]
+        ),
         "leavers": leavers,
-        "win_back_messages": shifted * lv.win_back[:, None, None],
+        "win_back_messages": messaged * win_back,
     }
     columns.update({name: path[name] for name in _PASS_THROUGH})
     return columns
+
+
+def _money_kernels(p: Packed, path: Path) -> dict[str, Array]:
+    """Money and customer series of a unit cohort by tenure, ``[S, G, H]`` each."""
+    list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
+    price_now = per_customer_price(path.series, list_price)
+    prev = np.concatenate([price_now[..., :1], price_now[..., :-1]], axis=-1)
+    first = np.zeros(p.horizon, dtype=bool)
+    first[0] = True
+    leavers = path["churned"].sum(axis=-1) + path["lapsed"]
+    messaged = np.zeros_like(leavers)  # leavers D months earlier, messaged now
+    delay = p.levers.win_back_delay.astype(int)
+    for i in np.flatnonzero(p.levers.win_back > 0):
+        d = int(delay[i])
+        if d < p.horizon:
+            messaged[i, :, d:] = leavers[i, :, : p.horizon - d]
+    return money_series(p, path.series, list_price, prev, first, messaged)
 
 
 def _run(p: Packed, path: Path | None = None) -> _Run:
@@ -275,6 +320,142 @@ def _monthly_arrays(r: _Run) -> dict[str, Array]:
     return out
 
 
+def monthly_columns(a: Mapping[str, Array], scenario: Scenario) -> dict[str, Array]:
+    """The monthly table's columns from calendar arrays summed over segments.
+
+    ``a`` maps the names of the engine's calendar arrays to ``[..., H]`` arrays (by cause
+    or offer ``[..., H, K|O]``); any leading axes (e.g. random runs) are kept. See
+    :attr:`Result.monthly` for the columns.
+    """
+    s = scenario
+    col: dict[str, Array] = {}
+    col["new_paid"] = a["paid_new"]
+    col["new_referred"] = a["referred_new"]
+    col["reactivated"] = a["reactivated"]
+    col["new"] = col["new_paid"] + col["new_referred"] + col["reactivated"]
+    col["lost_to_word_of_mouth"] = a["lost_to_word_of_mouth"]
+    col["billed"] = a["present"]
+    col["active"] = a["active"]
+    col["lapsed_after_offer"] = a["lapsed"]
+    churn = a["churned_by"]
+    col["churned"] = churn.sum(axis=-1) + a["lapsed"]
+    for i, name in enumerate(s.cause_names):
+        col[f"churned_{name}"] = churn[..., i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        col["churn_rate"] = np.where(col["billed"] > 0, col["churned"] / col["billed"], np.nan)
+    col["former_customers"] = np.cumsum(col["churned"] - col["reactivated"], axis=-1)
+    requests = a["requests_by"]
+    col["cancellation_requests"] = requests.sum(axis=-1)
+    for i, name in enumerate(s.cause_names):
+        col[f"requests_{name}"] = requests[..., i]
+    col["save_team_contacts"] = a["reached"]
+    col["saves"] = a["saves_by"].sum(axis=-1)
+    for i, name in enumerate(OFFER_NAMES):
+        col[f"saves_{name}"] = a["saves_by"][..., i]
+    col["in_offer"] = a["held"]
+    for name in ("paused", "resumed", "helped", "downgraded", "bad_exits", "delinquent"):
+        col[name] = a[name]
+    col["delinquency_onsets"] = a["onsets"]
+    for name in ("recovered", "cut_off", "dunning_messages", "win_back_messages"):
+        col[name] = a[name]
+    survey = s.programs.exit_survey
+    reach = getattr(s.channels, survey.channel).reach * survey.response_rate
+    for i, c in enumerate(s.causes):
+        answered = survey.enabled and c.voluntary
+        col[f"survey_responses_{c.name}"] = churn[..., i] * (reach if answered else 0.0)
+    for name in ("revenue", "mrr", "new_mrr", "expansion_mrr", "contraction_mrr",
+                 "churned_mrr", "gross_margin", "discounts_given", "offer_costs",
+                 "messaging_costs", "acquisition_cost"):  # fmt: skip
+        col[name] = a[name]
+    col["program_costs"] = a["program_costs"] + a["service_costs"]
+    col["offer_costs"] = col["offer_costs"] + a["reactivation_costs"]
+    mrr = col["mrr"]
+    start = np.concatenate([np.full_like(mrr[..., :1], np.nan), mrr[..., :-1]], axis=-1)
+    start = np.where(start > 0, start, np.nan)
+    col["gross_mrr_churn"] = metrics.gross_mrr_churn(
+        start, col["churned_mrr"], col["contraction_mrr"]
+    )
+    col["net_mrr_churn"] = metrics.net_mrr_churn(
+        start, col["churned_mrr"], col["contraction_mrr"], col["expansion_mrr"]
+    )
+    col["retention_costs"] = col["offer_costs"] + col["messaging_costs"] + col["program_costs"]
+    col["margin_after_retention"] = col["gross_margin"] - col["retention_costs"]
+    col["contribution"] = col["margin_after_retention"] - col["acquisition_cost"]
+    col["cumulative_revenue"] = np.cumsum(col["revenue"], axis=-1)
+    col["cumulative_contribution"] = np.cumsum(col["contribution"], axis=-1)
+    return {k: np.asarray(v, dtype=float) for k, v in col.items()}
+
+
+OLD_COHORT_SERIES = ("mrr", "churned_mrr", "contraction_mrr", "expansion_mrr")
+"""Calendar series of the customers already there 13 months before the end (GRR, NRR)."""
+
+
+def kpis_from_monthly(
+    p: Packed, a: Mapping[str, Array], old: Mapping[str, Array]
+) -> dict[str, Array]:
+    """Headline KPIs from calendar arrays summed over segments (``[..., H]``).
+
+    The calendar form of the engine's closed-form KPIs (tests check that the two agree
+    on expected values); used for random runs. ``old`` holds
+    :data:`OLD_COHORT_SERIES` of the customers present in month ``H − 13`` (GRR, NRR).
+    ``clv_per_customer``, ``cac_payback_months`` and ``retention_roi`` are not derived
+    here (they are expected values per customer, or need the levers-off twin).
+    """
+    h = p.horizon
+    d = p.discount[0] ** np.arange(h)
+
+    def total(name: str) -> Array:
+        return np.asarray(a[name].sum(axis=-1))
+
+    retention = (
+        a["offer_costs"] + a["messaging_costs"] + a["program_costs"]
+        + a["reactivation_costs"] + a["service_costs"]
+    )  # fmt: skip
+    churned_by_cause = a["churned_by"].sum(axis=-2)  # [..., K]
+    churned = churned_by_cause.sum(axis=-1) + total("lapsed")
+    present = total("present")
+    saves = a["saves_by"].sum(axis=(-2, -1))
+    requests = a["requests_by"].sum(axis=(-2, -1))
+    recovered, cut_off = total("recovered"), total("cut_off")
+    invol = churned_by_cause @ (1.0 - p.voluntary[0])
+    if h >= 13:
+        t0 = h - 13
+        window = slice(t0 + 1, t0 + 13)
+        start = old["mrr"][..., t0]
+        lost = old["churned_mrr"][..., window].sum(axis=-1)
+        down = old["contraction_mrr"][..., window].sum(axis=-1)
+        up = old["expansion_mrr"][..., window].sum(axis=-1)
+    else:
+        start = lost = down = up = np.full(present.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = {
+            "total_revenue": total("revenue"),
+            "total_gross_margin": total("gross_margin"),
+            "total_acquisition_cost": total("acquisition_cost"),
+            "total_retention_cost": retention.sum(axis=-1),
+            "npv": ((a["gross_margin"] - retention - a["acquisition_cost"]) * d).sum(axis=-1),
+            "ending_active": a["active"][..., -1],
+            "ending_mrr": a["mrr"][..., -1],
+            "total_acquired": total("paid_new") + total("referred_new") + total("reactivated"),
+            "total_churned": churned,
+            "avg_monthly_churn": np.where(present > 0, churned / present, np.nan),
+            "grr_last_12m": np.where(start > 0, metrics.grr(start, lost, down), np.nan),
+            "nrr_last_12m": np.where(start > 0, metrics.nrr(start, lost, down, up), np.nan),
+            "save_rate": np.where(requests > 0, saves / requests, np.nan),
+            "cost_per_save": np.where(
+                saves > 0, (total("offer_costs") + total("discounts_given")) / saves, np.nan
+            ),
+            "recovery_rate": np.where(
+                recovered + cut_off > 0, recovered / (recovered + cut_off), np.nan
+            ),
+            "involuntary_share": np.where(churned > 0, invol / churned, np.nan),
+            "total_discounts_given": total("discounts_given"),
+            "total_reactivated": total("reactivated"),
+            "_pv_retention": (retention * d).sum(axis=-1),
+        }
+    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+
+
 @dataclass(frozen=True)
 class Result:
     """The outcome of simulating one scenario. Frozen; carries its scenario.
@@ -324,60 +505,8 @@ class Result:
         ``cumulative_contribution``.
         """
         a = {k: v.sum(axis=0) for k, v in self.arrays.items()}
-        s = self.scenario
-        df = pd.DataFrame({"month": np.arange(s.horizon_months)})
-        df["new_paid"] = a["paid_new"]
-        df["new_referred"] = a["referred_new"]
-        df["reactivated"] = a["reactivated"]
-        df["new"] = df["new_paid"] + df["new_referred"] + df["reactivated"]
-        df["lost_to_word_of_mouth"] = a["lost_to_word_of_mouth"]
-        df["billed"] = a["present"]
-        df["active"] = a["active"]
-        df["lapsed_after_offer"] = a["lapsed"]
-        churn = a["churned_by"]
-        df["churned"] = churn.sum(axis=-1) + a["lapsed"]
-        for i, name in enumerate(s.cause_names):
-            df[f"churned_{name}"] = churn[:, i]
-        df["churn_rate"] = df["churned"] / df["billed"].where(df["billed"] > 0)
-        df["former_customers"] = (df["churned"] - df["reactivated"]).cumsum()
-        requests = a["requests_by"]
-        df["cancellation_requests"] = requests.sum(axis=-1)
-        for i, name in enumerate(s.cause_names):
-            df[f"requests_{name}"] = requests[:, i]
-        df["save_team_contacts"] = a["reached"]
-        df["saves"] = a["saves_by"].sum(axis=-1)
-        for i, name in enumerate(OFFER_NAMES):
-            df[f"saves_{name}"] = a["saves_by"][:, i]
-        df["in_offer"] = a["held"]
-        for col in ("paused", "resumed", "helped", "downgraded", "bad_exits", "delinquent"):
-            df[col] = a[col]
-        df["delinquency_onsets"] = a["onsets"]
-        for col in ("recovered", "cut_off", "dunning_messages", "win_back_messages"):
-            df[col] = a[col]
-        survey = self.scenario.programs.exit_survey
-        reach = getattr(self.scenario.channels, survey.channel).reach * survey.response_rate
-        for i, c in enumerate(s.causes):
-            answered = churn[:, i] * reach if survey.enabled and c.voluntary else 0.0
-            df[f"survey_responses_{c.name}"] = answered
-        for col in ("revenue", "mrr", "new_mrr", "expansion_mrr", "contraction_mrr",
-                    "churned_mrr", "gross_margin", "discounts_given", "offer_costs",
-                    "messaging_costs", "acquisition_cost"):  # fmt: skip
-            df[col] = a[col]
-        df["program_costs"] = a["program_costs"] + a["service_costs"]
-        df["offer_costs"] = df["offer_costs"] + a["reactivation_costs"]
-        start = df["mrr"].shift(1).where(lambda x: x > 0)
-        df["gross_mrr_churn"] = metrics.gross_mrr_churn(
-            start, df["churned_mrr"], df["contraction_mrr"]
-        )
-        df["net_mrr_churn"] = metrics.net_mrr_churn(
-            start, df["churned_mrr"], df["contraction_mrr"], df["expansion_mrr"]
-        )
-        df["retention_costs"] = df["offer_costs"] + df["messaging_costs"] + df["program_costs"]
-        df["margin_after_retention"] = df["gross_margin"] - df["retention_costs"]
-        df["contribution"] = df["margin_after_retention"] - df["acquisition_cost"]
-        df["cumulative_revenue"] = df["revenue"].cumsum()
-        df["cumulative_contribution"] = df["contribution"].cumsum()
-        return df
+        df = pd.DataFrame({"month": np.arange(self.scenario.horizon_months)})
+        return pd.concat([df, pd.DataFrame(monthly_columns(a, self.scenario))], axis=1)
 
     @cached_property
     def by_segment(self) -> pd.DataFrame:
@@ -455,8 +584,37 @@ def _with_roi(kpis: dict[str, Array], off: dict[str, Array]) -> None:
         )
 
 
-def simulate(scenario: Scenario, *, nodes: int | None = None) -> Result:
-    """Simulate one scenario (expected values).
+@overload
+def simulate(
+    scenario: Scenario,
+    *,
+    nodes: int | None = None,
+    stochastic: Literal[False] = False,
+    runs: int = 100,
+    seed: int | None = None,
+) -> Result: ...
+
+
+@overload
+def simulate(
+    scenario: Scenario,
+    *,
+    nodes: int | None = None,
+    stochastic: Literal[True],
+    runs: int = 100,
+    seed: int | None = None,
+) -> StochasticResult: ...
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    nodes: int | None = None,
+    stochastic: bool = False,
+    runs: int = 100,
+    seed: int | None = None,
+) -> Result | StochasticResult:
+    """Simulate one scenario: expected values, or random counts with bands.
 
     When the scenario uses levers, its levers-off copy is simulated in the same batched
     call so that the retention ROI can be reported.
@@ -467,10 +625,19 @@ def simulate(scenario: Scenario, *, nodes: int | None = None) -> Result:
         What to simulate.
     nodes : int, optional
         Heterogeneity classes (default: exact sBG for horizons up to 95 months).
+    stochastic : bool
+        Draw ``runs`` random runs (whole customers per cohort cell) instead of expected
+        values; see :mod:`simsrc.stochastic`.
+    runs : int
+        Number of random runs (with ``stochastic=True``).
+    seed : int, optional
+        Seed of the random runs; the same seed gives identical output.
 
     Returns
     -------
-    Result
+    Result or StochasticResult
+        :class:`StochasticResult` (P10/P50/P90 bands of every monthly series and KPI)
+        when ``stochastic=True``.
 
     Examples
     --------
@@ -479,6 +646,10 @@ def simulate(scenario: Scenario, *, nodes: int | None = None) -> Result:
     >>> bool(abs(res.monthly["active"].iloc[-1] - res.kpis["ending_active"]) < 1e-6)
     True
     """
+    if stochastic:
+        from simsrc.stochastic import simulate_stochastic
+
+        return simulate_stochastic(scenario, runs=runs, seed=seed)
     off = scenario.without_levers()
     batch = [scenario] if off == scenario else [scenario, off]
     r = _run(pack(batch, nodes=nodes))

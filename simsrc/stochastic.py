@@ -1,128 +1,104 @@
-"""Stochastic (random-count) runs of the core model: how far a real month can stray.
+"""Random-count runs: how far real months can stray from the expected values.
 
-The engine (:func:`simsrc.simulate`) returns expected values. :func:`simulate_stochastic`
-draws the same model as random counts, so that small businesses see the spread around
-those expectations:
+:func:`simsrc.simulate` returns expected values. ``simulate(s, stochastic=True,
+runs=N, seed=…)`` (or :func:`simulate_stochastic`) draws the same model as whole
+numbers of customers, per cohort cell, never customer by customer:
 
-* new customers in month ``t`` ~ Poisson(paid acquisition + referrals × active customers
-  at the end of ``t − 1``), split multinomially into segments (by share) and
-  heterogeneity classes (by weight);
-* every month each (cohort, segment, class) cell draws
-  ``multinomial(n, [p_cause_1 … p_cause_K, p_stay])`` with the engine's hazards
-  (:func:`simsrc.engine.core_path`: a class's hazard is ``level × shape × z`` for
-  heterogeneous causes, all scaled down when they sum above one).
+* arrivals each month are Poisson (paid acquisition less word-of-mouth losses, and
+  referrals from the active base); win-back reactivations are binomial;
+* **without save team or dunning**, a cohort's future is one multinomial draw over the
+  month it leaves in (or staying past the horizon), from the engine's unit-cohort path,
+  then a multinomial split of each month's leavers over causes. Heterogeneity classes
+  are mixed into that path exactly (a customer's class is drawn independently of
+  everyone else's), so no classes are tracked;
+* **with save team or dunning**, every cohort's populations by segment, heterogeneity
+  class and state (paying, helped, downgraded, held by an offer by months left, in
+  dunning) step month by month through :func:`simsrc.engine.lever_step` — the very
+  code of the expected-value engine — with its splits drawn by
+  :class:`simsrc.draws.RandomDraw` (multinomial leaving and saving, binomial recovery,
+  resumption and win-back).
 
-Customers are simulated as counts per cohort cell, never one by one, so a run costs the
-same for 100 or 10 million customers.
+Runs are drawn in blocks of up to :data:`BLOCK`, each from its own stream
+(``SeedSequence(seed, spawn_key=(block,))``), so the output depends only on the seed
+and the number of runs — never on ``chunk_size`` or on where the blocks run.
 
-Limitations: only the core model is simulated stochastically. Save team, dunning,
-win-back, retention programs, marketing contacts and word-of-mouth losses are not (yet);
-a scenario using any of them is refused — pass ``scenario.without_levers()``.
-
-Each run has its own random stream, spawned from ``numpy.random.SeedSequence(seed)``, so
-a run's outcome depends only on the seed and its index: running 2 × 50 runs gives the
-same runs as 1 × 100.
+Every run produces the full monthly table (:attr:`simsrc.Result.monthly`'s columns) and
+the KPIs; :class:`StochasticResult` gives P10/P50/P90 bands of both. ``clv_per_customer``
+and ``cac_payback_months`` are expected values per customer (the same in every run);
+``retention_roi`` compares each run with the expected NPV of the same business without
+levers.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from simsrc.engine import Packed, pack
-from simsrc.errors import ScenarioError
+from simsrc.draws import RandomDraw
+from simsrc.engine import (
+    NORMAL,
+    LeverSetup,
+    LeverState,
+    Packed,
+    Path,
+    arrivals,
+    core_path,
+    lever_setup,
+    lever_step,
+    pack,
+)
+from simsrc.levers import OFFER_NAMES
 from simsrc.scenario import Scenario
+from simsrc.simulate import (
+    _PASS_THROUGH,
+    KPI_INFO,
+    OLD_COHORT_SERIES,
+    Result,
+    kpis_from_monthly,
+    money_series,
+    monthly_columns,
+    per_customer_price,
+    simulate,
+)
 
 Array = NDArray[np.float64]
 
-SERIES = ("new", "active", "churned", "revenue", "mrr")
-"""Monthly series of every run (``active`` and ``mrr`` at the end of the month)."""
+BLOCK = 100
+"""Runs drawn together from one random stream (fewer when fewer runs are asked for)."""
 
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
+"""Band names and their quantiles."""
+
+_MONEY = (
+    "present", "active", "revenue", "mrr", "new_mrr", "churned_mrr", "expansion_mrr",
+    "contraction_mrr", "gross_margin", "discounts_given", "offer_costs", "messaging_costs",
+    "program_costs", "leavers", "win_back_messages", *_PASS_THROUGH,
+)  # fmt: skip
+_BY = {"churned_by": "churned", "requests_by": "requests", "bad_by": "bad", "saves_by": "saves"}
+_CORE_ZEROS = frozenset(_PASS_THROUGH) - {"bad_exits"} | {
+    "discounts_given",
+    "offer_costs",
+    "saves",
+}
+"""Series that are zero without save team or dunning."""
 
 
-def class_probabilities(p: Packed) -> Array:
-    """Leave-for-each-cause and stay probabilities, ``[G, H, J, K + 1]`` (first scenario).
+def streams(entropy: int, start: int, stop: int) -> list[np.random.SeedSequence]:
+    """The seed sequences of blocks ``start … stop − 1``.
 
-    Same hazards as :func:`simsrc.engine.core_path`: ``level × shape`` per cause, times
-    the class's relative propensity ``z_j`` for heterogeneous causes; when a class's
-    hazards sum above one they are scaled to sum to one.
-
-    Examples
-    --------
-    >>> import simsrc
-    >>> from simsrc.engine import pack
-    >>> s = simsrc.preset("telecom").without_levers().replace(horizon_months=12)
-    >>> pr = class_probabilities(pack([s]))
-    >>> pr.shape[-1] == len(s.causes) + 1, bool(np.allclose(pr.sum(axis=-1), 1.0))
-    (True, True)
-    """
-    hz = p.level[0][:, None, :] * p.shape[0].T[None, :, :]  # [G, H, K]
-    zk = np.where(p.heterogeneous[0][None, :] > 0, p.z[0][:, None], 1.0)  # [J, K]
-    ind = hz[:, :, None, :] * zk[None, None, :, :]  # [G, H, J, K]
-    total = ind.sum(axis=-1, keepdims=True)
-    ind = ind / np.maximum(total, 1.0)
-    stay = np.clip(1.0 - ind.sum(axis=-1, keepdims=True), 0.0, 1.0)
-    return np.asarray(np.concatenate([ind, stay], axis=-1))
-
-
-def _check_core(scenario: Scenario) -> None:
-    if scenario.without_levers() != scenario:
-        raise ScenarioError(
-            "levers",
-            "stochastic runs cover the core model only; save team, dunning, win-back, "
-            "programs, contacts and word of mouth are not simulated stochastically yet — "
-            "pass scenario.without_levers()",
-        )
-
-
-def _one_run(p: Packed, probs: Array, rng: np.random.Generator) -> dict[str, Array]:
-    """One random run: monthly series by segment, ``[G, H]`` each."""
-    h, n_g, n_j = p.horizon, probs.shape[0], probs.shape[2]
-    share = p.share[0] / p.share[0].sum()
-    w = p.w[0] / p.w[0].sum()
-    price, value = p.price[0], p.value[0]
-    paid, referral = p.paid_new[0], float(p.referral[0])
-    cells = np.zeros((h, n_g, n_j), dtype=np.int64)  # [cohort, G, J] present this month
-    out = {name: np.zeros((n_g, h)) for name in SERIES}
-    active_total = 0
-    for t in range(h):
-        lam = paid[t] + referral * active_total
-        new = rng.multinomial(rng.poisson(lam), share)  # [G]
-        cells[t] = rng.multinomial(new, w)  # [G, J]
-        out["new"][:, t] = new
-        present = cells[: t + 1]  # cohorts 0 … t, tenure t − c
-        tenure = t - np.arange(t + 1)
-        c_idx, g_idx, j_idx = np.nonzero(present)
-        if len(c_idx) == 0:
-            continue
-        counts = present[c_idx, g_idx, j_idx]
-        pv = probs[g_idx, tenure[c_idx], j_idx]  # [cells, K + 1]
-        draws = rng.multinomial(counts, pv)
-        stayed = draws[:, -1]
-        left = counts - stayed
-        present[c_idx, g_idx, j_idx] = stayed
-        unit = price[g_idx] * value[tenure[c_idx]]
-        out["revenue"][:, t] = np.bincount(g_idx, counts * unit, minlength=n_g)
-        out["mrr"][:, t] = np.bincount(g_idx, stayed * unit, minlength=n_g)
-        out["active"][:, t] = np.bincount(g_idx, stayed, minlength=n_g)
-        out["churned"][:, t] = np.bincount(g_idx, left, minlength=n_g)
-        active_total = int(stayed.sum())
-    return out
-
-
-def run_streams(entropy: int, start: int, stop: int) -> list[np.random.SeedSequence]:
-    """The seed sequences of runs ``start … stop − 1``.
-
-    Identical to ``SeedSequence(entropy).spawn(stop)[start:stop]``, without spawning the
-    earlier ones, so any chunk of runs can be reproduced on its own.
+    Identical to ``SeedSequence(entropy).spawn(stop)[start:stop]``, without spawning
+    the earlier ones, so any block can be reproduced on its own (e.g. on a worker).
 
     Examples
     --------
-    >>> a = run_streams(5, 2, 3)[0].generate_state(1)
+    >>> a = streams(5, 2, 3)[0].generate_state(1)
     >>> b = np.random.SeedSequence(5).spawn(3)[2].generate_state(1)
     >>> bool((a == b).all())
     True
@@ -130,73 +106,333 @@ def run_streams(entropy: int, start: int, stop: int) -> list[np.random.SeedSeque
     return [np.random.SeedSequence(entropy, spawn_key=(i,)) for i in range(start, stop)]
 
 
-def simulate_runs(
-    scenario: Scenario, entropy: int, start: int, stop: int
-) -> dict[str, NDArray[np.float64]]:
-    """Runs ``start … stop − 1`` of a stochastic simulation, ``[runs, G, H]`` per series.
+class _Calendar:
+    """Calendar sums of one block: ``[B, H]`` per series, ``[B, H, K|O]`` by cause/offer.
 
-    Parameters
-    ----------
-    scenario : Scenario
-        A core-model scenario (``scenario.without_levers() == scenario``).
-    entropy : int
-        The seed (``SeedSequence(seed).entropy`` of the full simulation).
-    start, stop : int
-        Run indices (half-open range).
-
-    Returns
-    -------
-    dict of str to ndarray
-        One array per name in :data:`SERIES`.
-
-    Examples
-    --------
-    >>> import simsrc
-    >>> s = simsrc.preset("telecom").without_levers().replace(horizon_months=6)
-    >>> simulate_runs(s, 1, 0, 2)["active"].shape
-    (2, 3, 6)
+    Also the per-segment leaver counts the acquisition feedback needs (active and bad
+    exits per month, leavers by cause and terms, lapsed) and the MRR series of the
+    customers present 13 months before the end (GRR, NRR).
     """
-    _check_core(scenario)
+
+    def __init__(self, p: Packed, runs: int) -> None:
+        h, n_g, k = p.horizon, p.share.shape[1], len(p.causes)
+        self.p, self.runs = p, runs
+        self.t0 = h - 13 if h >= 13 else -1
+        self.a = {name: np.zeros((runs, h)) for name in _MONEY}
+        self.a.update({name: np.zeros((runs, h, k)) for name in ("churned_by", "requests_by")})
+        self.a["bad_by"] = np.zeros((runs, h, k))
+        self.a["saves_by"] = np.zeros((runs, h, len(OFFER_NAMES)))
+        for name in ("paid_new", "referred_new", "reactivated", "lost_to_word_of_mouth",
+                     "acquisition_cost", "reactivation_costs"):  # fmt: skip
+            self.a[name] = np.zeros((runs, h))
+        self.a["service_costs"] = np.broadcast_to(p.levers.service_cost[:, None], (runs, h))
+        self.old = {name: np.zeros((runs, h)) for name in OLD_COHORT_SERIES}
+        # what the acquisition feedback reads, month first: active at the end of the
+        # month, badly handled exits, leavers on good / bad terms by cause, lapsed
+        self.fb_active = np.zeros((h, runs))
+        self.fb_bad_exits = np.zeros((h, runs))
+        self.good = np.zeros((h, runs, n_g, k))
+        self.bad = np.zeros((h, runs, n_g, k))
+        self.lapsed = np.zeros((h, runs, n_g))
+        self.delay = int(p.levers.win_back_delay[0])
+        self.win_back = bool(p.levers.win_back[0] * p.levers.win_back_reach[0] > 0)
+
+    def arrivals(self, t: int, draw: RandomDraw) -> Array:
+        """Draw month ``t``'s new customers by segment, ``[B, G]``; record them."""
+        a, p = self.a, self.p
+        n_g, k = p.share.shape[1], len(p.causes)
+        prev = t - 1
+        active = self.fb_active[prev] if prev >= 0 else np.zeros(self.runs)
+        bad_prev = self.fb_bad_exits[prev] if prev >= 0 else np.zeros(self.runs)
+        m = t - self.delay
+        if self.win_back and m >= 0:
+            good, bad, lapsed = self.good[m], self.bad[m], self.lapsed[m]
+        else:
+            good = bad = np.zeros((self.runs, n_g, k))
+            lapsed = np.zeros((self.runs, n_g))
+        paid, referred, react, lost = arrivals(p, t, active, bad_prev, good, bad, lapsed, draw)
+        a["paid_new"][:, t] = paid.sum(axis=1)
+        a["referred_new"][:, t] = referred.sum(axis=1)
+        a["reactivated"][:, t] = react.sum(axis=1)
+        a["lost_to_word_of_mouth"][:, t] = lost.sum(axis=1)
+        a["acquisition_cost"][:, t] = paid @ p.cac[0]
+        a["reactivation_costs"][:, t] = react.sum(axis=1) * p.levers.reactivation_cost[0]
+        return np.asarray(paid + referred + react)
+
+    def add_month(self, t: int, money: Mapping[str, Array]) -> None:
+        """Add month ``t``'s series summed over cohorts, ``[B, G]`` / ``[B, G, K|O]``."""
+        a = self.a
+        for name in _MONEY:
+            a[name][:, t] += money[name].sum(axis=1)
+        for name, src in _BY.items():
+            a[name][:, t] += money[src].sum(axis=1)
+        self.fb_active[t] = a["active"][:, t]
+        self.fb_bad_exits[t] = a["bad_exits"][:, t]
+        if self.win_back:
+            self.good[t] += money["churned"] - money["bad"]
+            self.bad[t] += money["bad"]
+            self.lapsed[t] += money["lapsed"]
+
+
+def _linear_money(p: Packed, names: tuple[str, ...]) -> dict[str, Array]:
+    """Per-customer coefficients of the money series, for paths without levers.
+
+    Without save team or dunning a customer's price depends on tenure alone, so every
+    series of :func:`simsrc.simulate.money_series` is linear in the counts present,
+    active, leaving for each cause and messaged for win-back. Evaluating it once per
+    unit count gives tables ``[M, G, H]`` (leavers: ``[M, G, H, K]``) with which a
+    cohort's money is a few weighted sums.
+    """
+    h, n_g, k = p.horizon, p.share.shape[1], len(p.causes)
+    list_price = p.price[:, :, None] * p.value[:, None, :]  # [1, G, H]
+    prev = np.concatenate([list_price[..., :1], list_price[..., :-1]], axis=-1)
+    first = np.arange(h) == 0
+    zero = np.zeros((1, n_g, h))
+    vol = p.voluntary[0]
+
+    def unit(**counts: Array) -> Array:
+        path = {name: zero for name in (*_PASS_THROUGH, "discount_units", "offer_cash")}
+        path.update(present=zero, active=zero, revenue_units=zero)
+        path["churned"] = np.zeros((1, n_g, h, k))
+        path.update(counts)
+        messaged = counts.pop("messaged", zero)
+        money = money_series(p, path, list_price, prev, first, messaged)
+        return np.stack([money[name][0] for name in names])
+
+    one = np.ones((1, n_g, h))
+    tables = {
+        "present": unit(present=one, revenue_units=one),
+        "active": unit(active=one),
+        "messaged": unit(messaged=one),
+    }
+    by_cause = []
+    for i in range(k):
+        churned = np.zeros((1, n_g, h, k))
+        churned[..., i] = 1.0
+        by_cause.append(unit(churned=churned, bad_exits=one * vol[i]))
+    tables["churned"] = np.stack(by_cause, axis=-1)  # [M, G, H, K]
+    return tables
+
+
+def _core_block(p: Packed, core: Path, runs: int, rng: np.random.Generator) -> _Calendar:
+    """Runs without save team or dunning: each cohort's future in one multinomial draw.
+
+    Arrays run tenure-first (``[τ, B, G]``) so that a cohort's money is one batched
+    matrix product per count with the tables of :func:`_linear_money`.
+    """
+    h, n_g, k = p.horizon, p.share.shape[1], len(p.causes)
+    cal = _Calendar(p, runs)
+    draw = RandomDraw(rng)
+    churned = core["churned"][0]  # [G, H, K] unit cohort, classes mixed in
+    exit_pmf = churned.sum(axis=-1)  # [G, H]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mix = np.where(exit_pmf[..., None] > 0, churned / exit_pmf[..., None], 1.0 / k)
+    mix /= mix.sum(axis=-1, keepdims=True)
+    cum_mix = np.cumsum(mix, axis=-1)[..., :-1]  # [G, H, K − 1] for single leavers
+    stay_past = core["active"][0]  # [G, H] still there after tenure τ
+    vol = p.voluntary[0]
+    names = tuple(n for n in _MONEY if n not in _CORE_ZEROS)
+    tables = _linear_money(p, names)  # [M, G, H], leavers [M, G, H, K]
+    coef = {
+        b: np.ascontiguousarray(x.transpose(2, 1, 0)) for b, x in tables.items() if x.ndim == 3
+    }
+    m = len(names)
+    # leavers also feed the by-cause calendars: K columns of leavers, K of voluntary ones
+    by_cause_cols = np.zeros((h, n_g, k, 2 * k))
+    by_cause_cols[:, :, np.arange(k), np.arange(k)] = 1.0
+    by_cause_cols[:, :, np.arange(k), k + np.arange(k)] = vol
+    coef["churned"] = np.ascontiguousarray(
+        np.concatenate([tables["churned"].transpose(2, 1, 3, 0), by_cause_cols], axis=-1).reshape(
+            h, n_g * k, m + 2 * k
+        )
+    )  # [H, G × K, M + 2K]; the others [H, G, M]
+    pad = np.zeros((h, n_g, 2 * k))
+    for base in ("present", "active", "messaged"):
+        coef[base] = np.ascontiguousarray(np.concatenate([coef[base], pad], axis=-1))
+    i_active, i_bad = names.index("active"), names.index("bad_exits")
+    stack = np.zeros((h, runs, m + 2 * k))  # calendar money of this block, month first
+    old = np.zeros((h, runs, m))
+    for c in range(h):
+        n = h - c
+        new = cal.arrivals(c, draw)  # [B, G]
+        pv = np.concatenate([exit_pmf[:, :n], stay_past[:, n - 1 : n]], axis=1)
+        pv = np.clip(pv, 0.0, None)
+        pv /= pv.sum(axis=1, keepdims=True)
+        drawn = rng.multinomial(np.rint(new).astype(np.int64), pv)[..., :n]  # [B, G, n]
+        leave = np.ascontiguousarray(np.moveaxis(drawn, 2, 0), dtype=float)  # [n, B, G]
+        # leavers of each occupied cell over causes
+        tau, b, g = np.nonzero(leave)
+        by_cause = np.zeros((n, runs, n_g, k))
+        by_cause[tau, b, g] = draw.counts(
+            leave[tau, b, g].astype(np.int64), mix[g, tau], cum_mix[g, tau]
+        )
+        present = new[None] - (np.cumsum(leave, axis=0) - leave)
+        active = present - leave
+        money = (
+            np.matmul(present, coef["present"][:n])
+            + np.matmul(active, coef["active"][:n])
+            + np.matmul(by_cause.reshape(n, runs, n_g * k), coef["churned"][:n])
+        )  # [n, B, M + 2K]
+        if cal.win_back and cal.delay < n:
+            messaged = np.zeros_like(leave)
+            messaged[cal.delay :] = leave[: n - cal.delay]
+            money += np.matmul(messaged, coef["messaged"][:n])
+        stack[c:] += money
+        if c <= cal.t0:
+            old[c:] += money[..., :m]
+        cal.fb_active[c:] += money[..., i_active]  # read by the next months' arrivals
+        cal.fb_bad_exits[c:] += money[..., i_bad]
+        if cal.win_back:
+            bad = by_cause * vol  # nobody engages leavers without a save team
+            cal.good[c:] += by_cause - bad
+            cal.bad[c:] += bad
+    for i, name in enumerate(names):
+        cal.a[name] = stack[:, :, i].T
+        if name in OLD_COHORT_SERIES:
+            cal.old[name] = old[:, :, i].T
+    cal.a["churned_by"] = stack[:, :, m : m + k].transpose(1, 0, 2)
+    cal.a["requests_by"] = cal.a["bad_by"] = stack[:, :, m + k :].transpose(1, 0, 2)
+    return cal
+
+
+def _stepped_block(p: Packed, setup: LeverSetup, runs: int, rng: np.random.Generator) -> _Calendar:
+    """Runs with save team or dunning: every cohort's states step month by month."""
+    draw = RandomDraw(rng)
+    h, n_g, j = p.horizon, p.share.shape[1], p.z.shape[1]
+    cal = _Calendar(p, runs)
+    weights = p.w[0] / p.w[0].sum()
+    state = LeverState.empty(setup, h * runs, n_g, j)  # rows: cohort-major (cohort, run)
+    prev_price = np.zeros((h * runs, n_g, 1))
+    leavers = np.zeros((h, h * runs, n_g))  # by calendar month, for win-back messages
+    list_price = p.price[0][:, None] * p.value[0][None, :]  # [G, H]
+    hz, sf = setup.hz[0], setup.sf[0]  # [G, H, K], [G, H, K, O]
+    old_rows = (cal.t0 + 1) * runs
+    for t in range(h):
+        new = cal.arrivals(t, draw)  # [B, G]
+        state.pop[t * runs : (t + 1) * runs, :, :, NORMAL] = rng.multinomial(
+            np.rint(new).astype(np.int64), weights
+        )
+        rows = (t + 1) * runs
+        tau = np.repeat(t - np.arange(t + 1), runs)  # each row's tenure
+        out = lever_step(
+            setup,
+            state.rows(slice(0, rows)),
+            hz[:, tau].transpose(1, 0, 2),
+            sf[:, tau].transpose(1, 0, 2, 3),
+            draw,
+        )
+        path = {name: v[:, :, None] for name, v in out.items()}  # [rows, G, 1, …]
+        lp = list_price[:, tau].T[:, :, None]
+        now = per_customer_price(path, lp)
+        first = (tau == 0)[:, None, None]
+        prev = np.where(first, now, prev_price[:rows])
+        prev_price[:rows] = now
+        leavers[t, :rows] = out["churned"].sum(axis=-1) + out["lapsed"]
+        m = t - cal.delay
+        messaged = leavers[m, :rows, :, None] if cal.win_back and m >= 0 else 0.0 * now
+        money = money_series(p, path, lp, prev, first, messaged)
+        money.update({name: path[name] for name in ("churned", "requests", "bad", "saves")})
+
+        def by_run(x: Array, n_rows: int = rows) -> Array:
+            """Sum a ``[rows, G, 1, …]`` series over cohorts: ``[B, G, 1, …]``."""
+            return np.asarray(x[:n_rows].reshape(-1, runs, *x.shape[1:]).sum(axis=0))
+
+        summed = {name: by_run(v)[:, :, 0] for name, v in money.items()}
+        summed["lapsed"] = by_run(path["lapsed"])[:, :, 0]
+        cal.add_month(t, summed)
+        if 0 <= cal.t0 <= t:
+            for name in OLD_COHORT_SERIES:
+                cal.old[name][:, t] += by_run(money[name], old_rows).sum(axis=(1, 2))
+    return cal
+
+
+def _block_streams(entropy: int, runs: int) -> list[tuple[int, np.random.SeedSequence]]:
+    size = min(BLOCK, runs)
+    blocks = -(-runs // size)
+    return [(min(size, runs - b * size), ss) for b, ss in enumerate(streams(entropy, 0, blocks))]
+
+
+def simulate_block(scenario: Scenario, runs: int, seed: np.random.SeedSequence) -> _Calendar:
+    """One block of random runs of a scenario (the unit of work of a stochastic run)."""
     p = pack([scenario])
-    probs = class_probabilities(p)
-    runs = [
-        _one_run(p, probs, np.random.default_rng(ss)) for ss in run_streams(entropy, start, stop)
-    ]
-    return {name: np.stack([r[name] for r in runs]) for name in SERIES}
+    core = core_path(p)
+    rng = np.random.default_rng(seed)
+    if p.levers.stepped:
+        return _stepped_block(p, lever_setup(p, core), runs, rng)
+    return _core_block(p, core, runs, rng)
 
 
 @dataclass(frozen=True)
 class StochasticResult:
-    """Outcome of :func:`simulate_stochastic`.
+    """Random runs of a scenario: every run's monthly table and KPIs, and their bands.
 
     Attributes
     ----------
     scenario : Scenario
         The simulated scenario.
-    entropy : int
-        The seed actually used (reproduce with ``seed=entropy``).
-    runs : dict of str to ndarray
-        Every run's monthly series by segment, ``[runs, G, H]`` (see :data:`SERIES`).
-    bands : dict of str to pandas.DataFrame
-        Per series, totals over segments by month: columns ``p10, p50, p90, mean``.
+    seed : int
+        The seed actually used (``simulate(..., seed=seed)`` reproduces the runs).
+    expected : Result
+        The expected-value result of the same scenario.
+    runs_monthly : mapping of str to ndarray
+        Every column of the monthly table, ``[runs, H]``.
+    kpis : pandas.DataFrame
+        One row per run, one column per KPI.
     """
 
     scenario: Scenario
-    entropy: int
-    runs: dict[str, Array]
-    bands: dict[str, pd.DataFrame]
+    seed: int
+    expected: Result
+    runs_monthly: Mapping[str, Array]
+    kpis: pd.DataFrame
 
-    def totals(self, name: str) -> Array:
-        """Series ``name`` summed over segments, ``[runs, H]``."""
-        return np.asarray(self.runs[name].sum(axis=1))
+    @property
+    def n_runs(self) -> int:
+        """Number of random runs."""
+        return len(self.kpis)
 
+    def band(self, column: str) -> pd.DataFrame:
+        """P10/P50/P90, mean and expected value of one monthly column, by month.
 
-def _bands(x: Array) -> pd.DataFrame:
-    q = np.quantile(x, list(QUANTILES.values()), axis=0)
-    df = pd.DataFrame({name: q[i] for i, name in enumerate(QUANTILES)})
-    df["mean"] = x.mean(axis=0)
-    df.index.name = "month"
-    return df
+        Examples
+        --------
+        >>> import simsrc
+        >>> s = simsrc.preset("telecom").replace(horizon_months=12)
+        >>> res = simsrc.simulate(s, stochastic=True, runs=20, seed=1)
+        >>> list(res.band("revenue").columns)
+        ['p10', 'p50', 'p90', 'mean', 'expected']
+        """
+        if column not in self.runs_monthly:
+            raise KeyError(f"no monthly column {column!r}; see Result.monthly")
+        x = self.runs_monthly[column]
+        with warnings.catch_warnings():  # months where a ratio is undefined in every run
+            warnings.simplefilter("ignore", RuntimeWarning)
+            q = np.nanquantile(x, list(QUANTILES.values()), axis=0)
+            mean = np.nanmean(x, axis=0)
+        df = pd.DataFrame({name: q[i] for i, name in enumerate(QUANTILES)})
+        df["mean"] = mean
+        df["expected"] = self.expected.monthly[column].to_numpy()
+        df.index.name = "month"
+        return df
+
+    @cached_property
+    def monthly_bands(self) -> pd.DataFrame:
+        """Every monthly column's band, tidy: ``month, series, p10, p50, p90, mean, expected``."""
+        frames = [self.band(c).reset_index().assign(series=c) for c in self.runs_monthly]
+        cols = ["month", "series", *QUANTILES, "mean", "expected"]
+        return pd.concat(frames, ignore_index=True)[cols]
+
+    @cached_property
+    def kpi_bands(self) -> pd.DataFrame:
+        """One row per KPI: ``p10, p50, p90, mean, std_error`` over runs and ``expected``."""
+        k = self.kpis
+        out = k.quantile(list(QUANTILES.values())).T
+        out.columns = pd.Index(list(QUANTILES))
+        out["mean"] = k.mean()
+        out["std_error"] = k.std(ddof=1) / np.sqrt(max(len(k), 1))
+        out["expected"] = pd.Series(dict(self.expected.kpis))
+        out.index.name = "kpi"
+        return out
 
 
 def simulate_stochastic(
@@ -204,21 +440,23 @@ def simulate_stochastic(
     runs: int = 100,
     seed: int | None = None,
     *,
-    chunk_size: int | None = None,
+    progress: bool = False,
 ) -> StochasticResult:
-    """Random-count runs of the core model, with P10/P50/P90 bands by month.
+    """Random-count runs of a scenario, with bands for every monthly series and KPI.
+
+    Same as ``simsrc.simulate(scenario, stochastic=True, runs=runs, seed=seed)``.
 
     Parameters
     ----------
     scenario : Scenario
-        A scenario without retention levers (``scenario.without_levers()``).
+        Any scenario (levers included).
     runs : int
-        Number of runs.
+        Number of random runs (``1 … 100_000``).
     seed : int, optional
-        Seed; the same seed gives identical runs. Without one, fresh entropy is drawn
-        (kept in :attr:`StochasticResult.entropy`).
-    chunk_size : int, optional
-        Runs per chunk (memory only; results do not depend on it).
+        Seed; the same seed and number of runs give identical output. Without one,
+        fresh entropy is drawn (kept in :attr:`StochasticResult.seed`).
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -226,41 +464,71 @@ def simulate_stochastic(
 
     Raises
     ------
-    ScenarioError
-        If the scenario uses save team, dunning, win-back, programs, contacts or word of
-        mouth (not simulated stochastically yet).
     ValueError
-        If ``runs < 1``.
+        If ``runs`` is not an integer in ``1 … 100_000``.
 
     Examples
     --------
     >>> import simsrc
-    >>> s = simsrc.preset("telecom").without_levers().replace(horizon_months=12)
+    >>> s = simsrc.preset("telecom").replace(horizon_months=12)
     >>> res = simulate_stochastic(s, runs=20, seed=1)
-    >>> list(res.bands["active"].columns)
-    ['p10', 'p50', 'p90', 'mean']
-    >>> res.runs["revenue"].shape
-    (20, 3, 12)
+    >>> res.runs_monthly["active"].shape
+    (20, 12)
+    >>> bool((res.band("active")["p10"] <= res.band("active")["p90"]).all())
+    True
     """
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise ValueError(f"runs must be a positive integer (got {runs!r})")
-    _check_core(scenario)
+    if (
+        isinstance(runs, bool)
+        or not isinstance(runs, int | np.integer)
+        or not 1 <= runs <= 100_000
+    ):
+        raise ValueError(f"runs must be an integer from 1 to 100,000 (got {runs!r})")
     entropy = np.random.SeedSequence(seed).entropy
     assert isinstance(entropy, int)
-    size = runs if chunk_size is None else max(1, int(chunk_size))
-    parts = [
-        simulate_runs(scenario, entropy, start, min(start + size, runs))
-        for start in range(0, runs, size)
-    ]
-    arrays = {name: np.concatenate([part[name] for part in parts]) for name in SERIES}
-    bands = {name: _bands(x.sum(axis=1)) for name, x in arrays.items()}
-    return StochasticResult(scenario, entropy, arrays, bands)
+    expected = simulate(scenario)
+    from tqdm.auto import tqdm  # imported late: notebooks and terminals pick their bar
+
+    parts: list[_Calendar] = []
+    with tqdm(total=int(runs), disable=not progress, desc="runs", unit="run") as bar:
+        for size, ss in _block_streams(entropy, int(runs)):
+            parts.append(simulate_block(scenario, size, ss))
+            bar.update(size)
+    return _result(scenario, entropy, expected, parts)
+
+
+def _result(
+    scenario: Scenario, entropy: int, expected: Result, parts: list[_Calendar]
+) -> StochasticResult:
+    """Assemble blocks into a :class:`StochasticResult`."""
+    p = parts[0].p
+    a = {name: np.concatenate([c.a[name] for c in parts]) for name in parts[0].a}
+    old = {name: np.concatenate([c.old[name] for c in parts]) for name in OLD_COHORT_SERIES}
+    values = kpis_from_monthly(p, a, old)
+    n = len(values["npv"])
+    exp = expected.kpis
+    off_npv = simulate(scenario.without_levers()).kpis["npv"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pv = values.pop("_pv_retention")
+        values["retention_roi"] = np.where(pv > 0, (values["npv"] - off_npv) / pv, np.nan)
+    values["clv_per_customer"] = np.full(n, exp["clv_per_customer"])
+    values["cac_payback_months"] = np.full(n, exp["cac_payback_months"])
+    kpis = pd.DataFrame({name: values[name] for name in KPI_INFO})
+    kpis.index.name = "run"
+    columns = monthly_columns(a, scenario)
+    return StochasticResult(
+        scenario=scenario,
+        seed=entropy,
+        expected=expected,
+        runs_monthly=MappingProxyType(columns),
+        kpis=kpis,
+    )
 
 
 __all__ = [
-    "SERIES",
+    "BLOCK",
+    "QUANTILES",
     "StochasticResult",
-    "class_probabilities",
-    "simulate_runs",
+    "simulate_block",
     "simulate_stochastic",
+    "streams",
 ]

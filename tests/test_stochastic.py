@@ -1,95 +1,200 @@
-"""Stochastic runs of the core model: unbiased against the engine, reproducible, chunkable."""
+"""Random-count runs: unbiased against the expected values, reproducible, whole customers."""
 
 import numpy as np
 import pytest
 
 import simsrc
-from simsrc.engine import core_path, pack
+from simsrc.engine import convolve, pack
+from simsrc.simulate import (
+    OLD_COHORT_SERIES,
+    _kpis,
+    _monthly_arrays,
+    _run,
+    kpis_from_monthly,
+    money_series,
+)
 from simsrc.stochastic import (
-    class_probabilities,
-    simulate_runs,
+    _CORE_ZEROS,
+    _MONEY,
+    BLOCK,
+    _block_streams,
+    _linear_money,
+    simulate_block,
     simulate_stochastic,
 )
 
+MONTHLY = (
+    "new", "active", "billed", "churned", "revenue", "mrr", "gross_margin",
+    "cancellation_requests", "saves", "saves_discount", "saves_pause", "in_offer", "paused",
+    "resumed", "lapsed_after_offer", "delinquent", "recovered", "cut_off", "reactivated",
+    "discounts_given", "offer_costs", "messaging_costs", "program_costs", "bad_exits",
+)  # fmt: skip
+KPIS = (
+    "total_revenue", "npv", "ending_active", "ending_mrr", "total_churned", "save_rate",
+    "cost_per_save", "recovery_rate", "involuntary_share", "nrr_last_12m",
+)  # fmt: skip
 
-def core(name: str, horizon: int = 24) -> simsrc.Scenario:
-    return simsrc.preset(name).without_levers().replace(horizon_months=horizon)
+
+def with_levers(name: str, horizon: int = 24) -> simsrc.Scenario:
+    """A preset with every lever on: save team (pause in the mix), dunning, win-back."""
+    s = simsrc.preset(name).replace(horizon_months=horizon)
+    s = s.set("save_team.mix.natural_events.pause", 0.6).set("win_back.enabled", True)
+    return s.set("dunning.enabled", True)
+
+
+def assert_unbiased(res: simsrc.StochasticResult, columns, kpis) -> None:
+    """Every mean within 4 standard errors of the expected value.
+
+    The standard error has a floor of sqrt(expected / runs), the Poisson error, so that
+    a rare flow whose runs are all zero (e.g. pauses in the first months) still counts.
+    """
+    n = res.n_runs
+    expected = res.expected.monthly
+    for col in columns:
+        x = res.runs_monthly[col]
+        e = expected[col].to_numpy()
+        se = np.maximum(x.std(axis=0, ddof=1) / np.sqrt(n), np.sqrt(np.abs(e) / n))
+        gap = np.abs(x.mean(axis=0) - e)
+        assert (gap <= 4 * se + 1e-9).all(), (col, float((gap / np.maximum(se, 1e-12)).max()))
+    bands = res.kpi_bands
+    for kpi in kpis:
+        row = bands.loc[kpi]
+        assert abs(row["mean"] - row["expected"]) <= 4 * row["std_error"] + 1e-9, kpi
 
 
 @pytest.mark.parametrize("name", ["telecom", "consumer-app"])
-def test_mean_within_four_standard_errors_of_the_engine(name):
-    s = core(name)
-    res = simulate_stochastic(s, runs=200, seed=11)
-    expected = simsrc.simulate(s).monthly
-    for series in ("active", "churned", "revenue", "mrr"):
-        x = res.totals(series)
-        se = x.std(axis=0, ddof=1) / np.sqrt(len(x))
-        gap = np.abs(x.mean(axis=0) - expected[series].to_numpy())
-        assert (gap <= 4 * se + 1e-9).all(), series
-        np.testing.assert_allclose(res.bands[series]["mean"], x.mean(axis=0))
+def test_core_model_mean_within_four_standard_errors(name):
+    s = simsrc.preset(name).without_levers().replace(horizon_months=24)
+    res = simsrc.simulate(s, stochastic=True, runs=300, seed=11)
+    kpis = [k for k in KPIS if k not in ("save_rate", "cost_per_save", "recovery_rate")]
+    assert_unbiased(res, ("new", "active", "churned", "revenue", "mrr", "gross_margin"),
+                    (*kpis, "grr_last_12m"))  # fmt: skip
+    for cause in s.cause_names:
+        assert_unbiased(res, (f"churned_{cause}",), ())
 
 
-def test_class_probabilities_reproduce_the_engine_survival():
-    s = core("b2b-saas", 36).set("heterogeneity.spread", 0.8)
-    p = pack([s])
-    probs = class_probabilities(p)  # [G, H, J, K+1]
-    stay = probs[..., -1]
-    surv = np.concatenate([np.ones_like(stay[:, :1]), np.cumprod(stay, axis=1)[:, :-1]], axis=1)
-    present = (surv * p.w[0][None, None, :]).sum(axis=-1)  # [G, H]
-    np.testing.assert_allclose(present, core_path(p)["present"][0], rtol=1e-12)
+@pytest.mark.parametrize("name", ["b2b-saas", "telecom"])
+def test_levers_mean_within_four_standard_errors(name):
+    s = with_levers(name)
+    res = simsrc.simulate(s, stochastic=True, runs=150, seed=5)
+    assert res.runs_monthly["saves_pause"].sum() > 0 and res.runs_monthly["cut_off"].sum() > 0
+    assert_unbiased(res, MONTHLY, KPIS)
 
 
-def test_capped_hazards_are_scaled_like_the_engine():
-    s = core("consumer-app", 12).scale_churn(8.0)
-    p = pack([s])
-    probs = class_probabilities(p)
-    assert (probs >= 0).all()
-    np.testing.assert_allclose(probs.sum(axis=-1), 1.0)
-    stay = probs[..., -1]
-    surv = np.concatenate([np.ones_like(stay[:, :1]), np.cumprod(stay, axis=1)[:, :-1]], axis=1)
-    present = (surv * p.w[0][None, None, :]).sum(axis=-1)
-    np.testing.assert_allclose(present, core_path(p)["present"][0], rtol=1e-12, atol=1e-15)
+def test_referrals_and_word_of_mouth_feed_back_in_random_runs():
+    s = with_levers("consumer-app", 18).set("acquisition.referrals_per_active", 0.01)
+    s = s.set("word_of_mouth.lost_per_bad_exit", 0.2)
+    res = simulate_stochastic(s, runs=150, seed=8)
+    assert res.runs_monthly["new_referred"].sum() > 0
+    assert res.runs_monthly["lost_to_word_of_mouth"].sum() > 0
+    assert_unbiased(res, ("new_referred", "new_paid", "active", "revenue"), ("npv",))
 
 
-def test_same_seed_identical_and_chunking_invariant():
-    s = core("telecom", 12)
-    a = simulate_stochastic(s, runs=100, seed=42)
-    b = simulate_stochastic(s, runs=100, seed=42, chunk_size=50)
-    c = simulate_stochastic(s, runs=100, seed=42, chunk_size=7)
-    halves = [simulate_runs(s, a.entropy, 0, 50), simulate_runs(s, a.entropy, 50, 100)]
-    for name in a.runs:
-        np.testing.assert_array_equal(a.runs[name], b.runs[name])
-        np.testing.assert_array_equal(a.runs[name], c.runs[name])
-        np.testing.assert_array_equal(a.runs[name], np.concatenate([h[name] for h in halves]))
-        assert a.bands[name].equals(b.bands[name])
-    d = simulate_stochastic(s, runs=100, seed=43)
-    assert not np.array_equal(a.runs["active"], d.runs["active"])
-    # the first 30 runs of a 100-run simulation are the 30 runs of a 30-run one
-    e = simulate_stochastic(s, runs=30, seed=42)
-    np.testing.assert_array_equal(e.runs["revenue"], a.runs["revenue"][:30])
+def test_whole_customers_and_conservation_in_every_run():
+    res = simulate_stochastic(with_levers("b2b-saas", 18), runs=40, seed=3)
+    m = res.runs_monthly
+    for col in ("new", "active", "churned", "saves", "paused", "cut_off", "reactivated"):
+        np.testing.assert_array_equal(m[col], np.round(m[col]))
+        assert (m[col] >= 0).all()
+    # everyone acquired is active at the end or left (causes and lapsed offers)
+    acquired = m["new"].sum(axis=1)
+    np.testing.assert_array_equal(acquired, m["active"][:, -1] + m["churned"].sum(axis=1))
+    # and month by month: active = active before + new − churned
+    prev = np.concatenate([np.zeros((res.n_runs, 1)), m["active"][:, :-1]], axis=1)
+    np.testing.assert_allclose(m["active"], prev + m["new"] - m["churned"], atol=1e-9)
 
 
-def test_without_seed_the_entropy_reproduces():
-    s = core("telecom", 6)
+def test_same_seed_same_runs_and_blocks_are_independent_units():
+    s = with_levers("telecom", 12)
+    a = simulate_stochastic(s, runs=30, seed=42)
+    b = simulate_stochastic(s, runs=30, seed=42)
+    for col in ("active", "revenue", "saves"):
+        np.testing.assert_array_equal(a.runs_monthly[col], b.runs_monthly[col])
+    assert a.kpis.equals(b.kpis)
+    c = simulate_stochastic(s, runs=30, seed=43)
+    assert not np.array_equal(a.runs_monthly["active"], c.runs_monthly["active"])
+    # a run depends only on the seed and its block: blocks simulated on their own (as a
+    # worker would, in any order) give the same runs
+    runs = BLOCK + 7
+    whole = simulate_stochastic(s, runs=runs, seed=9)
+    parts = [
+        simulate_block(s, size, ss) for size, ss in reversed(_block_streams(whole.seed, runs))
+    ]
+    active = np.concatenate([p.a["active"] for p in reversed(parts)])
+    np.testing.assert_array_equal(active, whole.runs_monthly["active"])
+
+
+def test_without_seed_the_recorded_seed_reproduces():
+    s = simsrc.preset("telecom").replace(horizon_months=6)
     a = simulate_stochastic(s, runs=5)
-    b = simulate_stochastic(s, runs=5, seed=a.entropy)
-    np.testing.assert_array_equal(a.runs["active"], b.runs["active"])
+    b = simulate_stochastic(s, runs=5, seed=a.seed)
+    np.testing.assert_array_equal(a.runs_monthly["active"], b.runs_monthly["active"])
 
 
-def test_bands_ordered_and_counts_are_whole():
-    res = simulate_stochastic(core("consumer-app", 12), runs=50, seed=3)
-    for band in res.bands.values():
-        assert (band["p10"] <= band["p50"]).all() and (band["p50"] <= band["p90"]).all()
-    for name in ("new", "active", "churned"):
-        np.testing.assert_array_equal(res.runs[name], np.round(res.runs[name]))
-    # conservation per run: acquired = active at the end + churned so far
-    acquired = res.runs["new"].sum(axis=(1, 2))
-    churned = res.runs["churned"].sum(axis=(1, 2))
-    np.testing.assert_array_equal(acquired, res.runs["active"][:, :, -1].sum(axis=1) + churned)
+def test_bands_are_ordered_and_carry_the_expected_values():
+    res = simulate_stochastic(with_levers("consumer-app", 12), runs=40, seed=3)
+    band = res.band("revenue")
+    assert (band["p10"] <= band["p50"]).all() and (band["p50"] <= band["p90"]).all()
+    np.testing.assert_allclose(band["expected"], res.expected.monthly["revenue"])
+    tidy = res.monthly_bands
+    assert set(tidy["series"]) == set(res.expected.monthly.columns) - {"month"}
+    kb = res.kpi_bands.dropna(subset=["p10"])  # GRR/NRR need 13 months
+    assert len(kb) > 15 and (kb["p10"] <= kb["p90"] + 1e-9).all()
+    # per-customer expected values are the same in every run
+    assert res.kpis["clv_per_customer"].nunique() == 1
+    with pytest.raises(KeyError, match="no monthly column"):
+        res.band("revenu")
 
 
-def test_levers_are_refused():
-    with pytest.raises(simsrc.ScenarioError, match="without_levers"):
-        simulate_stochastic(simsrc.preset("b2b-saas"), runs=2, seed=1)
-    with pytest.raises(ValueError, match="positive integer"):
-        simulate_stochastic(core("telecom", 6), runs=0)
+def test_calendar_kpis_equal_the_closed_form_kpis():
+    """kpis_from_monthly (used for random runs) is the engine's KPI definition."""
+    for name in simsrc.list_presets():
+        for s in (simsrc.preset(name), with_levers(name, 30)):
+            p = pack([s])
+            r = _run(p)
+            closed = _kpis(r)
+            arrays = {k: v.sum(axis=1) for k, v in _monthly_arrays(r).items()}
+            t0 = s.horizon_months - 13
+            old_new = r.new.copy()
+            old_new[:, :, t0 + 1 :] = 0.0
+            old = {k: convolve(old_new, r.kern[k]).sum(axis=1) for k in OLD_COHORT_SERIES}
+            calendar = kpis_from_monthly(p, arrays, old)
+            for kpi, value in calendar.items():
+                np.testing.assert_allclose(value, closed[kpi], rtol=1e-9, err_msg=kpi)
+
+
+def test_core_money_tables_are_the_money_series():
+    """Without levers money is linear in the counts: the tables reproduce money_series."""
+    s = simsrc.preset("b2b-saas").without_levers().set("win_back.enabled", True)
+    p = pack([s])
+    names = tuple(n for n in _MONEY if n not in _CORE_ZEROS)
+    tables = _linear_money(p, names)
+    rng = np.random.default_rng(0)
+    h, g, k = s.horizon_months, len(s.segments), len(s.causes)
+    present = rng.integers(0, 50, (1, g, h)).astype(float)
+    active = np.minimum(present, rng.integers(0, 50, (1, g, h)))
+    churned = rng.integers(0, 3, (1, g, h, k)).astype(float)
+    messaged = rng.integers(0, 4, (1, g, h)).astype(float)
+    lp = p.price[:, :, None] * p.value[:, None, :]
+    prev = np.concatenate([lp[..., :1], lp[..., :-1]], axis=-1)
+    zero = np.zeros((1, g, h))
+    path = {n: zero for n in _MONEY}
+    path.update(present=present, active=active, revenue_units=present, churned=churned,
+                discount_units=zero, offer_cash=zero, dunning_messages=zero, lapsed=zero,
+                bad_exits=(churned * p.voluntary[0]).sum(axis=-1))  # fmt: skip
+    direct = money_series(p, path, lp, prev, np.arange(h) == 0, messaged)
+    linear = (
+        np.einsum("gt,mgt->mgt", present[0], tables["present"])
+        + np.einsum("gt,mgt->mgt", active[0], tables["active"])
+        + np.einsum("gtk,mgtk->mgt", churned[0], tables["churned"])
+        + np.einsum("gt,mgt->mgt", messaged[0], tables["messaged"])
+    )
+    for i, name in enumerate(names):
+        np.testing.assert_allclose(linear[i], direct[name][0], rtol=1e-12, atol=1e-9)
+
+
+def test_bad_arguments_are_refused():
+    s = simsrc.preset("telecom").replace(horizon_months=6)
+    for runs in (0, -3, True, 2.5, 100_001):
+        with pytest.raises(ValueError, match="runs must be an integer"):
+            simulate_stochastic(s, runs=runs)  # type: ignore[arg-type]
