@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,7 @@ from simsrc.engine import (
     pack,
 )
 from simsrc.levers import OFFER_NAMES
+from simsrc.parallel import Engine, check_engine, run_tasks
 from simsrc.scenario import Scenario
 from simsrc.simulate import (
     _PASS_THROUGH,
@@ -67,6 +69,9 @@ from simsrc.simulate import (
     per_customer_price,
     simulate,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
 
 Array = NDArray[np.float64]
 
@@ -440,6 +445,8 @@ def simulate_stochastic(
     runs: int = 100,
     seed: int | None = None,
     *,
+    engine: Engine = "local",
+    client: Client | None = None,
     progress: bool = False,
 ) -> StochasticResult:
     """Random-count runs of a scenario, with bands for every monthly series and KPI.
@@ -455,6 +462,11 @@ def simulate_stochastic(
     seed : int, optional
         Seed; the same seed and number of runs give identical output. Without one,
         fresh entropy is drawn (kept in :attr:`StochasticResult.seed`).
+    engine : {"local", "dask"}
+        Run the blocks in this process, or on a ``dask.distributed`` cluster (the
+        output is identical).
+    client : distributed.Client, optional
+        The dask client (default: a ``LocalCluster`` for the call).
     progress : bool
         Show a progress bar.
 
@@ -485,14 +497,20 @@ def simulate_stochastic(
         raise ValueError(f"runs must be an integer from 1 to 100,000 (got {runs!r})")
     entropy = np.random.SeedSequence(seed).entropy
     assert isinstance(entropy, int)
+    check_engine(engine)
     expected = simulate(scenario)
-    from tqdm.auto import tqdm  # imported late: notebooks and terminals pick their bar
-
-    parts: list[_Calendar] = []
-    with tqdm(total=int(runs), disable=not progress, desc="runs", unit="run") as bar:
-        for size, ss in _block_streams(entropy, int(runs)):
-            parts.append(simulate_block(scenario, size, ss))
-            bar.update(size)
+    blocks = _block_streams(entropy, int(runs))
+    parts = run_tasks(
+        simulate_block,
+        scenario,
+        blocks,
+        [size for size, _ in blocks],
+        engine=engine,
+        client=client,
+        progress=progress,
+        desc="runs",
+        unit="run",
+    )
     return _result(scenario, entropy, expected, parts)
 
 

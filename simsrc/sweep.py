@@ -15,12 +15,13 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from simsrc.errors import ScenarioError
+from simsrc.parallel import Engine, check_engine, run_tasks
 from simsrc.params import PARAMETERS
 from simsrc.scenario import Scenario, _set_path
 from simsrc.simulate import KPI_INFO, simulate_batch
@@ -30,11 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_CHUNK = 2000
 """Scenarios per chunk when ``chunk_size`` is not given."""
-
-_DASK_HINT = (
-    "engine='dask' needs dask.distributed; install it with `pip install simsrc[scale]` "
-    "(or `pip install 'dask[distributed]'`)"
-)
 
 
 def points_frame(grid_or_samples: Mapping[str, Sequence[Any]] | pd.DataFrame) -> pd.DataFrame:
@@ -159,7 +155,7 @@ def sweep(
     base: Scenario,
     grid_or_samples: Mapping[str, Sequence[Any]] | pd.DataFrame,
     kpis: Sequence[str] = ("npv", "total_revenue"),
-    engine: Literal["local", "dask"] = "local",
+    engine: Engine = "local",
     client: Client | None = None,
     chunk_size: int | None = None,
     progress: bool = True,
@@ -214,29 +210,24 @@ def sweep(
     unknown = [k for k in kpis if k not in KPI_INFO]
     if unknown:
         raise ValueError(f"unknown KPI {unknown[0]!r}; choose from {', '.join(KPI_INFO)}")
-    if engine not in ("local", "dask"):
-        raise ValueError(f"engine must be 'local' or 'dask' (got {engine!r})")
+    check_engine(engine)
     if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
         raise ValueError(f"chunk_size must be a positive integer (got {chunk_size!r})")
     points = points_frame(grid_or_samples)
     validate_points(base, points)
-    n = len(points)
     size = int(chunk_size) if chunk_size is not None else DEFAULT_CHUNK
-    slices = list(_chunks(n, size))
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=n, disable=not progress, desc="sweep", unit="scenario")
-    try:
-        if engine == "local":
-            parts = []
-            for sl in slices:
-                parts.append(run_chunk(base, points.iloc[sl], kpis))
-                bar.update(sl.stop - sl.start)
-        else:
-            parts = _run_dask(base, points, slices, kpis, client, bar)
-    finally:
-        bar.close()
+    slices = list(_chunks(len(points), size))
+    parts = run_tasks(
+        run_chunk,
+        base,
+        [(points.iloc[sl], kpis) for sl in slices],
+        [sl.stop - sl.start for sl in slices],
+        engine=engine,
+        client=client,
+        progress=progress,
+        desc="sweep",
+        unit="scenario",
+    )
     results = (
         pd.concat(parts, ignore_index=True)
         if parts
@@ -244,43 +235,6 @@ def sweep(
     )
     out = pd.concat([points, results], axis=1)
     return out
-
-
-def _run_dask(
-    base: Scenario,
-    points: pd.DataFrame,
-    slices: list[slice],
-    kpis: tuple[str, ...],
-    client: Client | None,
-    bar: Any,
-) -> list[pd.DataFrame]:
-    """Submit the chunks to a dask client; results in chunk order."""
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(_DASK_HINT) from err
-    own = client is None
-    cluster = None
-    if client is None:
-        cluster = LocalCluster()
-        client = Client(cluster)
-    try:
-        base_f = client.scatter(base, broadcast=True)
-        futures = [
-            client.submit(run_chunk, base_f, points.iloc[sl], kpis, pure=False) for sl in slices
-        ]
-        where = {f.key: i for i, f in enumerate(futures)}
-        parts: list[pd.DataFrame | None] = [None] * len(futures)
-        for fut in as_completed(futures):
-            i = where[fut.key]
-            parts[i] = fut.result()
-            bar.update(slices[i].stop - slices[i].start)
-        return [p for p in parts if p is not None]
-    finally:
-        if own:
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 __all__ = ["build_scenarios", "points_frame", "run_chunk", "sweep", "validate_points"]

@@ -198,3 +198,19 @@ def test_bad_arguments_are_refused():
     for runs in (0, -3, True, 2.5, 100_001):
         with pytest.raises(ValueError, match="runs must be an integer"):
             simulate_stochastic(s, runs=runs)  # type: ignore[arg-type]
+
+
+def test_dask_gives_the_same_runs():
+    distributed = pytest.importorskip("distributed")
+    s = with_levers("telecom", 12)
+    local = simulate_stochastic(s, runs=BLOCK + 3, seed=4)
+    with (
+        distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = simulate_stochastic(s, runs=BLOCK + 3, seed=4, engine="dask", client=client)
+    for col in ("active", "revenue", "saves", "cut_off"):
+        np.testing.assert_array_equal(remote.runs_monthly[col], local.runs_monthly[col])
+    assert remote.kpis.equals(local.kpis)
+    with pytest.raises(ValueError, match="engine must be"):
+        simulate_stochastic(s, runs=2, engine="spark")  # type: ignore[arg-type]

@@ -1,0 +1,130 @@
+"""Run independent tasks here or on a dask.distributed cluster, with one progress bar.
+
+Sweeps (:func:`simsrc.sweep.sweep`) and random runs
+(:func:`simsrc.stochastic.simulate_stochastic`) both split their work into tasks whose
+results do not depend on where or in which order they run; :func:`run_tasks` runs them
+in this process or submits them to a dask client, and returns the results in task
+order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
+
+T = TypeVar("T")
+
+DASK_HINT = (
+    "engine='dask' needs dask.distributed; install it with `pip install simsrc[scale]` "
+    "(or `pip install 'dask[distributed]'`)"
+)
+
+Engine = Literal["local", "dask"]
+
+
+def check_engine(engine: str) -> None:
+    """Refuse an unknown engine name."""
+    if engine not in ("local", "dask"):
+        raise ValueError(f"engine must be 'local' or 'dask' (got {engine!r})")
+
+
+def run_tasks(
+    fn: Callable[..., T],
+    shared: Any,
+    tasks: Sequence[tuple[Any, ...]],
+    sizes: Sequence[int],
+    *,
+    engine: Engine = "local",
+    client: Client | None = None,
+    progress: bool = False,
+    desc: str = "tasks",
+    unit: str = "item",
+) -> list[T]:
+    """``[fn(shared, *task) for task in tasks]``, here or on a dask cluster.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (so that dask can send it to workers).
+    shared : object
+        The first argument of every call (scattered once to dask workers).
+    tasks : sequence of tuple
+        The other arguments of each call.
+    sizes : sequence of int
+        Work items per task, for the progress bar.
+    engine : {"local", "dask"}
+        Where to run.
+    client : distributed.Client, optional
+        With ``engine="dask"``: the cluster to use; without one a ``LocalCluster`` is
+        started for the call and closed afterwards.
+    progress : bool
+        Show a progress bar (``tqdm.auto``: a widget in notebooks, text in terminals).
+    desc, unit : str
+        Progress bar labels.
+
+    Returns
+    -------
+    list
+        One result per task, in task order.
+
+    Raises
+    ------
+    ImportError
+        For ``engine="dask"`` when dask.distributed is not installed.
+
+    Examples
+    --------
+    >>> run_tasks(pow, 2, [(3,), (4,)], [1, 1])
+    [8, 16]
+    """
+    check_engine(engine)
+    from tqdm.auto import tqdm  # imported late: notebooks and terminals pick their bar
+
+    with tqdm(total=int(sum(sizes)), disable=not progress, desc=desc, unit=unit) as bar:
+        if engine == "local":
+            out = []
+            for task, size in zip(tasks, sizes, strict=True):
+                out.append(fn(shared, *task))
+                bar.update(size)
+            return out
+        return _on_dask(fn, shared, tasks, sizes, client, bar)
+
+
+def _on_dask(
+    fn: Callable[..., T],
+    shared: Any,
+    tasks: Sequence[tuple[Any, ...]],
+    sizes: Sequence[int],
+    client: Client | None,
+    bar: Any,
+) -> list[T]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(DASK_HINT) from err
+    own = client is None
+    cluster = None
+    if client is None:
+        cluster = LocalCluster(dashboard_address=None)
+        client = Client(cluster)
+    try:
+        shared_f = client.scatter(shared, broadcast=True)
+        futures = [client.submit(fn, shared_f, *task, pure=False) for task in tasks]
+        where = {f.key: i for i, f in enumerate(futures)}
+        results: list[Any] = [None] * len(futures)
+        for fut in as_completed(futures):
+            i = where[fut.key]
+            results[i] = fut.result()
+            bar.update(sizes[i])
+        return results
+    finally:
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+__all__ = ["DASK_HINT", "check_engine", "run_tasks"]
