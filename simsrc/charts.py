@@ -127,7 +127,7 @@ def _configure(chart: Any) -> Any:
     )
 
 
-def _standalone(view: alt.Chart, dataset: str, data: pd.DataFrame) -> Any:
+def _standalone(view: Any, dataset: str, data: pd.DataFrame) -> Any:
     """A view with its rows and the dashboards' look, to show or test on its own."""
     return _configure(view.properties(datasets={dataset: records(data)}))
 
@@ -197,17 +197,26 @@ def _line(field: str, axis: alt.Axis, x: str, x_title: str, tooltip: list[Any]) 
 
 
 # -- revenue and customers over the horizon ----------------------------------------------
-def monthly_data(base: Result, what_if: Result) -> pd.DataFrame:
+def monthly_data(base: Result, what_if: Result, band: pd.DataFrame | None = None) -> pd.DataFrame:
     """Revenue, MRR and customers by month, baseline and what-if.
 
     Sums the results' per-segment monthly arrays (the same numbers as
     :attr:`simsrc.Result.monthly`, without building its ~80 columns).
 
+    Parameters
+    ----------
+    base, what_if : Result
+        The two results.
+    band : pandas.DataFrame, optional
+        The what-if revenue's uncertainty band by month (columns ``p10`` and ``p90``,
+        e.g. ``monte_carlo(...).monthly["revenue"]``); drawn by :func:`revenue_view`.
+
     Returns
     -------
     pandas.DataFrame
         ``scenario``, ``month`` (0-based, as in ``Result.monthly``), ``revenue``,
-        ``mrr``, ``active``.
+        ``mrr``, ``active``, ``revenue_p10``, ``revenue_p90`` (the band on the what-if
+        rows; empty without one).
     """
 
     def build(res: Result) -> pd.DataFrame:
@@ -221,12 +230,24 @@ def monthly_data(base: Result, what_if: Result) -> pd.DataFrame:
             }
         )
 
-    return _pair(base, what_if, build)
+    data = _pair(base, what_if, build)
+    data["revenue_p10"] = np.nan
+    data["revenue_p90"] = np.nan
+    if band is not None:
+        rows = data["scenario"] == WHAT_IF
+        months = data.loc[rows, "month"].to_numpy()
+        for q in ("p10", "p90"):
+            data.loc[rows, f"revenue_{q}"] = band[q].reindex(months).to_numpy()
+    return data
 
 
-def revenue_view(data: pd.DataFrame | None = None, currency: str = "USD") -> alt.Chart:
-    """Revenue per month, baseline against what-if (reads dataset ``monthly``)."""
-    return _line(
+def revenue_view(data: pd.DataFrame | None = None, currency: str = "USD") -> Any:
+    """Revenue per month, baseline against what-if (reads dataset ``monthly``).
+
+    The what-if's P10–P90 band (layer 0) is shaded behind the lines (layer 1) where
+    the rows carry one.
+    """
+    line = _line(
         "revenue",
         _money_axis("Revenue per month", currency),
         "month",
@@ -234,9 +255,18 @@ def revenue_view(data: pd.DataFrame | None = None, currency: str = "USD") -> alt
         [
             alt.Tooltip("month:Q", title="Month"),
             alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
+            alt.Tooltip("revenue_p10:Q", title="What-if P10", format=",.0f"),
+            alt.Tooltip("revenue_p90:Q", title="What-if P90", format=",.0f"),
             alt.Tooltip("mrr:Q", title="MRR at month end", format=",.0f"),
         ],
     )
+    band = (
+        alt.Chart(alt.NamedData("monthly"))
+        .transform_filter(alt.datum.scenario == WHAT_IF)
+        .mark_area(opacity=0.16, color=SCENARIO_COLORS[1], interpolate="monotone")
+        .encode(x=alt.X("month:Q"), y=alt.Y("revenue_p10:Q"), y2=alt.Y2("revenue_p90:Q"))
+    )
+    return alt.layer(band, line).properties(width=WIDTH, height=HEIGHT)
 
 
 def revenue_chart(data: pd.DataFrame, currency: str = "USD") -> Any:
@@ -248,7 +278,7 @@ def revenue_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """Revenue and MRR by month as display strings (what :func:`revenue_chart` shows)."""
     rev = _wide(data, "month", "revenue")
     mrr = _wide(data, "month", "mrr")
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Month": rev.index.astype(str),
             "Revenue, baseline": _fmt(rev[BASELINE], "currency", currency),
@@ -258,6 +288,11 @@ def revenue_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
             "MRR, what-if": _fmt(mrr[WHAT_IF], "currency/month", currency),
         }
     )
+    if "revenue_p10" in data and data["revenue_p10"].notna().any():
+        for q in ("p10", "p90"):
+            band = _wide(data, "month", f"revenue_{q}")[WHAT_IF]
+            table[f"Revenue, what-if {q.upper()}"] = _fmt(band, "currency", currency)
+    return table
 
 
 def customers_view(data: pd.DataFrame | None = None, currency: str = "USD") -> alt.Chart:
@@ -1008,6 +1043,7 @@ def grid(
     """
     cells = []
     for p in panels:
+        # Vega names a view's marks "<key>_marks" (a layered view's: "<key>_layer_<i>_marks")
         view = p.view(datasets[p.dataset], currency).properties(
             name=p.key,
             title=alt.TitleParams(p.title, anchor="start", fontSize=15, fontWeight=600,
@@ -1420,6 +1456,103 @@ def kpi_comparison_chart(tidy: pd.DataFrame, kpi: str = "npv") -> alt.Chart:
             ],
         )
         .properties(width=_ANALYST_WIDTH, title=f"{label} by scenario")
+    )
+
+
+def tornado_chart(table: pd.DataFrame, kpi_title: str = "NPV", top: int = 12) -> Any:
+    """Which parameters move a KPI most: bars from the low to the high value's KPI.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`simsrc.sensitivity.tornado` output (sorted, largest swing first).
+    kpi_title : str
+        The KPI's name for the axis.
+    top : int
+        Parameters to show.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> from simsrc.sensitivity import tornado
+    >>> t = tornado(simsrc.preset("b2b-saas"), ["acquisition.new_per_month",
+    ...                                         "segments.premium.monthly_price"])
+    >>> spec = tornado_chart(t).to_dict()
+    >>> spec["layer"][0]["mark"]["type"], len(spec["data"]["values"])
+    ('bar', 4)
+    """
+    head = table.head(top)
+    base = float(head["kpi_low"].iloc[0] + head["kpi_high"].iloc[0]) / 2 if len(head) else 0.0
+    rows = []
+    for _, r in head.iterrows():
+        for side, value, kpi in (("low", r["low_value"], r["kpi_low"]),
+                                 ("high", r["high_value"], r["kpi_high"])):  # fmt: skip
+            rows.append({"label": r["label"], "side": f"{side} value", "value": value,
+                         "kpi": kpi, "swing": r["swing"]})  # fmt: skip
+    df = pd.DataFrame(rows, columns=["label", "side", "value", "kpi", "swing"])
+    order = list(head["label"])
+    bars = (
+        alt.Chart(df)
+        .mark_bar(opacity=0.85)
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            x=alt.X("kpi:Q", title=kpi_title, axis=alt.Axis(format="~s")),
+            x2=alt.datum(base),
+            color=alt.Color(
+                "side:N",
+                scale=alt.Scale(domain=["low value", "high value"], range=["#f28e2b", "#2563eb"]),
+                legend=alt.Legend(title="Parameter at its", orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Parameter"),
+                alt.Tooltip("side:N", title="At its"),
+                alt.Tooltip("value:Q", title="Value", format=".4g"),
+                alt.Tooltip("kpi:Q", title=kpi_title, format=",.0f"),
+            ],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(color="#334155").encode(x="x:Q")
+    return alt.layer(bars, rule).properties(
+        width=_ANALYST_WIDTH, height=max(120, 22 * len(order)),
+        title=f"{kpi_title}: what moves it most",
+    )  # fmt: skip
+
+
+def fan_chart(band: pd.DataFrame, y_title: str = "Revenue per month") -> Any:
+    """A monthly series' P10–P90 fan with its median (and expected value, if given).
+
+    Parameters
+    ----------
+    band : pandas.DataFrame
+        Indexed by month with columns ``p10``, ``p50``, ``p90`` and optionally
+        ``expected`` — e.g. ``monte_carlo(...).monthly["revenue"]`` or
+        ``simulate(..., stochastic=True).band("revenue")``.
+    y_title : str
+        The series' name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> band = pd.DataFrame({"p10": [1.0, 2.0], "p50": [1.5, 2.5], "p90": [2.0, 3.0]})
+    >>> [layer["mark"]["type"] for layer in fan_chart(band).to_dict()["layer"]]
+    ['area', 'line']
+    """
+    df = band.reset_index().rename(columns={band.index.name or "index": "month"})
+    x = alt.X("month:Q", title="Month")
+    area = (
+        alt.Chart(df)
+        .mark_area(opacity=0.2, color=SCENARIO_COLORS[1])
+        .encode(x=x, y=alt.Y("p10:Q", title=y_title, axis=alt.Axis(format="~s")), y2="p90:Q",
+                tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("p10:Q", format=",.0f"),
+                         alt.Tooltip("p90:Q", format=",.0f")])
+    )  # fmt: skip
+    layers = [area, alt.Chart(df).mark_line(color=SCENARIO_COLORS[1]).encode(x=x, y="p50:Q")]
+    if "expected" in df:
+        layers.append(
+            alt.Chart(df).mark_line(color="#334155", strokeDash=[4, 3]).encode(x=x, y="expected:Q")
+        )
+    return alt.layer(*layers).properties(
+        width=_ANALYST_WIDTH, height=260, title=f"{y_title}: P10–P90 (shaded) and median"
     )
 
 

@@ -62,6 +62,7 @@ from simsrc.levers import OFFER_NAMES
 from simsrc.params import PARAMETERS, Param
 from simsrc.presets import list_presets, preset
 from simsrc.scenario import Scenario
+from simsrc.sensitivity import MonteCarloResult, follow_ranges, monte_carlo
 from simsrc.simulate import KPI_INFO, Result, simulate, simulate_batch
 
 logger = logging.getLogger(__name__)
@@ -551,9 +552,11 @@ CSS = """
 .sx-sidebar .widget-slider .slider-container { flex: 1 1 auto; margin-left: 6px; }
 .sx-sidebar .widget-readout { min-width: 58px; text-align: right; color: var(--sx-ink);
   font-variant-numeric: tabular-nums; }
-.sx-sidebar .widget-toggle-buttons .widget-toggle-button { width: auto; min-width: 64px;
+.sx-sidebar .widget-toggle-buttons .widget-toggle-button,
+.sx-band-row .widget-toggle-button { width: auto; min-width: 64px;
   height: 28px; font-size: 12px; margin-right: 4px; border-radius: 6px; }
-.sx-sidebar .widget-toggle-buttons .jupyter-button.mod-active { background: var(--sx-blue);
+.sx-sidebar .widget-toggle-buttons .jupyter-button.mod-active,
+.sx-band-row .jupyter-button.mod-active { background: var(--sx-blue);
   color: white; }
 .sx-sidebar .widget-dropdown { margin-top: 4px; }
 .sx-sidebar .widget-dropdown > select { font-size: 13px; border-radius: 6px; height: 30px; }
@@ -580,6 +583,9 @@ CSS = """
 .sx-legend { font-size: 12px; color: var(--sx-muted); margin: 10px 2px 0 2px;
   white-space: normal; }
 .sx-legend b { color: var(--sx-ink); }
+.sx-band-row { align-items: center; gap: 12px; margin: 6px 2px 0 2px; }
+.sx-band-row .widget-toggle-buttons > .widget-label { font-size: 13px; font-weight: 600; }
+.sx-band-row .sx-legend { margin: 0; }
 .sx-swatch { display: inline-block; width: 18px; height: 3px; vertical-align: middle;
   margin: 0 5px 0 12px; border-radius: 2px; }
 .sx-panel { background: white; border: 1px solid var(--sx-line); border-radius: 10px;
@@ -1428,7 +1434,24 @@ class ExecutiveDashboard(Dashboard):
     title = "Retention what-if"
     link = ' · <a href="offer_mix_dashboard.ipynb">Save team view →</a>'
 
+    band_draws = 100
+    """Monte Carlo draws behind the uncertainty band (one batched engine call)."""
+
     def __init__(self, scenario: str | Scenario = "b2b-saas") -> None:
+        self.band_toggle = widgets.ToggleButtons(
+            options=[("Off", False), ("On", True)],
+            value=False,
+            description="Uncertainty band",
+            tooltip="Shade the what-if revenue's P10–P90 over the scenario's uncertainty "
+            "ranges (its [uncertainty] table)",
+            style={"description_width": "initial", "button_width": "auto"},
+        )
+        self.band_toggle.add_class("sx-input")
+        self.band_toggle.add_class("sx-band-toggle")
+        self.band_toggle.observe(self._on_band, names="value")
+        self.band_note = widgets.HTML()
+        self.band_note.add_class("sx-band-note")
+        self._bands: OrderedDict[Scenario, MonteCarloResult] = OrderedDict()
         self.halve_button = widgets.Button(
             description="Halve churn",
             tooltip="Set every cause to half of the baseline's churn",
@@ -1448,6 +1471,33 @@ class ExecutiveDashboard(Dashboard):
 
     def _compute(self, s: Scenario) -> Computed:
         return Computed(simulate(s), attribute(s))
+
+    def _extra_main(self) -> list[widgets.Widget]:
+        row = widgets.HBox([self.band_toggle, self.band_note])
+        row.add_class("sx-band-row")
+        return [row]
+
+    @_guard
+    def _on_band(self, change: Mapping[str, Any]) -> None:
+        if change["new"] not in (True, False):
+            raise ScenarioError("uncertainty band", "must be on or off")
+        self._refresh()
+
+    def uncertainty(self, s: Scenario) -> MonteCarloResult | None:
+        """Monte Carlo over a what-if's uncertainty ranges (moved with its values), cached.
+
+        ``None`` when the band is off or the baseline has no ranges.
+        """
+        if not self.band_toggle.value or not s.uncertainty:
+            return None
+        if s not in self._bands:
+            self._bands[s] = monte_carlo(
+                follow_ranges(s, self.baseline), n=self.band_draws, seed=0
+            )
+            if len(self._bands) > self.cache_size:
+                self._bands.popitem(last=False)
+        self._bands.move_to_end(s)
+        return self._bands[s]
 
     def _groups(self) -> list[tuple[str, str, list[widgets.Widget]]]:
         s = self.baseline
@@ -1489,6 +1539,19 @@ class ExecutiveDashboard(Dashboard):
             ("Programs", "Work that lowers one cause's churn, at a cost.", programs),
         ]  # fmt: skip
 
+    def _build_controls(self) -> None:
+        super()._build_controls()
+        n = len(self.baseline.uncertainty)
+        self.band_toggle.disabled = n == 0
+        if n == 0:
+            self.band_toggle.value = False
+            self.band_toggle.tooltip = "This scenario has no uncertainty ranges ([uncertainty])"
+        else:
+            self.band_toggle.tooltip = (
+                f"How sure are we? Shade the what-if revenue's P10–P90 over {n} uncertain "
+                f"assumptions ({self.band_draws} draws; about half a second per change)"
+            )
+
     @_guard
     def _on_halve(self, _: object = None) -> None:
         self.halve_churn()
@@ -1507,13 +1570,28 @@ class ExecutiveDashboard(Dashboard):
     def _datasets(self) -> dict[str, pd.DataFrame]:
         base, what_if = self.baseline_result, self.what_if_result
         b, w = base.result, what_if.result
+        mc = self.uncertainty(self.what_if)
+        self._show_band(mc)
         return {
-            "monthly": charts.monthly_data(b, w),
+            "monthly": charts.monthly_data(b, w, None if mc is None else mc.monthly["revenue"]),
             "churn": charts.churn_by_cause_data(b, w),
             "survival": charts.survival_data(b, w),
             "per_customer": charts.revenue_per_customer_data(b, w),
             "waterfall": charts.waterfall_data(base.attribution, what_if.attribution),
         }
+
+    def _show_band(self, mc: MonteCarloResult | None) -> None:
+        if mc is None:
+            self.band_note.value = ""
+            return
+        q = mc.kpi_bands["total_revenue"]
+        money = functools.partial(format_value, unit="currency", currency=self.currency)
+        self.band_note.value = (
+            '<div class="sx-legend sx-band">The what-if\'s total revenue is '
+            f'<b class="sx-band-range">{money(q["p10"])} – {money(q["p90"])}</b> '
+            f"(P10–P90 of {len(mc.kpis)} draws over {mc.samples.shape[1]} uncertain "
+            "assumptions); shaded around its revenue line.</div>"
+        )
 
     def _panels(self) -> list[charts.Panel]:
         return [
@@ -1521,7 +1599,8 @@ class ExecutiveDashboard(Dashboard):
                 "revenue",
                 "monthly",
                 "Revenue per month",
-                "What customers pay each month (grey dashed: baseline; blue: what-if). The "
+                "What customers pay each month (grey dashed: baseline; blue: what-if; "
+                "shaded: the what-if's P10–P90 when the uncertainty band is on). The "
                 "area between the lines adds up to the change in total revenue.",
                 charts.revenue_view,
                 charts.revenue_table,

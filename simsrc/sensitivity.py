@@ -261,6 +261,42 @@ def sample_uncertainty(scenario: Scenario, n: int, rng: np.random.Generator) -> 
     return pd.DataFrame(cols)
 
 
+def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
+    """Move uncertainty ranges set around ``reference``'s values to ``scenario``'s.
+
+    A what-if that changes an uncertain parameter (say, halves a churn level) keeps
+    the range's relative width around the new value: each bound (and mode) is
+    multiplied by ``new / old`` (shifted by ``new − old`` when the old value is zero)
+    and kept within the parameter's bounds. Ranges of unchanged parameters stay as
+    they are.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> base = simsrc.preset("b2b-saas")
+    >>> what_if = base.set("acquisition.new_per_month", 240)
+    >>> u = next(u for u in follow_ranges(what_if, base).uncertainty
+    ...          if u.path == "acquisition.new_per_month")
+    >>> (u.low, u.high)
+    (180.0, 300.0)
+    """
+    moved = []
+    for u in scenario.uncertainty:
+        old, new = current_value(reference, u.path), current_value(scenario, u.path)
+        if old == new:
+            moved.append(u)
+            continue
+        row = PARAMETERS[u.path]
+
+        def shift(x: float, old: float = old, new: float = new, row: Param = row) -> float:
+            y = x * new / old if old else x + new - old
+            return float(min(max(y, row.lo), row.hi))
+
+        mode = None if u.mode is None else shift(u.mode)
+        moved.append(Uncertain(u.path, shift(u.low), shift(u.high), u.distribution, mode))
+    return scenario.replace(uncertainty=tuple(moved))
+
+
 def _bands(x: Array) -> pd.DataFrame:
     """P10/P50/P90 and mean over the first axis of ``[runs, H]`` → frame indexed by month."""
     q = np.quantile(x, list(QUANTILES.values()), axis=0)
@@ -369,6 +405,7 @@ def monte_carlo(scenario: Scenario, n: int = 500, seed: int | None = None) -> Mo
 __all__ = [
     "MonteCarloResult",
     "current_value",
+    "follow_ranges",
     "monte_carlo",
     "numeric_paths",
     "sample_uncertainty",

@@ -23,7 +23,7 @@ import pandas as pd
 from simsrc.errors import ScenarioError
 from simsrc.parallel import Engine, check_engine, run_tasks
 from simsrc.params import PARAMETERS
-from simsrc.scenario import Scenario, _set_path
+from simsrc.scenario import Scenario, _get_path, _set_path
 from simsrc.simulate import KPI_INFO, simulate_batch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,7 +103,7 @@ def validate_points(base: Scenario, points: pd.DataFrame) -> None:
         for value in points[path]:
             row.check(_plain(value), path)
         try:  # the path exists in this scenario (cross-field checks come per point)
-            _set_path(copy.deepcopy(data), path, row.lo)
+            _get_path(data, path)
         except ScenarioError as err:
             if err.path == path:
                 raise

@@ -42,8 +42,11 @@ def test_monthly_data_is_the_monthly_table(base, halved):
 def test_revenue_chart_encodes_month_revenue_and_scenario(base, halved):
     data = charts.monthly_data(base, halved)
     spec = charts.revenue_chart(data, "EUR").to_dict()
-    assert spec["data"] == {"name": "monthly"}
-    enc = spec["encoding"]
+    band, line = spec["layer"]  # the band behind the lines
+    assert line["mark"]["type"] == "line" and band["mark"]["type"] == "area"
+    assert line["data"] == band["data"] == {"name": "monthly"}
+    assert data["revenue_p10"].isna().all()  # no band unless one is given
+    enc = line["encoding"]
     assert (enc["x"]["field"], enc["y"]["field"]) == ("month", "revenue")
     assert enc["color"]["field"] == "scenario"
     assert enc["color"]["scale"]["domain"] == ["Baseline", "What-if"]
@@ -52,6 +55,37 @@ def test_revenue_chart_encodes_month_revenue_and_scenario(base, halved):
     total = shown.groupby("scenario")["revenue"].sum()
     assert total["Baseline"] == pytest.approx(base.kpis["total_revenue"], rel=1e-9)
     assert total["What-if"] == pytest.approx(halved.kpis["total_revenue"], rel=1e-9)
+
+
+def test_revenue_band_sits_on_the_what_if_rows(base, halved):
+    from simsrc.sensitivity import monte_carlo
+
+    mc = monte_carlo(halved.scenario, n=40, seed=1)
+    data = charts.monthly_data(base, halved, band=mc.monthly["revenue"])
+    what_if = data[data.scenario == "What-if"]
+    assert what_if["revenue_p10"].tolist() == mc.monthly["revenue"]["p10"].tolist()
+    assert data[data.scenario == "Baseline"]["revenue_p90"].isna().all()
+    assert (what_if["revenue_p10"] <= what_if["revenue_p90"]).all()
+    spec = charts.revenue_chart(data).to_dict()
+    band = spec["layer"][0]
+    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == (
+        "revenue_p10", "revenue_p90")  # fmt: skip
+    table = charts.revenue_table(data)
+    assert {"Revenue, what-if P10", "Revenue, what-if P90"} <= set(table.columns)
+
+
+def test_tornado_and_fan_charts(base):
+    from simsrc.sensitivity import tornado
+
+    s = base.scenario
+    t = tornado(s, ["acquisition.new_per_month", "segments.premium.monthly_price"])
+    spec = charts.tornado_chart(t).to_dict()
+    values = spec["datasets"][spec["layer"][0]["data"]["name"]]
+    assert [v["label"] for v in values[:2]] == [t["label"].iloc[0]] * 2
+    assert {v["kpi"] for v in values} == set(t["kpi_low"]) | set(t["kpi_high"])
+    res = simsrc.simulate(s.replace(horizon_months=12), stochastic=True, runs=20, seed=1)
+    fan = charts.fan_chart(res.band("revenue")).to_dict()
+    assert [layer["mark"]["type"] for layer in fan["layer"]] == ["area", "line", "line"]
 
 
 def test_churn_by_cause_adds_up_to_customers_lost(base, halved):
@@ -169,9 +203,11 @@ def test_grid_composes_named_views_with_shared_datasets(base, halved):
     assert set(spec["datasets"]) == {"monthly", "churn"}  # one copy of the rows each
     assert len(spec["datasets"]["monthly"]) == 2 * 60
     first_row = spec["vconcat"][0]["hconcat"]
-    view = first_row[0]["vconcat"][0]
+    view = first_row[0]["vconcat"][0]  # layered: the band behind the lines
     assert view["name"] == "revenue" and view["title"]["text"] == "Revenue"
-    assert view["data"] == {"name": "monthly"}
+    assert view["layer"][1]["data"] == {"name": "monthly"}
+    customers = first_row[1]["vconcat"][0]
+    assert customers["name"] == "customers" and customers["data"] == {"name": "monthly"}
     text = first_row[0]["vconcat"][1]
     assert text["data"]["values"][0]["line"] == "What customers pay."
     # causes and scenarios keep their own colour scales
@@ -218,7 +254,7 @@ def test_live_chart_sends_only_changed_rows(base, halved):
     assert live.data_updates == 1  # nothing changed, nothing sent
     live.update({"monthly": new}, currency="EUR")  # the axis changes: a redraw
     assert live.redraws == 1
-    assert "'€'" in live.widget.spec["encoding"]["y"]["axis"]["labelExpr"]
+    assert "'€'" in live.widget.spec["layer"][1]["encoding"]["y"]["axis"]["labelExpr"]
 
 
 def test_live_chart_redraws_when_categories_change():

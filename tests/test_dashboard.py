@@ -357,3 +357,29 @@ def test_dashboard_notebooks_are_thin(name):
     assert len(code) == 1
     lines = [ln for ln in "".join(code[0]["source"]).splitlines() if ln and ln[0] != "#"]
     assert len(lines) <= 3 and lines[0].startswith("from simsrc.dashboard import")
+
+
+def test_uncertainty_band_is_the_api_monte_carlo_of_the_what_if():
+    from simsrc.sensitivity import follow_ranges, monte_carlo
+
+    dash = dsh.ExecutiveDashboard("b2b-saas")
+    assert not dash.band_toggle.disabled and dash.band_note.value == ""
+    assert dash.datasets["monthly"]["revenue_p10"].isna().all()  # off: no band
+    dash.set_control("churn.onboarding", 0.6)
+    browser_sends(dash.band_toggle, index=1)  # the person clicks "On"
+    expected = monte_carlo(follow_ranges(dash.what_if, dash.baseline), n=dash.band_draws, seed=0)
+    q = expected.kpi_bands["total_revenue"]
+    note = html.unescape(dash.band_note.value)
+    assert f"{format_value(q['p10'], 'currency')} – {format_value(q['p90'], 'currency')}" in note
+    rows = dash.datasets["monthly"]
+    what_if = rows[rows.scenario == "What-if"]
+    assert what_if["revenue_p10"].tolist() == expected.monthly["revenue"]["p10"].tolist()
+    assert (what_if["revenue_p10"] <= what_if["revenue_p90"]).all()
+    assert "Revenue, what-if P90" in dash.table("revenue").columns
+    browser_sends(dash.band_toggle, index=0)
+    assert dash.band_note.value == "" and dash.datasets["monthly"]["revenue_p90"].isna().all()
+
+
+def test_uncertainty_band_needs_ranges():
+    dash = dsh.ExecutiveDashboard(simsrc.preset("telecom").replace(uncertainty=()))
+    assert dash.band_toggle.disabled and dash.band_toggle.value is False

@@ -235,7 +235,12 @@ def test_uncertainty_ranges_round_trip_through_toml():
     assert s.uncertainty[1] == simsrc.Uncertain("acquisition.new_per_month", 80.0, 160.0,
                                                 "triangular", 120.0)  # fmt: skip
     assert simsrc.parse_scenario_text(simsrc.scenario_to_toml(s)) == s
-    assert simsrc.preset("b2b-saas").to_dict().get("uncertainty") is None  # none: no table
+    bare = simsrc.preset("b2b-saas").replace(uncertainty=())
+    assert bare.to_dict().get("uncertainty") is None  # none: no table
+    # the presets' own ranges survive a file round trip too
+    for name in simsrc.list_presets():
+        s = simsrc.preset(name)
+        assert s.uncertainty and simsrc.parse_scenario_text(simsrc.scenario_to_toml(s)) == s
 
 
 @pytest.mark.parametrize(

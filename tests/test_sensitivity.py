@@ -10,7 +10,22 @@ from simsrc.sensitivity import monte_carlo, numeric_paths, tornado
 
 @pytest.fixture(scope="module")
 def base() -> simsrc.Scenario:
-    return simsrc.preset("b2b-saas").replace(horizon_months=36)
+    """The preset without its uncertainty ranges (tests add their own)."""
+    return simsrc.preset("b2b-saas").replace(horizon_months=36, uncertainty=())
+
+
+def test_presets_ship_ranges_that_tornado_and_monte_carlo_use():
+    s = simsrc.preset("b2b-saas").replace(horizon_months=24)
+    ranges = {u.path: u for u in s.uncertainty}
+    pause = ranges["save_team.pause.stay_after"]  # the brief: 54 % resume (43–89 %)
+    assert (pause.low, pause.mode, pause.high) == (0.43, 0.54, 0.89)
+    t = tornado(s, list(ranges)).set_index("path")
+    for path, u in ranges.items():
+        assert (t.loc[path, "low_value"], t.loc[path, "high_value"]) == (u.low, u.high)
+    mc = monte_carlo(s, n=30, seed=2)
+    assert set(mc.samples.columns) == set(ranges)
+    band = mc.monthly["revenue"]
+    assert (band["p10"] < band["p90"]).iloc[1:].all()
 
 
 def test_default_tornado_is_sorted_by_swing_and_covers_nonzero_parameters(base):

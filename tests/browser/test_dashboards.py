@@ -40,20 +40,24 @@ def kpi(page, key):
     return page.locator(f'[data-kpi="{key}"] .sx-card-value')
 
 
+def mark_selector(view):
+    """A view's marks: Vega names them <view>_marks, or <view>_layer_<i>_marks if layered."""
+    return f".sx-chart svg .{view}_marks path, .sx-chart svg [class*='{view}_layer_'] path"
+
+
 def marks(page, view):
     return page.eval_on_selector_all(
-        f".sx-chart svg .{view}_marks path", "els => els.map(e => e.getAttribute('d'))"
+        mark_selector(view), "els => els.map(e => e.getAttribute('d'))"
     )
 
 
 def wait_for_redraw(page, view, before):
     page.wait_for_function(
-        """([view, before]) => {
-            const now = [...document.querySelectorAll(`.sx-chart svg .${view}_marks path`)]
-                .map(e => e.getAttribute('d'));
+        """([selector, before]) => {
+            const now = [...document.querySelectorAll(selector)].map(e => e.getAttribute('d'));
             return now.length > 0 && JSON.stringify(now) !== JSON.stringify(before);
         }""",
-        arg=[view, before],
+        arg=[mark_selector(view), before],
     )
 
 
@@ -118,6 +122,28 @@ def test_churn_slider_and_halve_churn(page, voila_url):
         assert kpi(page, key).inner_text() == expected_text(halved, key), key
     wait_for_redraw(page, "revenue", before)
     assert control.locator(".widget-readout").inner_text() == "0.50"
+    assert_offline(page)
+
+
+def test_uncertainty_band(page, voila_url):
+    from simsrc.sensitivity import monte_carlo
+
+    open_dashboard(page, voila_url, EXECUTIVE)
+    band = ".sx-chart svg .revenue_layer_0_marks path"
+    assert page.eval_on_selector_all(band, "els => els.map(e => e.getAttribute('d'))") in (
+        [], [None], [""])  # fmt: skip
+    page.locator(".sx-band-toggle button", has_text="On").click()
+    note = page.locator(".sx-band-range")
+    note.wait_for()
+    mc = monte_carlo(simsrc.preset("b2b-saas"), n=100, seed=0)  # the dashboard's draws
+    q = mc.kpi_bands["total_revenue"]
+    expected = f"{format_value(q['p10'], 'currency')} – {format_value(q['p90'], 'currency')}"
+    assert note.inner_text() == expected
+    page.wait_for_function(
+        "sel => [...document.querySelectorAll(sel)].some(e => (e.getAttribute('d') || '')"
+        ".length > 20)",
+        arg=band,
+    )
     assert_offline(page)
 
 
