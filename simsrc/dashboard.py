@@ -12,7 +12,7 @@ cards and charts show both, side by side, always. Downloads give the what-if sce
 * :class:`OfferMixDashboard` — the save team's view: offer mix per reason, targeting
   threshold and coverage; save rate, cost per save, margin kept against given away, the
   "a discount only delays" curves and the NPV-best mix found by search
-  (:func:`best_offer_mix`).
+  (:func:`simsrc.optimize.optimize_offer_mix`).
 
 Sliders come from the parameter table (:data:`simsrc.PARAMETERS`: label, unit, bounds,
 step, help text as a tooltip). Every value the browser sends is checked again here (a
@@ -47,10 +47,8 @@ from typing import Any
 
 import anywidget
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 import traitlets
-from scipy import optimize
 
 from simsrc import charts
 from simsrc.analysis import offer_survival
@@ -59,6 +57,7 @@ from simsrc.errors import ScenarioError
 from simsrc.format import format_delta_pct, format_value
 from simsrc.io import MAX_FILE_BYTES, parse_scenario_text, scenario_to_toml
 from simsrc.levers import OFFER_NAMES
+from simsrc.optimize import RetentionPlan, optimize_offer_mix
 from simsrc.params import PARAMETERS, Param
 from simsrc.presets import list_presets, preset
 from simsrc.scenario import Scenario
@@ -282,149 +281,6 @@ def build_what_if(
         if key.startswith("churn.") and factor != 1.0:
             s = s.scale_churn(float(factor), cause=key.removeprefix("churn."), name=name)
     return s
-
-
-# -- the NPV-best offer mix ---------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class MixSearch:
-    """Outcome of :func:`best_offer_mix`.
-
-    Attributes
-    ----------
-    mix : dict
-        ``{cause: {offer: share}}`` for the voluntary causes (offers with a share > 0.5 %).
-    npv, start_npv : float
-        NPV with the best mix and with the scenario's own mix.
-    evaluations : int
-        Scenarios simulated during the search.
-    scenario : Scenario
-        The scenario with the best mix.
-    """
-
-    mix: dict[str, dict[str, float]]
-    npv: float
-    start_npv: float
-    evaluations: int
-    scenario: Scenario
-
-
-def best_offer_mix(scenario: Scenario, *, maxiter: int = 40) -> MixSearch:
-    """Search the save team's offer mix that maximises NPV for a scenario.
-
-    The variables are the shares of each (voluntary cause, offer) pair the offer can
-    work for (acceptance > 0); each cause's shares lie in [0, 1] and sum to at most 1.
-    SLSQP (:func:`scipy.optimize.minimize`) climbs from the scenario's own mix and from
-    each cause's single best offer, with forward-difference gradients computed in one
-    batched engine call per step. Other settings (coverage, targeting, costs) stay.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Where to search from.
-    maxiter : int
-        Iteration cap per start.
-
-    Returns
-    -------
-    MixSearch
-
-    Examples
-    --------
-    >>> import simsrc
-    >>> s = simsrc.preset("b2b-saas")
-    >>> found = best_offer_mix(s, maxiter=5)
-    >>> found.npv >= found.start_npv
-    True
-    """
-    causes = [c for c in scenario.causes if c.voluntary]
-    team = scenario.save_team
-    pairs = [
-        (c.name, o)
-        for c in causes
-        for o in OFFER_NAMES
-        if team.offer(o).acceptance[scenario.cause_names.index(c.name)] > 0
-    ]
-    data = scenario.to_dict(full=True)
-    base_mix = data["save_team"]["mix"]
-    evaluations = 0
-
-    def variant(x: Any) -> Scenario:
-        d = dict(data)
-        d["save_team"] = dict(data["save_team"])
-        mix = {c: {o: 0.0 for o in OFFER_NAMES} for c in base_mix}
-        for c in base_mix:
-            for o in OFFER_NAMES:
-                if (c, o) not in pairs:
-                    mix[c][o] = float(base_mix[c].get(o, 0.0))
-        for (c, o), v in zip(pairs, x, strict=True):
-            mix[c][o] = float(min(1.0, max(0.0, round(v, 9))))
-        for c in mix:  # keep rounding from pushing a row over 1
-            total = sum(mix[c].values())
-            if total > 1.0:
-                mix[c] = {o: v / total for o, v in mix[c].items()}
-        d["save_team"]["mix"] = mix
-        return Scenario.from_dict(d)
-
-    def npvs(points: Sequence[Any]) -> np.ndarray:
-        nonlocal evaluations
-        evaluations += len(points)
-        out = simulate_batch([variant(p) for p in points]).kpis["npv"].to_numpy()
-        return np.asarray(out, dtype=float)
-
-    x0 = np.array([float(base_mix.get(c, {}).get(o, 0.0)) for c, o in pairs])
-    start_npv = float(npvs([x0])[0])
-    if not pairs or team.coverage == 0:
-        return MixSearch(_mix_of(scenario), start_npv, start_npv, evaluations, scenario)
-    scale = max(abs(start_npv), 1.0)
-    rows = {c.name: [i for i, (cc, _) in enumerate(pairs) if cc == c.name] for c in causes}
-    a = np.zeros((len(rows), len(pairs)))
-    for r, idx in enumerate(rows.values()):
-        a[r, idx] = 1.0
-    h = 1e-3
-
-    def value_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
-        x = np.clip(x, 0.0, 1.0)
-        steps = np.zeros((len(x), len(x)))
-        for i in range(len(x)):
-            room = 1.0 - float(a[a[:, i].argmax()] @ x)  # left in this cause's row
-            steps[i, i] = h if (x[i] + h <= 1.0 and room >= h) else -h
-        values = npvs([x, *(x + e for e in steps)])
-        grad = (values[1:] - values[0]) / np.diag(steps)
-        return -values[0] / scale, -grad / scale
-
-    cache: dict[bytes, tuple[float, np.ndarray]] = {}
-
-    def cached(x: np.ndarray) -> tuple[float, np.ndarray]:
-        key = np.round(np.asarray(x, dtype=float), 12).tobytes()
-        if key not in cache:
-            cache[key] = value_and_grad(np.asarray(x, dtype=float))
-        return cache[key]
-
-    constraint = optimize.LinearConstraint(a, -np.inf, 1.0)
-    best_x, best_npv = x0, start_npv
-    # second start: each cause's single offer with the best acceptance × 1
-    greedy = np.zeros_like(x0)
-    for c, idx in rows.items():
-        if idx:
-            k = scenario.cause_names.index(c)
-            accept = [team.offer(pairs[i][1]).acceptance[k] for i in idx]
-            greedy[idx[int(np.argmax(accept))]] = 1.0
-    for start in (x0, greedy):
-        res = optimize.minimize(
-            lambda x: cached(x)[0],
-            start,
-            jac=lambda x: cached(x)[1],
-            method="SLSQP",
-            bounds=[(0.0, 1.0)] * len(pairs),
-            constraints=[constraint],
-            options={"maxiter": maxiter, "ftol": 1e-9},
-        )
-        x = np.clip(res.x, 0.0, 1.0)
-        value = float(npvs([x])[0])
-        if value > best_npv:
-            best_x, best_npv = x, value
-    best = variant(best_x) if best_npv > start_npv else scenario
-    return MixSearch(_mix_of(best), max(best_npv, start_npv), start_npv, evaluations, best)
 
 
 def _mix_of(s: Scenario) -> dict[str, dict[str, float]]:
@@ -1703,7 +1559,7 @@ class OfferMixDashboard(Dashboard):
         self.apply_button.on_click(self._on_apply_best)
         self.search_result = widgets.HTML()
         self.search_result.add_class("sx-search-result")
-        self.best: MixSearch | None = None
+        self.best: RetentionPlan | None = None
         super().__init__(scenario)
 
     def _extra_main(self) -> list[widgets.Widget]:
@@ -1825,21 +1681,23 @@ class OfferMixDashboard(Dashboard):
     def _on_search(self, _: object = None) -> None:
         self.search()
 
-    def search(self) -> MixSearch:
-        """Find the NPV-best mix for the what-if and show it (see :func:`best_offer_mix`)."""
+    def search(self) -> RetentionPlan:
+        """Find the NPV-best mix for the what-if and show it (:func:`optimize_offer_mix`)."""
         self.search_result.value = '<div class="sx-result">Searching…</div>'
-        found = best_offer_mix(self.what_if)
-        self.best = found
         s = self.what_if
+        if s.save_team.coverage <= 0:
+            raise ScenarioError("save_team.coverage", "is 0: no save team to find a mix for")
+        found = optimize_offer_mix(s, maxiter=40)
+        self.best = found
         rows = []
         for c in s.causes:
             if c.voluntary:
-                now, best = _mix_of(s).get(c.name, {}), found.mix.get(c.name, {})
+                now, best = _mix_of(s).get(c.name, {}), found.mix_of(c.name)
                 rows.append(
                     f"<tr><td>{_esc(c.label)}</td><td>{_esc(_mix_text(now))}</td>"
                     f"<td><b>{_esc(_mix_text(best))}</b></td></tr>"
                 )
-        gain = found.npv - found.start_npv
+        gain = found.npv - found.npv_start
         signed = ("+" if gain > 0 else "") + format_value(gain, "currency", s.currency)
         self.search_result.value = (
             '<div class="sx-result">NPV with the best mix: <b class="sx-best-npv">'
@@ -1857,7 +1715,8 @@ class OfferMixDashboard(Dashboard):
         if self.best is None:
             return
         values = {}
-        for cause, offers in self.best.mix.items():
+        for cause in self.best.mix.index:
+            offers = self.best.mix_of(str(cause))
             for o in OFFER_NAMES:
                 key = f"save_team.mix.{cause}.{o}"
                 if key in self.values:  # whole percents, rounded down: rows stay ≤ 100 %
