@@ -314,10 +314,11 @@ def main() -> int:
         monte_carlo(args.mc_runs, None)
         sweeps(args.sweep, None)
         return 0
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    from simsrc.parallel import fast_workers
+
+    with fast_workers():
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+    with cluster, Client(cluster) as client:
         monte_carlo(args.mc_runs, client)
         sweeps(args.sweep, client)
     return 0

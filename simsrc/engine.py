@@ -516,6 +516,11 @@ class LeverSetup:
     invol_first: int  # the cause that dunning cut-offs count under
 
     @property
+    def any_dunning(self) -> bool:
+        """Whether any scenario of the pack has dunning on (else its register stays empty)."""
+        return bool(self.dunning_on.any())
+
+    @property
     def slots(self) -> int:
         """Length of the hold register."""
         return int(self.keep_shift.shape[0])
@@ -653,11 +658,7 @@ def lever_step(
 
     # paying populations: hazards, cancellation requests, failed payments
     base = hz_t[:, :, None, :] * c.zk[:, None, :, :]  # [N, G, J, K]
-    ind = base[:, :, :, None, :] * c.pop_mult[:, None, None, :, :]  # [N, G, J, P, K]
-    total = ind.sum(axis=-1, keepdims=True)
-    if total.max(initial=0.0) > 1.0:  # a class certain to leave: scale its causes down
-        ind = ind / np.maximum(total, 1.0)
-    requests, failed, left = _leave(draw, pop, ind, c.vol)  # [N, G, J, K] twice, [.., P]
+    requests, failed, left = _leave(draw, pop, base, c.pop_mult, c.vol)
     saves, leave, reached, bad = _save_team(draw, requests, sf_t, c.cov, lv.rude_share)
     out["requests"] = requests.sum(axis=2)
     out["saves"] = saves.sum(axis=2)
@@ -684,22 +685,27 @@ def lever_step(
     reg = shifted
 
     # dunning: recover, cut off at the end of grace, age the rest
-    rec = draw.thin(dun, c.recover)
-    recovered = rec.sum(axis=-1)  # [N, G, J, 2]
-    remaining = dun - rec
-    last = c.last_month[:, None, None, None, :]
-    cut = (remaining * last).sum(axis=(-2, -1))  # [N, G, J]
-    out["dunning_messages"] = (dun * c.in_grace[:, None, None, None, :]).sum(
-        axis=(2, 3, 4)
-    ) * c.per_month[:, None]
-    aged = remaining * (1.0 - last)
-    dun = np.concatenate([np.zeros_like(aged[..., :1]), aged[..., :-1]], axis=-1)
-    stuck = draw.thin(onset, lv.stuck_share[:, None, None])
-    dun[..., 0, 0] = onset - stuck
-    dun[..., 1, 0] = stuck
-    cut_sum = cut.sum(axis=2)
-    churned[:, :, c.invol_first] += cut_sum
-    bad[:, :, c.invol_first] += cut_sum * (1.0 - lv.help_first[:, None])
+    if c.any_dunning:
+        rec = draw.thin(dun, c.recover)
+        recovered = rec.sum(axis=-1)  # [N, G, J, 2]
+        remaining = dun - rec
+        last = c.last_month[:, None, None, None, :]
+        cut = (remaining * last).sum(axis=(-2, -1))  # [N, G, J]
+        out["dunning_messages"] = (dun * c.in_grace[:, None, None, None, :]).sum(
+            axis=(2, 3, 4)
+        ) * c.per_month[:, None]
+        aged = remaining * (1.0 - last)
+        dun = np.concatenate([np.zeros_like(aged[..., :1]), aged[..., :-1]], axis=-1)
+        stuck = draw.thin(onset, lv.stuck_share[:, None, None])
+        dun[..., 0, 0] = onset - stuck
+        dun[..., 1, 0] = stuck
+        cut_sum = cut.sum(axis=2)
+        churned[:, :, c.invol_first] += cut_sum
+        bad[:, :, c.invol_first] += cut_sum * (1.0 - lv.help_first[:, None])
+    else:  # nobody is ever in dunning: skip the register
+        recovered = np.zeros((*dun.shape[:3], 2))
+        cut_sum = np.zeros(out["present"].shape)
+        out["dunning_messages"] = cut_sum
 
     out["churned"] = churned
     out["bad"] = bad
@@ -734,17 +740,38 @@ def _occupied(draw: Draw, n: Array, probs: Array) -> tuple[tuple[NDArray[np.intp
     return occupied, draw.split(n[occupied], pv[occupied])
 
 
-def _leave(draw: Draw, pop: Array, ind: Array, vol: Array) -> tuple[Array, Array, Array]:
+def _capped(ind: Array) -> Array:
+    """Hazards by cause, scaled down where they add up to more than certain leaving."""
+    total = ind.sum(axis=-1, keepdims=True)
+    return ind / np.maximum(total, 1.0) if total.max(initial=0.0) > 1.0 else ind
+
+
+def _leave(
+    draw: Draw, pop: Array, base: Array, pop_mult: Array, vol: Array
+) -> tuple[Array, Array, Array]:
     """Paying customers leaving for each cause this month.
 
-    ``pop`` ``[N, G, J, P]`` with hazards ``ind`` ``[N, G, J, P, K]``. Returns
+    ``pop`` ``[N, G, J, P]``; a population's hazards are ``base`` ``[N, G, J, K]`` times
+    its multipliers ``pop_mult`` ``[S, P, K]`` (capped at certain leaving). Returns
     cancellation requests and failed payments ``[N, G, J, K]`` and how many left each
     population ``[N, G, J, P]``.
     """
     if not draw.random:
-        flows = pop[..., None] * ind  # [N, G, J, P, K]
+        ind = _capped(base[:, :, :, None, :] * pop_mult[:, None, None, :, :])  # [N,G,J,P,K]
+        flows = pop[..., None] * ind
         return (flows * vol).sum(axis=3), (flows * (1.0 - vol)).sum(axis=3), flows.sum(-1)
-    (n, g, j, q), x = _occupied(draw, pop, ind)  # x [M, K]
+    # random counts: first who leaves at all (one binomial per occupied cell), then the
+    # leavers' causes — hazards by cause are needed for the few leaving cells only
+    mult = np.broadcast_to(pop_mult, (pop.shape[0], *pop_mult.shape[1:]))  # [N, P, K]
+    if pop_mult.shape[0] == 1:  # one scenario (always, for random counts): a matmul
+        total = base @ pop_mult[0].T
+    else:
+        total = np.einsum("sgjk,spk->sgjp", base, pop_mult)
+    leaving = np.minimum(total, 1.0)  # [N, G, J, P]
+    moved = draw.thin(pop, leaving)
+    n, g, j, q = np.nonzero(moved)
+    ind = base[n, g, j] * mult[n, q]  # [M, K]
+    x = draw.split(moved[n, g, j, q], ind / ind.sum(axis=-1, keepdims=True))
     vol_k = np.broadcast_to(vol[:, 0, 0, 0, :], (pop.shape[0], x.shape[-1]))[n]  # [M, K]
     requests = np.zeros(pop.shape[:3] + x.shape[-1:])
     failed = np.zeros_like(requests)

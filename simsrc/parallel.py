@@ -24,6 +24,32 @@ DASK_HINT = (
 
 Engine = Literal["local", "dask"]
 
+WORKER_ENV = {"MALLOC_TRIM_THRESHOLD_": 2**30, "MALLOC_MMAP_THRESHOLD_": 2**25}
+"""glibc settings for dask worker processes (see :func:`fast_workers`)."""
+
+
+def fast_workers() -> Any:
+    """Context in which dask starts worker processes that run the engine at full speed.
+
+    dask's nanny puts ``MALLOC_TRIM_THRESHOLD_=65536`` in every worker's environment
+    before it starts, which switches off glibc's adaptive ``mmap`` threshold: each
+    large numpy temporary is then mapped and page-faulted afresh, and blocks of random
+    runs took twice as long (measured here: 1.0 s instead of 0.5 s). Clusters started
+    inside this context give their workers :data:`WORKER_ENV` instead. For a cluster
+    started elsewhere, start its workers with those variables in their environment
+    (e.g. ``MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_MMAP_THRESHOLD_=33554432 dask
+    worker …``).
+
+    Examples
+    --------
+    >>> with fast_workers():  # doctest: +SKIP
+    ...     cluster = LocalCluster(n_workers=2, threads_per_worker=1)
+    """
+    import dask
+
+    prefix = "distributed.nanny.pre-spawn-environ."
+    return dask.config.set({prefix + k: v for k, v in WORKER_ENV.items()})
+
 
 def check_engine(engine: str) -> None:
     """Refuse an unknown engine name."""
@@ -108,7 +134,8 @@ def _on_dask(
     own = client is None
     cluster = None
     if client is None:
-        cluster = LocalCluster(dashboard_address=None)
+        with fast_workers():
+            cluster = LocalCluster(dashboard_address=None)
         client = Client(cluster)
     try:
         shared_f = client.scatter(shared, broadcast=True)
@@ -127,4 +154,4 @@ def _on_dask(
                 cluster.close()
 
 
-__all__ = ["DASK_HINT", "check_engine", "run_tasks"]
+__all__ = ["DASK_HINT", "WORKER_ENV", "check_engine", "fast_workers", "run_tasks"]
