@@ -53,6 +53,67 @@ def _is_dataclass_type(tp: Any) -> bool:
     return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """What one dataclass field holds, worked out once per class (see :func:`_plan`)."""
+
+    field: dataclasses.Field[Any]
+    tp: Any
+    kind: str  # section, causes_offers, keyed, names, tuple, bool, literal, str, number, other
+    keys: str | None
+    sparse: bool
+    required: bool
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+
+_PLANS: dict[type, dict[str, _Slot]] = {}
+
+
+def _plan(cls: type) -> dict[str, _Slot]:
+    """The fields of a dataclass in order, with their kinds (cached per class).
+
+    Building and validating scenarios walks the same few classes thousands of times in a
+    sweep; resolving types and metadata once per class instead of per value keeps that
+    walk cheap.
+    """
+    if cls not in _PLANS:
+        types = hints(cls)
+        plan = {}
+        for f in dataclasses.fields(cls):
+            tp, keys = types[f.name], f.metadata.get("keys")
+            if _is_dataclass_type(tp):
+                kind = "section"
+            elif keys == "causes,offers":
+                kind = "causes_offers"
+            elif keys:
+                kind = "keyed"
+            elif f.metadata.get("names"):
+                kind = "names"
+            elif get_origin(tp) is tuple:
+                kind = "tuple"
+            elif tp is bool:
+                kind = "bool"
+            elif get_origin(tp) is Literal:
+                kind = "literal"
+            elif tp is str:
+                kind = "str"
+            elif tp in (int, float) or set(get_args(tp)) == {float, type(None)}:
+                kind = "number"
+            else:
+                kind = "other"
+            required = (
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            )
+            plan[f.name] = _Slot(
+                f, tp, kind, keys, bool(f.metadata.get("sparse", False)), required
+            )
+        _PLANS[cls] = plan
+    return _PLANS[cls]
+
+
 def to_plain(obj: Any, names: Names, *, full: bool = False) -> dict[str, Any]:
     """A dataclass as plain dictionaries, lists and scalars (keyed tuples as mappings).
 
@@ -119,41 +180,35 @@ def _number(x: Any) -> Any:
 def from_plain(cls: type, data: Any, path: str, names: Names) -> Any:
     """Build a dataclass from plain data, rejecting unknown keys and mistyped values."""
     data = require_mapping(data, path)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    reject_unknown(data, fields, path)
-    types = hints(cls)
+    plan = _plan(cls)
+    reject_unknown(data, plan, path)
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
-        f, tp = fields[key], types[key]
+        slot = plan[key]
+        tp, kind = slot.tp, slot.kind
         where = f"{path}.{key}" if path else key
-        keys = f.metadata.get("keys")
-        if _is_dataclass_type(tp):
+        if kind == "section":
             kwargs[key] = from_plain(tp, value, where, names)
-        elif keys == "causes,offers":
+        elif kind == "causes_offers":
             rows = require_mapping(value, where)
             reject_unknown(rows, names.causes, where)
             kwargs[key] = tuple(
                 _keyed(rows.get(c, {}), names.offers, f"{where}.{c}", True) for c in names.causes
             )
-        elif keys:
-            kwargs[key] = _keyed(value, names.of(keys), where, f.metadata.get("sparse", False))
-        elif get_origin(tp) is tuple:
+        elif kind == "keyed":
+            assert slot.keys is not None
+            kwargs[key] = _keyed(value, names.of(slot.keys), where, slot.sparse)
+        elif kind == "tuple" or (kind == "names" and get_origin(tp) is tuple):
             if not isinstance(value, list | tuple):
                 raise ScenarioError(where, f"must be a list (got {value!r})")
             kwargs[key] = tuple(_number(v) for v in value)
-        elif tp is float or set(get_args(tp)) == {float, type(None)}:
+        elif kind == "number" and tp is not int:
             kwargs[key] = _number(value)
         elif tp is int and isinstance(value, float) and value.is_integer():
             kwargs[key] = int(value)
         else:
             kwargs[key] = value
-    missing = [
-        n
-        for n, f in fields.items()
-        if f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-        and n not in kwargs
-    ]
+    missing = [n for n, slot in plan.items() if slot.required and n not in kwargs]
     if missing:
         raise ScenarioError(f"{path}.{missing[0]}" if path else missing[0], "is required")
     return cls(**kwargs)
@@ -187,54 +242,53 @@ def check_number(value: Any, path: str) -> None:
 
 def validate(obj: Any, path: str, names: Names) -> None:
     """Check types, allowed words, keyed lengths and every number of a dataclass tree."""
-    types = hints(type(obj))
-    for f in dataclasses.fields(obj):
-        v, tp = getattr(obj, f.name), types[f.name]
-        where = f"{path}.{f.name}" if path else f.name
-        keys = f.metadata.get("keys")
-        if _is_dataclass_type(tp):
+    for name, slot in _plan(type(obj)).items():
+        v, tp, kind = getattr(obj, name), slot.tp, slot.kind
+        where = f"{path}.{name}" if path else name
+        if kind == "section":
             if not isinstance(v, tp):
                 raise ScenarioError(where, f"must be a {tp.__name__} section")
             validate(v, where, names)
-        elif keys == "causes,offers":
+        elif kind == "causes_offers":
             if len(v) != len(names.causes) or any(len(r) != len(names.offers) for r in v):
                 raise ScenarioError(where, "needs one row per cause and one value per offer")
             for cause, row in zip(names.causes, v, strict=True):
                 for offer, x in zip(names.offers, row, strict=True):
                     check_number(x, f"{where}.{cause}.{offer}")
-        elif keys:
-            expected = names.of(keys)
+        elif kind == "keyed":
+            assert slot.keys is not None
+            expected = names.of(slot.keys)
             if len(v) != len(expected):
                 raise ScenarioError(
-                    where, f"needs one value per {keys[:-1]} ({len(expected)}), got {len(v)}"
+                    where, f"needs one value per {slot.keys[:-1]} ({len(expected)}), got {len(v)}"
                 )
             for k, x in zip(expected, v, strict=True):
                 check_number(x, f"{where}.{k}")
-        elif f.metadata.get("names"):
-            allowed = names.of(f.metadata["names"])
+        elif kind == "names":
+            allowed = names.of(slot.field.metadata["names"])
             for item in v:
                 if item not in allowed:
                     raise ScenarioError(
                         where, f"unknown name {item!r} (known: {', '.join(allowed)})"
                     )
-        elif get_origin(tp) is tuple:
+        elif kind == "tuple":
             if not isinstance(v, tuple):
                 raise ScenarioError(where, "must be a list")
             for i, x in enumerate(v):
                 check_number(x, f"{where}.{i}")
-        elif tp is bool:
+        elif kind == "bool":
             if not isinstance(v, bool):
                 raise ScenarioError(where, f"must be true or false (got {v!r})")
-        elif get_origin(tp) is Literal:
+        elif kind == "literal":
             allowed_words = get_args(tp)
             if v not in allowed_words:
                 raise ScenarioError(
                     where, f"must be one of {', '.join(allowed_words)} (got {v!r})"
                 )
-        elif tp is str:
+        elif kind == "str":
             if not isinstance(v, str):
                 raise ScenarioError(where, f"must be text (got {v!r})")
-        elif tp in (int, float) or set(get_args(tp)) == {float, type(None)}:
+        elif kind == "number":
             if v is None:
                 if tp in (int, float):
                     raise ScenarioError(where, "is required")

@@ -127,9 +127,12 @@ def build_scenarios(base: Scenario, points: pd.DataFrame) -> list[Scenario]:
     """
     paths = list(points.columns)
     data = base.to_dict(full=True)
+    sections = sorted({path.split(".")[0] for path in paths})
     out = []
     for values in points.itertuples(index=False, name=None):
-        d = copy.deepcopy(data)
+        d = dict(data)  # copy only the sections the sweep changes
+        for section in sections:
+            d[section] = copy.deepcopy(data[section])
         for path, value in zip(paths, values, strict=True):
             _set_path(d, path, _plain(value))  # what Scenario.set does, per path
         out.append(Scenario.from_dict(d))
@@ -215,6 +218,7 @@ def sweep(
         raise ValueError(f"chunk_size must be a positive integer (got {chunk_size!r})")
     points = points_frame(grid_or_samples)
     validate_points(base, points)
+    base = base.replace(uncertainty=())  # ranges do not change expected values
     size = int(chunk_size) if chunk_size is not None else DEFAULT_CHUNK
     slices = list(_chunks(len(points), size))
     parts = run_tasks(
