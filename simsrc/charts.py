@@ -32,7 +32,6 @@ import dataclasses
 import math
 import os
 import re
-import tempfile
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -44,6 +43,7 @@ import pandas as pd
 
 from simsrc.attribution import LEVERS
 from simsrc.format import format_value
+from simsrc.io import write_text_atomic
 from simsrc.levers import OFFER_NAMES
 from simsrc.scenario import Scenario
 from simsrc.simulate import Result
@@ -1103,10 +1103,7 @@ def enable_offline() -> None:
         if path is not None and isinstance(getattr(cls, "_esm", None), str):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(_BUNDLE_MARK + cls._esm)
-                os.replace(tmp, path)
+                write_text_atomic(path, _BUNDLE_MARK + cls._esm)
             except OSError:  # a read-only home: just keep building per kernel
                 pass
     _OFFLINE = True

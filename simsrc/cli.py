@@ -46,6 +46,8 @@ def _parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise UsageError("--set value is nested too deeply") from None
 
 
 def _apply_sets(s: Scenario, sets: Sequence[str]) -> Scenario:

@@ -930,11 +930,9 @@ def has_feedback(p: Packed) -> bool:
 def arrivals(
     p: Packed,
     t: int,
-    active_prev: Array,
-    bad_prev: Array,
-    good: Array,
-    bad: Array,
-    lapsed: Array,
+    active_prev: Array | None,
+    bad_prev: Array | None,
+    leavers: tuple[Array, Array, Array] | None,
     draw: Draw = EXPECTED,
 ) -> tuple[Array, Array, Array, Array]:
     """New customers in month ``t`` by source, given what happened before.
@@ -952,12 +950,12 @@ def arrivals(
         Scenario axis ``S`` (or 1, broadcast over rows).
     t : int
         Calendar month.
-    active_prev, bad_prev : ndarray [N]
-        Customers active at the end of ``t − 1`` and badly handled exits in ``t − 1``.
-    good, bad : ndarray [N, G, K]
-        Leavers messaged now who left on good / bad terms, by cause.
-    lapsed : ndarray [N, G]
-        Leavers messaged now who lapsed at the end of a save offer.
+    active_prev, bad_prev : ndarray [N], optional
+        Customers active at the end of ``t − 1`` and badly handled exits in ``t − 1``
+        (``None``: no referrals, no word of mouth).
+    leavers : tuple of ndarray, optional
+        The leavers messaged now who left on good and on bad terms by cause (``[N, G,
+        K]`` each) and who lapsed after a save offer (``[N, G]``); ``None``: nobody.
     draw : Draw
         Expected values, or random counts (Poisson arrivals, binomial win-back).
 
@@ -968,9 +966,22 @@ def arrivals(
     """
     lv = p.levers
     base = p.paid_new[:, t, None] * p.share
-    lost = np.minimum((lv.lost_per_bad_exit * bad_prev)[:, None] * p.share, base)
+    n = base.shape[0] if active_prev is None else max(base.shape[0], len(active_prev))
+    none = np.zeros((n, base.shape[1]))
+    lost = (
+        none
+        if bad_prev is None
+        else np.minimum((lv.lost_per_bad_exit * bad_prev)[:, None] * p.share, base)
+    )
     paid = draw.poisson(base - lost)
-    referred = draw.poisson((p.referral * active_prev)[:, None] * p.share)
+    referred = (
+        none
+        if active_prev is None
+        else draw.poisson((p.referral * active_prev)[:, None] * p.share)
+    )
+    if leavers is None:
+        return paid, referred, none, lost
+    good, bad, lapsed = leavers
     reach = (lv.win_back * lv.win_back_reach)[:, None, None]  # [S, 1, 1]
     chance = reach * lv.reactivation[:, None, :]  # [S, 1, K]
     react = (
@@ -985,7 +996,8 @@ def inflow(p: Packed, path: Path) -> Inflow:
     Each month's arrivals follow :func:`arrivals` from the calendar so far: active
     customers and badly handled exits of the month before, and the leavers of ``delay``
     months ago for win-back. They restart as new customers of their segment; win-back
-    customers without acquisition cost.
+    customers without acquisition cost. Only the feedbacks some scenario of the pack
+    uses are worked out.
     """
     lv = p.levers
     h = p.horizon
@@ -999,24 +1011,64 @@ def inflow(p: Packed, path: Path) -> Inflow:
     good_path = path["churned"] - path["bad"]  # [S, G, H, K]
     delay = lv.win_back_delay.astype(int)
     winners = np.flatnonzero(lv.win_back * lv.win_back_reach > 0)
+    use_referrals = bool(np.any(p.referral > 0))
+    use_word_of_mouth = bool(np.any(lv.lost_per_bad_exit > 0))
+    if not use_word_of_mouth and not len(winners):
+        return Inflow(base_paid, _referrals_only(p, path, base_paid), react, lost)
     for t in range(1, h):
         past = new[:, :, :t]
         rev = slice(t - 1, None, -1)  # kernel index t-1-c for c = 0 … t-1
-        active = np.einsum("sgc,sgc->s", past, path["active"][:, :, rev])
-        bad_exits = np.einsum("sgc,sgc->s", past, path["bad_exits"][:, :, rev])
-        good, bad, lapsed = np.zeros((n_s, n_g, k)), np.zeros((n_s, n_g, k)), np.zeros((n_s, n_g))
+        active = (
+            np.einsum("sgc,sgc->s", past, path["active"][:, :, rev]) if use_referrals else None
+        )
+        bad_exits = (
+            np.einsum("sgc,sgc->s", past, path["bad_exits"][:, :, rev])
+            if use_word_of_mouth
+            else None
+        )
+        leavers = None
         src = t - delay  # [S] month whose leavers are messaged now
-        for i in winners[src[winners] >= 0]:
-            m = int(src[i])
-            back = slice(m, None, -1)
-            cohorts = new[i, :, : m + 1]
-            good[i] = np.einsum("gc,gck->gk", cohorts, good_path[i, :, back])
-            bad[i] = np.einsum("gc,gck->gk", cohorts, path["bad"][i, :, back])
-            lapsed[i] = np.einsum("gc,gc->g", cohorts, path["lapsed"][i, :, back])
-        step = arrivals(p, t, active, bad_exits, good, bad, lapsed)
+        messaged = winners[src[winners] >= 0]
+        if len(messaged):
+            good, bad, lapsed = (
+                np.zeros((n_s, n_g, k)),
+                np.zeros((n_s, n_g, k)),
+                np.zeros((n_s, n_g)),
+            )
+            for i in messaged:
+                m = int(src[i])
+                back = slice(m, None, -1)
+                cohorts = new[i, :, : m + 1]
+                good[i] = np.einsum("gc,gck->gk", cohorts, good_path[i, :, back])
+                bad[i] = np.einsum("gc,gck->gk", cohorts, path["bad"][i, :, back])
+                lapsed[i] = np.einsum("gc,gc->g", cohorts, path["lapsed"][i, :, back])
+            leavers = (good, bad, lapsed)
+        step = arrivals(p, t, active, bad_exits, leavers)
         paid[:, :, t], referred[:, :, t], react[:, :, t], lost[:, :, t] = step
         new[:, :, t] = paid[:, :, t] + referred[:, :, t] + react[:, :, t]
     return Inflow(paid, referred, react, lost)
+
+
+def _referrals_only(p: Packed, path: Path, paid: Array) -> Array:
+    """Referred customers when referrals are the only feedback: a renewal equation.
+
+    With ``Q[t]`` the customers active at the end of month ``t``, new customers are
+    ``paid[g, t] + r · share[g] · Q[t − 1]``, so ``Q[t] = P[t] + r Σ_{c ≤ t} Q[c − 1]
+    B[t − c]`` with ``P`` the active customers from paid acquisition alone (a
+    convolution) and ``B = Σ_g share[g] · active_kernel[g]``: one step per month for all
+    scenarios at once — the same numbers as :func:`arrivals` month by month.
+    """
+    active = path["active"]  # [S, G, H] unit cohort active at the end of tenure τ
+    from_paid = convolve(paid, active).sum(axis=1)  # [S, H]
+    blend = np.einsum("sg,sgh->sh", p.share, active)
+    r = p.referral
+    q = np.zeros_like(from_paid)
+    q[:, 0] = from_paid[:, 0]
+    for t in range(1, p.horizon):
+        q[:, t] = from_paid[:, t] + r * np.einsum("sc,sc->s", q[:, :t], blend[:, t - 1 :: -1])
+    referred = np.zeros_like(paid)
+    referred[:, :, 1:] = (r[:, None] * q[:, :-1])[:, None, :] * p.share[:, :, None]
+    return referred
 
 
 def convolve(new: Array, kern: Array) -> Array:

@@ -44,6 +44,8 @@ def format_value(x: float, unit: str, currency: str = "USD") -> str:
     '1.53%'
     >>> format_value(12.3, "months")
     '12.3 months'
+    >>> format_value(54.196, "multiple")
+    '54.2×'
     """
     if unit.startswith("currency"):
         symbol = _SYMBOLS.get(currency, currency + " ")
@@ -55,6 +57,8 @@ def format_value(x: float, unit: str, currency: str = "USD") -> str:
         return "—" if not math.isfinite(x) else f"{_sig(100 * x, 3)}%"
     if unit == "months":
         return compact(x) + " months"
+    if unit == "multiple":
+        return compact(x) + "×"
     return compact(x)
 
 

@@ -10,6 +10,7 @@ file byte-for-byte intact.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import tomllib
 from pathlib import Path
@@ -44,9 +45,11 @@ def parse_scenario_text(text: str, source: str = "<text>") -> Scenario:
         raise ScenarioError(source, f"file is larger than {MAX_FILE_BYTES:,} bytes; refused")
     try:
         data = tomllib.loads(text)
+        return Scenario.from_dict(data)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, f"not valid TOML: {exc}") from None
-    return Scenario.from_dict(data)
+    except RecursionError:  # e.g. arrays nested thousands deep: not a scenario
+        raise ScenarioError(source, "values are nested too deeply to be a scenario") from None
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
@@ -85,22 +88,45 @@ def scenario_to_toml(scenario: Scenario) -> str:
     return header + tomli_w.dumps(data)
 
 
-def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
-    """Write a scenario to a TOML file atomically.
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write text to a file so that a failure never leaves it half-written.
 
-    The text is written to a temporary file in the same directory, flushed to disk and
+    The text goes to a temporary file in the same directory, is flushed to disk and
     moved over the target in one step; on any failure the temporary file is removed and
-    an existing file at ``path`` is left untouched.
+    an existing file at ``path`` is left untouched. A symbolic link is followed (its
+    target is replaced, the link stays); an existing file keeps its permissions, a new
+    one gets the usual ones (``0o666`` less the umask).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> write_text_atomic(f, "hello")
+    >>> f.read_text()
+    'hello'
     """
     p = Path(path)
-    text = scenario_to_toml(scenario)
+    if p.is_symlink():
+        p = p.resolve()
+    try:
+        mode = stat.S_IMODE(p.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
+    """Write a scenario to a TOML file atomically (see :func:`write_text_atomic`)."""
+    write_text_atomic(path, scenario_to_toml(scenario))

@@ -49,7 +49,7 @@ KPI_INFO: dict[str, tuple[str, str]] = {
     "involuntary_share": ("Involuntary share of churn", "rate"),
     "total_discounts_given": ("Discounts given", "currency"),
     "total_reactivated": ("Customers won back", "customers"),
-    "retention_roi": ("Retention ROI", "rate"),
+    "retention_roi": ("Retention ROI", "multiple"),
 }
 """Label and unit of every KPI, in display order."""
 
@@ -575,7 +575,13 @@ def value_multipliers(scenario: Scenario) -> Array:
 
 
 def _with_roi(kpis: dict[str, Array], off: dict[str, Array]) -> None:
-    """Retention ROI = (NPV − NPV without levers) / present value of retention costs."""
+    """Retention ROI = (NPV − NPV without levers) / present value of retention costs.
+
+    The gain is net of everything the levers cost, the revenue that discounts, free
+    months and pauses give away included; the denominator is the cash spent on
+    retention (save team, offers, messages, programs). So 54× means every unit spent
+    on retention returned 54 on top of itself, after the revenue given away.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         kpis["retention_roi"] = np.where(
             kpis["_pv_retention"] > 0,

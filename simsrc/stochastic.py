@@ -145,17 +145,12 @@ class _Calendar:
     def arrivals(self, t: int, draw: RandomDraw) -> Array:
         """Draw month ``t``'s new customers by segment, ``[B, G]``; record them."""
         a, p = self.a, self.p
-        n_g, k = p.share.shape[1], len(p.causes)
         prev = t - 1
         active = self.fb_active[prev] if prev >= 0 else np.zeros(self.runs)
         bad_prev = self.fb_bad_exits[prev] if prev >= 0 else np.zeros(self.runs)
         m = t - self.delay
-        if self.win_back and m >= 0:
-            good, bad, lapsed = self.good[m], self.bad[m], self.lapsed[m]
-        else:
-            good = bad = np.zeros((self.runs, n_g, k))
-            lapsed = np.zeros((self.runs, n_g))
-        paid, referred, react, lost = arrivals(p, t, active, bad_prev, good, bad, lapsed, draw)
+        leavers = (self.good[m], self.bad[m], self.lapsed[m]) if self.win_back and m >= 0 else None
+        paid, referred, react, lost = arrivals(p, t, active, bad_prev, leavers, draw)
         a["paid_new"][:, t] = paid.sum(axis=1)
         a["referred_new"][:, t] = referred.sum(axis=1)
         a["reactivated"][:, t] = react.sum(axis=1)

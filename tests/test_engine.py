@@ -117,3 +117,21 @@ def test_halving_churn_over_a_finite_horizon_is_less_than_double():
     expected = ((1 - 0.98 ** (t + 1)) / 0.02).sum() / ((1 - 0.96 ** (t + 1)) / 0.04).sum()
     assert ratio == pytest.approx(expected, rel=1e-12)
     assert 1.2 < ratio < 1.5
+
+
+def test_referral_renewal_equation_equals_month_by_month_arrivals():
+    """The referrals-only shortcut gives what arrivals() gives month by month."""
+    from simsrc.engine import arrivals, cohort_path, convolve, inflow
+
+    for name in ("b2b-saas", "consumer-app"):
+        s = simsrc.preset(name).without_levers().set("acquisition.referrals_per_active", 0.02)
+        p = pack([s, s.set("acquisition.referrals_per_active", 0.005)])
+        path = cohort_path(p)
+        got = inflow(p, path)
+        new = p.paid_new[:, None, :] * p.share[:, :, None]
+        for t in range(1, p.horizon):
+            active = convolve(new, path["active"])[:, :, t - 1].sum(axis=1)
+            paid, referred, _, _ = arrivals(p, t, active, None, None)
+            new[:, :, t] = paid + referred
+        np.testing.assert_allclose(got.new, new, rtol=1e-12)
+        assert got.referred.sum() > 0

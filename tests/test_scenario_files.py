@@ -265,3 +265,33 @@ def test_uncertainty_ranges_round_trip_through_toml():
 def test_bad_uncertainty_ranges_name_the_field(table, match):
     with pytest.raises(ScenarioError, match=match):
         _with_uncertainty(table)
+
+
+def test_deeply_nested_toml_is_one_clear_error(tmp_path):
+    bad = tmp_path / "deep.toml"
+    bad.write_text("x = " + "[" * 2000 + "]" * 2000 + "\n")
+    with pytest.raises(simsrc.ScenarioError, match="nested too deeply"):
+        simsrc.load_scenario(bad)
+    from simsrc.cli import main
+
+    assert main(["run", str(bad)]) == 2
+    assert main(["run", "b2b-saas", "--set", "name=" + "[" * 2000 + "]" * 2000]) == 2
+
+
+def test_saving_keeps_permissions_and_follows_symlinks(tmp_path):
+    import os
+    import stat
+
+    s = simsrc.preset("telecom")
+    target = tmp_path / "shared.toml"
+    simsrc.save_scenario(s, target)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
+    target.chmod(0o640)
+    simsrc.save_scenario(s.halve_churn(), target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    link = tmp_path / "link.toml"
+    link.symlink_to(target)
+    simsrc.save_scenario(s, link)
+    assert link.is_symlink() and simsrc.load_scenario(target) == s

@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +26,7 @@ import pandas as pd
 from simsrc.calibration.calibrate import calibrate
 from simsrc.calibration.prepare import ROLES
 from simsrc.errors import ScenarioError
-from simsrc.io import save_scenario
+from simsrc.io import save_scenario, write_text_atomic
 
 __all__ = ["add_calibrate_command", "run_calibrate"]
 
@@ -158,15 +156,8 @@ def _columns(items: list[str]) -> dict[str, str]:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV atomically (temporary file in the same folder, then replace)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a CSV atomically (:func:`simsrc.io.write_text_atomic`)."""
+    write_text_atomic(path, frame.to_csv(index=False))
 
 
 def _jsonable(value: Any) -> Any:
