@@ -1475,7 +1475,8 @@ def tornado_chart(table: pd.DataFrame, kpi_title: str = "NPV", top: int = 12) ->
     >>> t = tornado(simsrc.preset("b2b-saas"), ["acquisition.new_per_month",
     ...                                         "segments.premium.monthly_price"])
     >>> spec = tornado_chart(t).to_dict()
-    >>> spec["layer"][0]["mark"]["type"], len(spec["data"]["values"])
+    >>> bars = spec["layer"][0]
+    >>> bars["mark"]["type"], len(spec["datasets"][bars["data"]["name"]])
     ('bar', 4)
     """
     head = table.head(top)

@@ -281,8 +281,13 @@ def _solve(
         return None
 
     def at(x: Array) -> tuple[Array, Array, Array]:
-        """NPV, spend and peak contacts at x, each followed by its gradient."""
-        return prob.with_gradients(np.asarray(x, dtype=float), step_room(x))
+        """NPV, spend and peak contacts at x, each followed by its gradient.
+
+        SLSQP may try points a little outside the mix rows (shares of a reason summing
+        past 1); those are evaluated at their projection, which is a valid scenario.
+        """
+        y = clip(x)
+        return prob.with_gradients(y, step_room(y))
 
     def cap(which: int, limit: float) -> dict[str, Any]:
         """Constraint ``value ≤ limit`` on output ``which`` (1 spend, 2 peak), scaled."""

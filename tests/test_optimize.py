@@ -139,3 +139,17 @@ def test_bad_budget_and_capacity_are_refused(two_years):
         with pytest.raises(simsrc.ScenarioError) as info:
             optimize_retention(two_years, **kwargs)
         assert info.value.path == path
+
+
+def test_iterates_past_a_full_mix_row_are_projected_not_refused():
+    # b2b-saas's price mix is full (0.5 + 0.3 + 0.2): SLSQP tried a point summing to
+    # 1.006 here, which the scenario refuses; the optimiser must evaluate its projection.
+    three_years = simsrc.preset("b2b-saas").replace(horizon_months=36)
+    now = simsrc.simulate(three_years).kpis
+    budget = 0.8 * (now["total_retention_cost"] + now["total_discounts_given"])
+    plan = optimize_retention(
+        three_years, budget=budget, capacity=60, coverage=True, programs=True, maxiter=30
+    )
+    assert plan.npv >= plan.npv_start
+    assert plan.spend <= budget * (1 + 1e-6) and plan.peak_contacts <= 60 * (1 + 1e-6)
+    assert (plan.mix.sum(axis=1) <= 1 + 1e-9).all()

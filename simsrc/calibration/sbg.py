@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
-from scipy.special import betaln, polygamma, psi
+from scipy.special import betaln, polygamma, psi, xlogy
 
 __all__ = [
     "SBGFit",
@@ -392,6 +392,18 @@ def _loglik(
     return ll, np.array([ga, gb]), np.array([[haa, hab], [hab, hbb]])
 
 
+def _geometric_loglik(terms: tuple[FloatArray, FloatArray, FloatArray]) -> float:
+    """Log-likelihood of the limit α, β → ∞ at its best mean churn θ̂ (no heterogeneity).
+
+    Each term ``w [ln B(α+p, β+q) − ln B(α, β)]`` tends to ``w [p ln θ + q ln(1 − θ)]``,
+    maximised by ``θ̂ = Σ w p / Σ w (p + q)``.
+    """
+    w, p, q = terms
+    churn, stay = float(w @ p), float(w @ q)
+    theta = churn / (churn + stay)
+    return float(xlogy(churn, theta) + xlogy(stay, 1.0 - theta))
+
+
 def _loglik_log(
     x: FloatArray, terms: tuple[FloatArray, FloatArray, FloatArray]
 ) -> tuple[float, FloatArray, FloatArray]:
@@ -652,7 +664,11 @@ def _fit_terms(
     info = -hess
     positive = bool(np.all(np.linalg.eigvalsh(info) > 0))
     cov = np.linalg.inv(info) if positive else np.full((2, 2), np.nan)
-    on_bound = bool(np.any(np.abs(x) >= _LOG_BOUND - 1e-6))
+    # The likelihood may be so flat towards α, β → ∞ that the search stops short of its
+    # bounds; the limit (a geometric model) then fits at least as well as the estimate.
+    on_bound = bool(np.any(np.abs(x) >= _LOG_BOUND - 1e-6)) or (
+        _geometric_loglik(terms) >= ll - 1e-9 * max(1.0, abs(ll))
+    )
     flat = bool(np.max(np.abs(grad * np.array([a, b]))) <= 1e-6 * max(1.0, n_customers))
     return SBGFit(
         alpha=a,
