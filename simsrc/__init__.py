@@ -38,6 +38,7 @@ __all__ = [
     "PARAMETERS",
     "Acquisition",
     "BatchResult",
+    "CalibrationReport",
     "Cause",
     "Heterogeneity",
     "Param",
@@ -50,6 +51,7 @@ __all__ = [
     "Uncertain",
     "ValueGrowth",
     "attribute",
+    "calibrate",
     "compare",
     "kpi_table",
     "levels_from_exit_survey",
@@ -65,3 +67,16 @@ __all__ = [
     "simulate_batch",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``simsrc.calibrate`` and ``simsrc.CalibrationReport``, imported on first use.
+
+    Calibration reads data through DuckDB; importing it lazily keeps ``import simsrc``
+    (and the dashboards' start-up) free of it.
+    """
+    if name in ("calibrate", "CalibrationReport"):
+        from simsrc import calibration
+
+        return getattr(calibration, name)
+    raise AttributeError(f"module 'simsrc' has no attribute {name!r}")

@@ -210,3 +210,28 @@ def test_bad_options():
         calibrate_frame(good(), spread=1.5)
     with pytest.raises(ScenarioError, match=r"base: 'nonsense' is neither"):
         calibrate(good(), base="nonsense")
+
+
+def test_no_churners_is_an_error_not_a_scenario_of_zeros():
+    df = good()
+    df["status"] = "Stayed"
+    df["churn_reason"] = None
+    with pytest.raises(ScenarioError, match=r"status: none of the 60 customers has left"):
+        calibrate_frame(df)
+
+
+def test_acquisition_from_start_dates_counts_months_without_sign_ups():
+    from simsrc.calibration.snapshot import _acquisition
+
+    df = pd.DataFrame(
+        {
+            "customer_id": list("abcd"),
+            "start_date": ["2022-01-01", "2022-01-15", "2022-03-01", "2022-04-01"],
+            "end_date": [None, "2022-03-20", None, "2022-04-10"],
+        }
+    )
+    prep = prepare_customers(df, causes=CAUSES, as_of="2022-07-01")
+    base = simsrc.simple_scenario()
+    _, per_month, _, _, how = _acquisition(prep, sorted(prep.segments), base)
+    # January to June: 2, 0, 1, 1, 0, 0 new customers
+    assert per_month == pytest.approx(4 / 6) and "6 complete month" in how

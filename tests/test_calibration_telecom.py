@@ -205,3 +205,33 @@ def test_full_history_reading_is_available_and_much_more_optimistic():
     m2m = report.survival.query("segment == 'month_to_month' and tenure == 12")
     # Read as every customer ever acquired, 12-month survival is about 0.68 (vs 0.05).
     assert m2m["observed"].iloc[0] == pytest.approx(0.681, abs=0.001)
+
+
+def test_uncertainty_ranges_kept_are_the_bases_and_cover_the_calibrated_values(telecom):
+    scenario, _report = telecom
+    from simsrc.scenario import _get_path
+
+    base = simsrc.preset("telecom")
+    kept = {u.path for u in scenario.uncertainty}
+    # the preset's ranges on what the data calibrates (acquisition, prices, shares) go
+    assert kept < {u.path for u in base.uncertainty}
+    assert not any(p.startswith(("acquisition.", "segments.", "causes.")) for p in kept)
+    data = scenario.to_dict()
+    for u in scenario.uncertainty:
+        assert u.low <= _get_path(data, u.path) <= u.high, u.path
+    from simsrc.sensitivity import monte_carlo
+
+    npv = monte_carlo(scenario, n=8, seed=1).kpis["npv"]  # and Monte Carlo runs on them
+    assert np.isfinite(npv).all() and npv.std() > 0
+
+
+def test_calibrate_is_on_the_package_without_importing_duckdb_up_front():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, simsrc; assert 'duckdb' not in sys.modules; "
+        "from simsrc import calibration; assert simsrc.calibrate is calibration.calibrate; "
+        "assert simsrc.CalibrationReport is calibration.CalibrationReport"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -180,9 +180,13 @@ def build_scenario(
             stale = (parts[0] == "segments" and parts[1] not in names) or (
                 parts[0] == "causes" and "levels" in parts and parts[-1] not in names
             )
-            calibrated = parts[0] in ("heterogeneity", "value") or (
-                parts[0] == "causes" and parts[2:3] in (["levels"], ["shape"])
-            )
+            calibrated = (
+                parts[0] in ("heterogeneity", "value")
+                or (parts[0] == "causes" and parts[2:3] in (["levels"], ["shape"]))
+                or (parts[0] == "acquisition" and acquisition is not None
+                    and parts[1] in acquisition)
+                or (parts[0] == "segments" and parts[-1] in ("share", "monthly_price"))
+            )  # fmt: skip
             if stale or calibrated:
                 notes.append(f"uncertainty.{path}: dropped (calibrated or no longer present)")
             else:

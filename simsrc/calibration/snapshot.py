@@ -146,7 +146,11 @@ def _acquisition(
             .reset_index()
         )
         last = pd.Timestamp(prep.as_of).to_period("M")
-        complete = sorted(m for m in table["month"].unique() if pd.Period(m, "M") < last)
+        if table.empty:
+            return shares_base, None, None, table, ""
+        first = min(pd.Period(m, "M") for m in table["month"])
+        # every complete month since the first start, months without sign-ups included
+        complete = [str(m) for m in pd.period_range(first, last - 1, freq="M")]
         if not complete:
             return shares_base, None, None, table, ""
         recent = complete[-12:]
@@ -193,6 +197,13 @@ def _calibrate_snapshot(
 ) -> tuple[Scenario, CalibrationReport]:
     causes = list(base.cause_names)
     cust = prep.customers
+    if not cust["churned"].any():
+        raise ScenarioError(
+            "status",
+            f"none of the {len(cust):,} customers has left, so churn cannot be estimated "
+            "(is the status column right? a churned customer needs a status such as "
+            "'Churned' or an end date)",
+        )
     segments = sorted(prep.segments)
     if base.segment_names and set(segments) <= set(base.segment_names):
         segments = [s for s in base.segment_names if s in prep.segments]
