@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from simsrc.draws import EXPECTED, Draw
@@ -1074,8 +1075,10 @@ def _referrals_only(p: Packed, path: Path, paid: Array) -> Array:
 def convolve(new: Array, kern: Array) -> Array:
     """Calendar series from cohorts: ``out[t] = Σ_{c ≤ t} new[c] · kern[t − c]``.
 
-    Done as one batched matrix product with the lower-triangular Toeplitz matrix of
-    ``new`` (exact sums, no FFT rounding).
+    Done as one batched product with the lower-triangular Toeplitz matrix of ``new``
+    (exact sums, no FFT rounding). The matrix is a strided view of the zero-padded
+    cohort sizes, never materialised: building it as an array of ``S·G·H²`` values cost
+    ten times the product itself at sweep sizes.
 
     Parameters
     ----------
@@ -1095,7 +1098,7 @@ def convolve(new: Array, kern: Array) -> Array:
     [1.0, 1.5, 1.75]
     """
     h = new.shape[-1]
-    lag = np.arange(h)[:, None] - np.arange(h)[None, :]  # t − τ
-    toeplitz = np.where(lag >= 0, new[..., np.maximum(lag, 0)], 0.0)  # [S, G, H(t), H(τ)]
+    padded = np.concatenate([np.zeros((*new.shape[:-1], h - 1)), new], axis=-1)
+    toeplitz = sliding_window_view(padded, h, axis=-1)[..., ::-1]  # [S, G, t, τ]: new[t − τ]
     flat = kern.reshape((*kern.shape[:3], -1))
-    return np.asarray(np.matmul(toeplitz, flat).reshape(kern.shape))
+    return np.asarray(np.einsum("sgtc,sgcx->sgtx", toeplitz, flat).reshape(kern.shape))
