@@ -363,6 +363,9 @@ def monthly_columns(a: Mapping[str, Array], scenario: Scenario) -> dict[str, Arr
     for i, c in enumerate(s.causes):
         answered = survey.enabled and c.voluntary
         col[f"survey_responses_{c.name}"] = churn[..., i] * (reach if answered else 0.0)
+    # Customers who lapse when an offer ends are surveyed (and charged for) too; the
+    # engine does not carry their original reason, so their answers are a group of their own.
+    col["survey_responses_after_offer"] = a["lapsed"] * (reach if survey.enabled else 0.0)
     for name in ("revenue", "mrr", "new_mrr", "expansion_mrr", "contraction_mrr",
                  "churned_mrr", "gross_margin", "discounts_given", "offer_costs",
                  "messaging_costs", "acquisition_cost"):  # fmt: skip
@@ -496,7 +499,8 @@ class Result:
         ``resumed``, ``lapsed_after_offer``, ``helped``, ``downgraded``, ``bad_exits``.
         Dunning: ``delinquent``, ``delinquency_onsets``, ``recovered``, ``cut_off``,
         ``dunning_messages``. Win-back: ``win_back_messages``, ``reactivated``.
-        Surveys: ``survey_responses_<cause>``.
+        Surveys: ``survey_responses_<cause>`` and ``survey_responses_after_offer``
+        (customers who left when an offer ended).
         Money: ``revenue``, ``mrr``, ``new_mrr``, ``expansion_mrr``, ``contraction_mrr``,
         ``churned_mrr``, ``gross_mrr_churn``, ``net_mrr_churn``, ``gross_margin``,
         ``discounts_given``, ``offer_costs``, ``messaging_costs``, ``program_costs``,
