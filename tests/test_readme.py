@@ -14,4 +14,4 @@ def test_readme_generated_blocks_match_the_code(name):
 
 def test_readme_shows_both_setup_commands():
     text = README.read_text()
-    assert "make test" in text and "make demo" in text
+    assert "make test" in text and "make dashboard" in text
