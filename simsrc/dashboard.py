@@ -35,6 +35,7 @@ True
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import functools
 import html
@@ -645,7 +646,7 @@ def _is_mix(key: str) -> bool:
     return key.startswith("save_team.mix.")
 
 
-class Dashboard:
+class Dashboard(abc.ABC):
     """Shared frame of the dashboards: baseline, controls, what-if, KPI cards, charts.
 
     Subclasses define :meth:`_groups` (control groups), :meth:`_panels` (charts),
@@ -801,20 +802,25 @@ class Dashboard:
         return self.widget._repr_mimebundle_(**kwargs)
 
     # -- hooks for subclasses -------------------------------------------------------------
+    @abc.abstractmethod
     def _groups(self) -> list[tuple[str, str, list[widgets.Widget]]]:
-        raise NotImplementedError
+        """Supplied by each dashboard."""
 
+    @abc.abstractmethod
     def _panels(self) -> list[charts.Panel]:
-        raise NotImplementedError
+        """Supplied by each dashboard."""
 
+    @abc.abstractmethod
     def _datasets(self) -> dict[str, pd.DataFrame]:
-        raise NotImplementedError
+        """Supplied by each dashboard."""
 
+    @abc.abstractmethod
     def _compute(self, s: Scenario) -> Any:
-        raise NotImplementedError
+        """Supplied by each dashboard."""
 
+    @abc.abstractmethod
     def _cards(self, base: Any, what_if: Any) -> str:
-        raise NotImplementedError
+        """Supplied by each dashboard."""
 
     def _extra_main(self) -> list[widgets.Widget]:
         return []
