@@ -7,10 +7,12 @@ numbers of customers, per cohort cell, never customer by customer:
 * arrivals each month are Poisson (paid acquisition less word-of-mouth losses, and
   referrals from the active base); win-back reactivations are binomial;
 * **without save team or dunning**, a cohort's future is one multinomial draw over the
-  month it leaves in (or staying past the horizon), from the engine's unit-cohort path,
-  then a multinomial split of each month's leavers over causes. Heterogeneity classes
-  are mixed into that path exactly (a customer's class is drawn independently of
-  everyone else's), so no classes are tracked;
+  cells (month it leaves in, cause) of the engine's unit-cohort path, or staying past
+  the horizon (:class:`_CohortExits`: the number leaving, then where they go — by
+  inverse CDF when leavers are fewer than cells, by tenure then cause otherwise, so the
+  cost follows the smaller of the two). Heterogeneity classes are mixed into that path
+  exactly (a customer's class is drawn independently of everyone else's), so no
+  classes are tracked;
 * **with save team or dunning**, every cohort's populations by segment, heterogeneity
   class and state (paying, helped, downgraded, held by an offer by months left, in
   dunning) step month by month through :func:`simsrc.engine.lever_step` — the very
@@ -20,7 +22,9 @@ numbers of customers, per cohort cell, never customer by customer:
 
 Runs are drawn in blocks of up to :data:`BLOCK`, each from its own stream
 (``SeedSequence(seed, spawn_key=(block,))``), so the output depends only on the seed
-and the number of runs — never on ``chunk_size`` or on where the blocks run.
+and the number of runs — never on ``chunk_size``, the number of threads, or where the
+blocks run. Locally, blocks run on one thread per core: numpy's draws and matrix
+products release the GIL.
 
 Every run produces the full monthly table (:attr:`simsrc.Result.monthly`'s columns) and
 the KPIs; :class:`StochasticResult` gives P10/P50/P90 bands of both. ``clv_per_customer``
@@ -56,7 +60,7 @@ from simsrc.engine import (
     pack,
 )
 from simsrc.levers import OFFER_NAMES
-from simsrc.parallel import Engine, check_engine, run_tasks
+from simsrc.parallel import Engine, check_engine, check_threads, run_tasks
 from simsrc.scenario import Scenario
 from simsrc.simulate import (
     _PASS_THROUGH,
@@ -214,22 +218,132 @@ def _linear_money(p: Packed, names: tuple[str, ...]) -> dict[str, Array]:
     return tables
 
 
+CATEGORICAL = 2.0
+"""Leavers per tenure × cause cell up to which exits are drawn leaver by leaver."""
+
+
+class _CohortExits:
+    """When, and for which cause, the customers of one cohort leave (or stay past the end).
+
+    A cohort of ``N`` customers of a segment is one multinomial draw over the cells
+    (tenure τ, cause k) of the unit-cohort path plus "still there at the horizon". It
+    is drawn in two exact steps: how many leave at all (a binomial), then where the
+    leavers go. Where leavers are few for the number of cells — the usual case — each
+    leaver's cell is one inverse-CDF draw on the cohort's cumulative cell
+    probabilities; where they are many (:data:`CATEGORICAL` per cell and more), the
+    leavers are split multinomially over tenure and each tenure's leavers over causes.
+    Both give the same distribution; the cost stays proportional to the smaller of
+    leavers and cells.
+
+    Parameters
+    ----------
+    churned : ndarray
+        The unit cohort's leavers by segment, tenure and cause, ``[G, H, K]``.
+    stay_past : ndarray
+        The unit cohort still there after each tenure, ``[G, H]``.
+    rng : numpy.random.Generator
+        The block's stream.
+    """
+
+    def __init__(self, churned: Array, stay_past: Array, rng: np.random.Generator) -> None:
+        self.churned = np.clip(churned, 0.0, None)
+        self.stay_past = np.clip(stay_past, 0.0, None)
+        self.rng = rng
+        n_g, h, k = self.churned.shape
+        exit_pmf = self.churned.sum(axis=-1)  # [G, H]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mix = np.where(exit_pmf[..., None] > 0, self.churned / exit_pmf[..., None], 1.0)
+        self.mix = mix / mix.sum(axis=-1, keepdims=True)
+        self.cum_mix = np.cumsum(self.mix, axis=-1)[..., :-1]
+        self.exit_cum = np.cumsum(exit_pmf, axis=1)  # [G, H] leaving by tenure τ
+        # cells (τ, k) in tenure-major order: a cohort followed for n months uses the first
+        # n·K of them, so one cumulative table and its guide serve every cohort
+        self.cells = h * k
+        self.cum = np.cumsum(self.churned.reshape(n_g, self.cells), axis=1)
+        self.buckets = 2 * self.cells
+        scale = self.buckets / np.maximum(self.cum[:, -1], 1e-300)
+        grid = np.arange(self.buckets)[None, :] / scale[:, None]  # each bucket's lower end
+        # the first cell that can hold a draw in the bucket: cells whose cumulative is
+        # at most the bucket's lower end are ruled out
+        self.guide = np.stack(
+            [np.searchsorted(self.cum[g], grid[g], side="right") for g in range(n_g)]
+        )
+        self.scale = scale
+        self.cum_padded = np.concatenate([self.cum, np.full((n_g, 1), np.inf)], axis=1).ravel()
+
+    def draw(self, new: NDArray[np.int64], n: int, draw: RandomDraw) -> tuple[Array, Array]:
+        """Leavers of a cohort of ``new`` ``[B, G]`` within ``n`` months.
+
+        Returns leavers by tenure, run, segment and cause ``[n, B, G, K]`` and their
+        sum over causes ``[n, B, G]``.
+        """
+        runs, n_g = new.shape
+        k = self.churned.shape[-1]
+        leaving = self.exit_cum[:, n - 1]
+        p_leave = leaving / np.maximum(leaving + self.stay_past[:, n - 1], 1e-300)
+        leavers = self.rng.binomial(new, np.clip(p_leave, 0.0, 1.0)[None, :])  # [B, G]
+        total = int(leavers.sum())
+        if total == 0:
+            return np.zeros((n, runs, n_g, k)), np.zeros((n, runs, n_g))
+        if total <= CATEGORICAL * leavers.size * n * k:
+            return self._one_by_one(leavers, total, n)
+        return self._by_tenure(leavers, n, draw)
+
+    def _one_by_one(self, leavers: NDArray[np.int64], total: int, n: int) -> tuple[Array, Array]:
+        """Each leaver's (tenure, cause) cell by inverse CDF, counted per cell.
+
+        A guide table (Chen's indexed search) gives each draw the first cell it can
+        fall in; a few vectorised steps forward finish the search.
+        """
+        runs, n_g = leavers.shape
+        k = self.churned.shape[-1]
+        cells = n * k
+        row = np.repeat(np.arange(runs * n_g), leavers.ravel())  # (run, segment) of each
+        seg = row % n_g
+        u = self.rng.random(total) * self.cum[:, cells - 1][seg]  # within the first n months
+        bucket = np.minimum((u * self.scale[seg]).astype(np.intp), self.buckets - 1)
+        cell = self.guide[seg, bucket]
+        base = seg * (self.cells + 1)
+        todo = np.arange(total)
+        while len(todo):
+            ahead = self.cum_padded[base[todo] + cell[todo]] <= u[todo]
+            todo = todo[ahead]
+            cell[todo] += 1
+        np.minimum(cell, cells - 1, out=cell)
+        tau, cause = np.divmod(cell, k)
+        at = tau * (runs * n_g) + row
+        counts = np.bincount(at * k + cause, minlength=cells * runs * n_g)
+        leave = np.bincount(at, minlength=n * runs * n_g)
+        return counts.reshape(n, runs, n_g, k).astype(float), leave.reshape(n, runs, n_g).astype(
+            float
+        )
+
+    def _by_tenure(
+        self, leavers: NDArray[np.int64], n: int, draw: RandomDraw
+    ) -> tuple[Array, Array]:
+        """Leavers over tenures (one multinomial per run and segment), then over causes."""
+        runs, n_g = leavers.shape
+        k = self.churned.shape[-1]
+        exit_pmf = self.churned[:, :n].sum(axis=-1)
+        pv = exit_pmf / np.maximum(exit_pmf.sum(axis=1, keepdims=True), 1e-300)
+        leave = np.moveaxis(self.rng.multinomial(leavers, pv), 2, 0)  # [n, B, G]
+        tau, b, g = np.nonzero(leave)
+        out = np.zeros((n, runs, n_g, k))
+        out[tau, b, g] = draw.counts(leave[tau, b, g], self.mix[g, tau], self.cum_mix[g, tau])
+        return out, leave.astype(float)
+
+
 def _core_block(p: Packed, core: Path, runs: int, rng: np.random.Generator) -> _Calendar:
     """Runs without save team or dunning: each cohort's future in one multinomial draw.
 
     Arrays run tenure-first (``[τ, B, G]``) so that a cohort's money is one batched
-    matrix product per count with the tables of :func:`_linear_money`.
+    matrix product of its counts (leavers by cause, present, leavers) with the tables
+    of :func:`_linear_money`.
     """
     h, n_g, k = p.horizon, p.share.shape[1], len(p.causes)
     cal = _Calendar(p, runs)
     draw = RandomDraw(rng)
-    churned = core["churned"][0]  # [G, H, K] unit cohort, classes mixed in
-    exit_pmf = churned.sum(axis=-1)  # [G, H]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mix = np.where(exit_pmf[..., None] > 0, churned / exit_pmf[..., None], 1.0 / k)
-    mix /= mix.sum(axis=-1, keepdims=True)
-    cum_mix = np.cumsum(mix, axis=-1)[..., :-1]  # [G, H, K − 1] for single leavers
-    stay_past = core["active"][0]  # [G, H] still there after tenure τ
+    exits = _CohortExits(core["churned"][0], core["active"][0], rng)
     vol = p.voluntary[0]
     names = tuple(n for n in _MONEY if n not in _CORE_ZEROS)
     tables = _linear_money(p, names)  # [M, G, H], leavers [M, G, H, K]
@@ -249,30 +363,21 @@ def _core_block(p: Packed, core: Path, runs: int, rng: np.random.Generator) -> _
     pad = np.zeros((h, n_g, 2 * k))
     for base in ("present", "active", "messaged"):
         coef[base] = np.ascontiguousarray(np.concatenate([coef[base], pad], axis=-1))
+    # one product per cohort: leavers by cause, present (counted as staying) and leavers
+    # (taken back out of the active): active = present − leavers
+    stacked = np.concatenate(
+        [coef["churned"], coef["present"] + coef["active"], -coef["active"]], axis=1
+    )  # [H, G × K + 2G, M + 2K]
     i_active, i_bad = names.index("active"), names.index("bad_exits")
     stack = np.zeros((h, runs, m + 2 * k))  # calendar money of this block, month first
     old = np.zeros((h, runs, m))
     for c in range(h):
         n = h - c
         new = cal.arrivals(c, draw)  # [B, G]
-        pv = np.concatenate([exit_pmf[:, :n], stay_past[:, n - 1 : n]], axis=1)
-        pv = np.clip(pv, 0.0, None)
-        pv /= pv.sum(axis=1, keepdims=True)
-        drawn = rng.multinomial(np.rint(new).astype(np.int64), pv)[..., :n]  # [B, G, n]
-        leave = np.ascontiguousarray(np.moveaxis(drawn, 2, 0), dtype=float)  # [n, B, G]
-        # leavers of each occupied cell over causes
-        tau, b, g = np.nonzero(leave)
-        by_cause = np.zeros((n, runs, n_g, k))
-        by_cause[tau, b, g] = draw.counts(
-            leave[tau, b, g].astype(np.int64), mix[g, tau], cum_mix[g, tau]
-        )
+        by_cause, leave = exits.draw(np.rint(new).astype(np.int64), n, draw)  # [n, B, G, K]
         present = new[None] - (np.cumsum(leave, axis=0) - leave)
-        active = present - leave
-        money = (
-            np.matmul(present, coef["present"][:n])
-            + np.matmul(active, coef["active"][:n])
-            + np.matmul(by_cause.reshape(n, runs, n_g * k), coef["churned"][:n])
-        )  # [n, B, M + 2K]
+        counts = np.concatenate([by_cause.reshape(n, runs, n_g * k), present, leave], axis=-1)
+        money = np.matmul(counts, stacked[:n])  # [n, B, M + 2K]
         if cal.win_back and cal.delay < n:
             messaged = np.zeros_like(leave)
             messaged[cal.delay :] = leave[: n - cal.delay]
@@ -443,6 +548,7 @@ def simulate_stochastic(
     engine: Engine = "local",
     client: Client | None = None,
     progress: bool = False,
+    threads: int | None = None,
 ) -> StochasticResult:
     """Random-count runs of a scenario, with bands for every monthly series and KPI.
 
@@ -464,6 +570,10 @@ def simulate_stochastic(
         The dask client (default: a ``LocalCluster`` for the call).
     progress : bool
         Show a progress bar.
+    threads : int, optional
+        With ``engine="local"``: threads drawing blocks at once (default: one per
+        core). The draws release the GIL, so two cores finish in about 60 % of the
+        time of one; the output is identical.
 
     Returns
     -------
@@ -472,7 +582,8 @@ def simulate_stochastic(
     Raises
     ------
     ValueError
-        If ``runs`` is not an integer in ``1 … 100_000``.
+        If ``runs`` is not an integer in ``1 … 100_000`` or ``threads`` not in
+        ``1 … 1024``.
 
     Examples
     --------
@@ -493,6 +604,7 @@ def simulate_stochastic(
     entropy = np.random.SeedSequence(seed).entropy
     assert isinstance(entropy, int)
     check_engine(engine)
+    n_threads = check_threads(threads)
     expected = simulate(scenario)
     blocks = _block_streams(entropy, int(runs))
     parts = run_tasks(
@@ -505,6 +617,7 @@ def simulate_stochastic(
         progress=progress,
         desc="runs",
         unit="run",
+        threads=n_threads,
     )
     return _result(scenario, entropy, expected, parts)
 

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc.engine import convolve, pack
+from simsrc import stochastic
+from simsrc.draws import RandomDraw
+from simsrc.engine import convolve, core_path, pack
 from simsrc.simulate import (
     OLD_COHORT_SERIES,
     _kpis,
@@ -18,6 +20,7 @@ from simsrc.stochastic import (
     _MONEY,
     BLOCK,
     _block_streams,
+    _CohortExits,
     _linear_money,
     simulate_block,
     simulate_stochastic,
@@ -71,6 +74,58 @@ def test_core_model_mean_within_four_standard_errors(name):
                     (*kpis, "grr_last_12m"))  # fmt: skip
     for cause in s.cause_names:
         assert_unbiased(res, (f"churned_{cause}",), ())
+
+
+def test_core_model_unbiased_when_leavers_outnumber_cells(monkeypatch):
+    """The other exact path: leavers split over tenures, then each tenure over causes."""
+    monkeypatch.setattr(stochastic, "CATEGORICAL", 0.0)
+    s = simsrc.preset("telecom").without_levers().replace(horizon_months=24)
+    res = simsrc.simulate(s, stochastic=True, runs=300, seed=12)
+    assert_unbiased(res, ("active", "churned", "revenue"), ("npv", "total_churned"))
+    for cause in s.cause_names:
+        assert_unbiased(res, (f"churned_{cause}",), ())
+
+
+@pytest.mark.parametrize("path", ["_one_by_one", "_by_tenure"])
+def test_cohort_exits_are_the_cohort_multinomial(path):
+    """Leavers by (tenure, cause): mean N·p and variance N·p·(1 − p) per cell, either path."""
+    s = simsrc.preset("telecom").without_levers().replace(horizon_months=12)
+    core = core_path(pack([s]))
+    rng = np.random.default_rng(7)
+    exits = _CohortExits(core["churned"][0], core["active"][0], rng)
+    n, runs, size = 9, 4000, 300
+    new = np.full((runs, len(s.segments)), size, dtype=np.int64)
+    leaving = exits.exit_cum[:, n - 1]
+    p_leave = leaving / (leaving + exits.stay_past[:, n - 1])
+    leavers = rng.binomial(new, p_leave[None, :])
+    if path == "_one_by_one":
+        by_cause, leave = exits._one_by_one(leavers, int(leavers.sum()), n)
+    else:
+        by_cause, leave = exits._by_tenure(leavers, n, RandomDraw(rng))
+    assert by_cause.shape == (n, runs, len(s.segments), len(s.causes))
+    np.testing.assert_array_equal(by_cause.sum(axis=-1), leave)
+    np.testing.assert_array_equal(leave.sum(axis=0), leavers)
+    cell = np.clip(core["churned"][0][:, :n], 0.0, None)  # [G, n, K]
+    p_cell = cell / (cell.sum(axis=(1, 2)) + exits.stay_past[:, n - 1])[:, None, None]
+    expected = size * np.moveaxis(p_cell, 1, 0)  # [n, G, K]
+    mean = by_cause.mean(axis=1)
+    se = np.sqrt(size * np.moveaxis(p_cell * (1 - p_cell), 1, 0) / runs)
+    z = (mean - expected)[expected > 0] / se[expected > 0]
+    # 189 cells: the z-scores look standard normal (their spread, their extreme)
+    assert 0.85 < np.sqrt((z**2).mean()) < 1.15 and np.abs(z).max() < 5, z
+    var = by_cause.var(axis=1, ddof=1)
+    busy = expected > 5  # variance ratio is well estimated where cells are not tiny
+    ratio = var[busy] / (size * np.moveaxis(p_cell * (1 - p_cell), 1, 0)[busy])
+    assert np.abs(ratio - 1).max() < 0.15, float(np.abs(ratio - 1).max())
+
+
+def test_threads_give_the_same_runs():
+    for s in (simsrc.preset("telecom").replace(horizon_months=12), with_levers("b2b-saas", 12)):
+        one = simulate_stochastic(s, runs=BLOCK + 5, seed=21, threads=1)
+        two = simulate_stochastic(s, runs=BLOCK + 5, seed=21, threads=2)
+        for col in ("active", "revenue", "churned"):
+            np.testing.assert_array_equal(one.runs_monthly[col], two.runs_monthly[col])
+        assert one.kpis.equals(two.kpis)
 
 
 @pytest.mark.parametrize("name", ["b2b-saas", "telecom"])
@@ -198,6 +253,9 @@ def test_bad_arguments_are_refused():
     for runs in (0, -3, True, 2.5, 100_001):
         with pytest.raises(ValueError, match="runs must be an integer"):
             simulate_stochastic(s, runs=runs)  # type: ignore[arg-type]
+    for threads in (0, -1, True, 1.5):
+        with pytest.raises(ValueError, match="threads must be an integer from 1 to 1024"):
+            simulate_stochastic(s, runs=2, threads=threads)  # type: ignore[arg-type]
 
 
 def test_dask_gives_the_same_runs():
