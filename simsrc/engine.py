@@ -668,22 +668,12 @@ def lever_step(
     onset = failed.sum(axis=-1) * c.dunning_on  # [N, G, J]
 
     # holds: non-preventable causes only; the last month ends the offer
-    hz_np = base * c.nonprev  # [N, G, J, K]
-    rate = hz_np / np.maximum(hz_np.sum(axis=-1, keepdims=True), 1.0)
-    in_hold_churn, reg = _hold_exits(draw, reg, rate)
+    if draw.random:
+        in_hold_churn, returns, lapsed, resumed = _holds_in_place(c, draw, reg, base, saves)
+    else:
+        in_hold_churn, returns, lapsed, resumed, reg = _holds(c, draw, reg, base, saves)
     churned = churned + in_hold_churn
-    ending = reg[..., c.end_slots]  # [N, G, J, 4]
-    back = draw.thin(ending, c.stay[:, None, None, :])
-    returns = back.sum(axis=-1)  # [N, G, J]
-    out["lapsed"] = (ending - back).sum(axis=(2, 3))
-    out["resumed"] = back[..., HOLD_OFFERS.index("pause")].sum(axis=2)
-    shifted = np.zeros_like(reg)  # a month passes: slot k takes slot k + 1's customers
-    shifted[..., :-1] = reg[..., 1:]
-    shifted *= c.keep_shift
-    rows = np.arange(reg.shape[0])
-    for i, offer in enumerate(c.hold_offers):  # this month's saves enter their offer
-        shifted[rows, :, :, c.entry_slot[:, i]] += saves[..., offer]
-    reg = shifted
+    out["lapsed"], out["resumed"] = lapsed, resumed
 
     # dunning: recover, cut off at the end of grace, age the rest
     if c.any_dunning:
@@ -724,7 +714,9 @@ def lever_step(
     pop[..., NORMAL] += returns + recovered[..., 0] + recovered[..., 1] * (1.0 - help_first)
     pop[..., HELPED] += saves[..., HELP] + recovered[..., 1] * help_first
     pop[..., DOWNGRADED] += saves[..., DOWNGRADE]
-    st.pop[...], st.reg[...], st.dun[...] = pop, reg, dun
+    st.pop[...], st.dun[...] = pop, dun
+    if reg is not st.reg:  # random draws update the register in place
+        st.reg[...] = reg
     out["active"] = pop.sum(axis=(2, 3)) + reg.sum(axis=(2, 3)) + dun.sum(axis=(2, 3, 4))
     out["bad_exits"] = bad.sum(axis=-1)
     return out
@@ -781,6 +773,74 @@ def _leave(
     left = np.zeros_like(pop)
     left[n, g, j, q] = x.sum(axis=-1)
     return requests, failed, left
+
+
+def _holds(
+    c: LeverSetup, draw: Draw, reg: Array, base: Array, saves: Array
+) -> tuple[Array, Array, Array, Array, Array]:
+    """A month of the hold register ``[N, G, J, M]`` (customers held by an offer).
+
+    Non-preventable causes act on the held (``base`` ``[N, G, J, K]`` hazards); those in
+    their offer's last month return or lapse; the rest move one month on; this month's
+    ``saves`` ``[N, G, J, O]`` by hold offers enter. Returns leavers by cause
+    ``[N, G, K]``, returns to the paying population ``[N, G, J]``, lapsed and resumed
+    (after a pause) ``[N, G]``, and the next month's register.
+    """
+    hz_np = base * c.nonprev  # [N, G, J, K]
+    rate = hz_np / np.maximum(hz_np.sum(axis=-1, keepdims=True), 1.0)
+    in_hold_churn, reg = _hold_exits(draw, reg, rate)
+    ending = reg[..., c.end_slots]  # [N, G, J, 4]
+    back = draw.thin(ending, c.stay[:, None, None, :])
+    lapsed = (ending - back).sum(axis=(2, 3))
+    resumed = back[..., HOLD_OFFERS.index("pause")].sum(axis=2)
+    shifted = np.zeros_like(reg)  # a month passes: slot k takes slot k + 1's customers
+    shifted[..., :-1] = reg[..., 1:]
+    shifted *= c.keep_shift
+    rows = np.arange(reg.shape[0])
+    for i, offer in enumerate(c.hold_offers):  # this month's saves enter their offer
+        shifted[rows, :, :, c.entry_slot[:, i]] += saves[..., offer]
+    return in_hold_churn, back.sum(axis=-1), lapsed, resumed, shifted
+
+
+def _holds_in_place(
+    c: LeverSetup, draw: Draw, reg: Array, base: Array, saves: Array
+) -> tuple[Array, Array, Array, Array]:
+    """:func:`_holds` for random counts, on the occupied cells only; ``reg`` updated in place.
+
+    Whole customers held by an offer are few (a handful per cohort), so the register is
+    almost empty: only the (row, segment, class) cells holding someone, or receiving a
+    save this month, are touched. Same draws as :func:`_holds`, in the same model.
+    """
+    n_rows, n_g, n_j, _ = reg.shape
+    k = base.shape[-1]
+    entering = saves[..., c.hold_offers]  # [N, G, J, 4]
+    n, g, j = np.nonzero(reg.any(axis=-1) | entering.any(axis=-1))
+    in_hold_churn = np.zeros((n_rows, n_g, k))
+    returns = np.zeros((n_rows, n_g, n_j))
+    lapsed = np.zeros((n_rows, n_g))
+    resumed = np.zeros((n_rows, n_g))
+    if not len(n):
+        return in_hold_churn, returns, lapsed, resumed
+    sub = reg[n, g, j]  # [C, M]
+    hz_np = base[n, g, j] * np.broadcast_to(c.nonprev, (n_rows, 1, 1, k))[n, 0, 0]  # [C, K]
+    rate = hz_np / np.maximum(hz_np.sum(axis=-1, keepdims=True), 1.0)
+    (ci, mi), x = _occupied(draw, sub, rate[:, None, :])
+    np.add.at(in_hold_churn, (n[ci], g[ci]), x)
+    sub[ci, mi] -= x.sum(axis=-1)
+    ending = sub[:, c.end_slots]  # [C, 4]
+    back = draw.thin(ending, np.broadcast_to(c.stay, (n_rows, c.stay.shape[-1]))[n])
+    returns[n, g, j] = back.sum(axis=-1)
+    np.add.at(lapsed, (n, g), (ending - back).sum(axis=-1))
+    np.add.at(resumed, (n, g), back[:, HOLD_OFFERS.index("pause")])
+    shifted = np.zeros_like(sub)
+    shifted[:, :-1] = sub[:, 1:]
+    shifted *= c.keep_shift
+    entry = np.broadcast_to(c.entry_slot, (n_rows, c.entry_slot.shape[-1]))[n]  # [C, 4]
+    cells = np.arange(len(n))
+    for i in range(len(c.hold_offers)):
+        shifted[cells, entry[:, i]] += entering[n, g, j, i]
+    reg[n, g, j] = shifted
+    return in_hold_churn, returns, lapsed, resumed
 
 
 def _hold_exits(draw: Draw, reg: Array, rate: Array) -> tuple[Array, Array]:
