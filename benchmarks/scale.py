@@ -256,18 +256,22 @@ def monte_carlo(runs: int, client: Any) -> None:
     s = simsrc.preset("telecom").without_levers().replace(horizon_months=120)
     s = s.set("acquisition.new_per_month", 100_000 / 120)
     simsrc.simulate(s, stochastic=True, runs=2, seed=0)  # warm caches
-    local, res = timed(lambda: simsrc.simulate(s, stochastic=True, runs=runs, seed=3), 3)
+    from simsrc.parallel import cores
+    from simsrc.stochastic import simulate_stochastic
+
+    one, res = timed(lambda: simulate_stochastic(s, runs=runs, seed=3, threads=1), 3)
+    local, _ = timed(lambda: simsrc.simulate(s, stochastic=True, runs=runs, seed=3), 3)
     print(f"3. Monte Carlo: {runs:,} runs of {s.name}, "
           f"{res.kpis['total_acquired'].mean():,.0f} customers × 120 months")  # fmt: skip
-    print(f"   one process:                        {local:8.2f} s")
+    print(f"   one thread:                         {one:8.2f} s")
+    print(f"   this process, {cores()} threads (default):  {local:8.2f} s  "
+          f"(parallel efficiency {one / local / cores():.0%})")  # fmt: skip
     if client is not None:
-        from simsrc.stochastic import simulate_stochastic
-
         remote, _ = timed(
             lambda: simulate_stochastic(s, runs=runs, seed=3, engine="dask", client=client), 3
         )
         print(f"   dask LocalCluster, 2 workers:       {remote:8.2f} s  "
-              f"(parallel efficiency {local / remote / 2:.0%})")  # fmt: skip
+              f"(parallel efficiency {one / remote / 2:.0%})")  # fmt: skip
     lever = simsrc.preset("b2b-saas").replace(horizon_months=120)
     lever = lever.set("acquisition.new_per_month", 100_000 / 120)
     t_lever, _ = timed(lambda: simsrc.simulate(lever, stochastic=True, runs=100, seed=3))
