@@ -668,7 +668,7 @@ def lever_step(
     onset = failed.sum(axis=-1) * c.dunning_on  # [N, G, J]
 
     # holds: non-preventable causes only; the last month ends the offer
-    if draw.random:
+    if draw.random and c.cov.shape[0] == 1:
         in_hold_churn, returns, lapsed, resumed = _holds_in_place(c, draw, reg, base, saves)
     else:
         in_hold_churn, returns, lapsed, resumed, reg = _holds(c, draw, reg, base, saves)
@@ -805,41 +805,33 @@ def _holds(
 def _holds_in_place(
     c: LeverSetup, draw: Draw, reg: Array, base: Array, saves: Array
 ) -> tuple[Array, Array, Array, Array]:
-    """:func:`_holds` for random counts, on the occupied cells only; ``reg`` updated in place.
+    """:func:`_holds` on the occupied cells only, for random counts; ``reg`` updated in place.
 
     Whole customers held by an offer are few (a handful per cohort), so the register is
-    almost empty: only the (row, segment, class) cells holding someone, or receiving a
-    save this month, are touched. Same draws as :func:`_holds`, in the same model.
+    almost empty: the (row, segment, class) cells holding someone, or receiving a save
+    this month, are gathered as rows of their own and go through :func:`_holds`; the
+    others stay empty. Needs the one-scenario setup of random runs (``S = 1``).
     """
     n_rows, n_g, n_j, _ = reg.shape
-    k = base.shape[-1]
     entering = saves[..., c.hold_offers]  # [N, G, J, 4]
     n, g, j = np.nonzero(reg.any(axis=-1) | entering.any(axis=-1))
-    in_hold_churn = np.zeros((n_rows, n_g, k))
+    in_hold_churn = np.zeros((n_rows, n_g, base.shape[-1]))
     returns = np.zeros((n_rows, n_g, n_j))
     lapsed = np.zeros((n_rows, n_g))
     resumed = np.zeros((n_rows, n_g))
-    if not len(n):
-        return in_hold_churn, returns, lapsed, resumed
-    sub = reg[n, g, j]  # [C, M]
-    hz_np = base[n, g, j] * np.broadcast_to(c.nonprev, (n_rows, 1, 1, k))[n, 0, 0]  # [C, K]
-    rate = hz_np / np.maximum(hz_np.sum(axis=-1, keepdims=True), 1.0)
-    (ci, mi), x = _occupied(draw, sub, rate[:, None, :])
-    np.add.at(in_hold_churn, (n[ci], g[ci]), x)
-    sub[ci, mi] -= x.sum(axis=-1)
-    ending = sub[:, c.end_slots]  # [C, 4]
-    back = draw.thin(ending, np.broadcast_to(c.stay, (n_rows, c.stay.shape[-1]))[n])
-    returns[n, g, j] = back.sum(axis=-1)
-    np.add.at(lapsed, (n, g), (ending - back).sum(axis=-1))
-    np.add.at(resumed, (n, g), back[:, HOLD_OFFERS.index("pause")])
-    shifted = np.zeros_like(sub)
-    shifted[:, :-1] = sub[:, 1:]
-    shifted *= c.keep_shift
-    entry = np.broadcast_to(c.entry_slot, (n_rows, c.entry_slot.shape[-1]))[n]  # [C, 4]
-    cells = np.arange(len(n))
-    for i in range(len(c.hold_offers)):
-        shifted[cells, entry[:, i]] += entering[n, g, j, i]
-    reg[n, g, j] = shifted
+    if len(n):
+
+        def cells(x: Array) -> Array:
+            return x[n, g, j][:, None, None]  # [C, 1, 1, …]: one cell a row
+
+        churn_c, returns_c, lapsed_c, resumed_c, reg_c = _holds(
+            c, draw, cells(reg), cells(base), cells(saves)
+        )
+        np.add.at(in_hold_churn, (n, g), churn_c[:, 0])
+        returns[n, g, j] = returns_c[:, 0, 0]
+        np.add.at(lapsed, (n, g), lapsed_c[:, 0])
+        np.add.at(resumed, (n, g), resumed_c[:, 0])
+        reg[n, g, j] = reg_c[:, 0, 0]
     return in_hold_churn, returns, lapsed, resumed
 
 
