@@ -44,6 +44,8 @@ from simsrc.engine import (
     pack,
 )
 from simsrc.levers import OFFER_NAMES
+from simsrc.parallel import cores
+from simsrc.stochastic import simulate_stochastic
 from simsrc.sweep import sweep
 
 SERIES = ("active", "revenue", "churned", "saves", "paused")
@@ -256,9 +258,6 @@ def monte_carlo(runs: int, client: Any) -> None:
     s = simsrc.preset("telecom").without_levers().replace(horizon_months=120)
     s = s.set("acquisition.new_per_month", 100_000 / 120)
     simsrc.simulate(s, stochastic=True, runs=2, seed=0)  # warm caches
-    from simsrc.parallel import cores
-    from simsrc.stochastic import simulate_stochastic
-
     one, res = timed(lambda: simulate_stochastic(s, runs=runs, seed=3, threads=1), 3)
     local, _ = timed(lambda: simsrc.simulate(s, stochastic=True, runs=runs, seed=3), 3)
     print(f"3. Monte Carlo: {runs:,} runs of {s.name}, "

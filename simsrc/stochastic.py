@@ -255,9 +255,9 @@ class _CohortExits:
             mix = np.where(exit_pmf[..., None] > 0, self.churned / exit_pmf[..., None], 1.0)
         self.mix = mix / mix.sum(axis=-1, keepdims=True)
         self.cum_mix = np.cumsum(self.mix, axis=-1)[..., :-1]
-        self.exit_cum = np.cumsum(exit_pmf, axis=1)  # [G, H] leaving by tenure τ
         # cells (τ, k) in tenure-major order: a cohort followed for n months uses the first
-        # n·K of them, so one cumulative table and its guide serve every cohort
+        # n·K of them, so one cumulative table and its guide serve every cohort (and its
+        # entry n·K − 1 is the chance of leaving within n months)
         self.cells = h * k
         self.cum = np.cumsum(self.churned.reshape(n_g, self.cells), axis=1)
         self.buckets = 2 * self.cells
@@ -279,7 +279,7 @@ class _CohortExits:
         """
         runs, n_g = new.shape
         k = self.churned.shape[-1]
-        leaving = self.exit_cum[:, n - 1]
+        leaving = self.cum[:, n * k - 1]
         p_leave = leaving / np.maximum(leaving + self.stay_past[:, n - 1], 1e-300)
         leavers = self.rng.binomial(new, np.clip(p_leave, 0.0, 1.0)[None, :])  # [B, G]
         total = int(leavers.sum())

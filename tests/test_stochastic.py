@@ -95,7 +95,7 @@ def test_cohort_exits_are_the_cohort_multinomial(path):
     exits = _CohortExits(core["churned"][0], core["active"][0], rng)
     n, runs, size = 9, 4000, 300
     new = np.full((runs, len(s.segments)), size, dtype=np.int64)
-    leaving = exits.exit_cum[:, n - 1]
+    leaving = exits.cum[:, n * len(s.causes) - 1]
     p_leave = leaving / (leaving + exits.stay_past[:, n - 1])
     leavers = rng.binomial(new, p_leave[None, :])
     if path == "_one_by_one":
