@@ -43,7 +43,7 @@ import pandas as pd
 
 from simsrc.attribution import LEVERS
 from simsrc.format import format_value
-from simsrc.io import write_text_atomic
+from simsrc.io import write_atomic
 from simsrc.levers import OFFER_NAMES
 from simsrc.scenario import Scenario
 from simsrc.simulate import Result
@@ -1103,7 +1103,7 @@ def enable_offline() -> None:
         if path is not None and isinstance(getattr(cls, "_esm", None), str):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_text_atomic(path, _BUNDLE_MARK + cls._esm)
+                write_atomic(path, _BUNDLE_MARK + cls._esm)
             except OSError:  # a read-only home: just keep building per kernel
                 pass
     _OFFLINE = True

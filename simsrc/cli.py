@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from simsrc.compare import compare
-from simsrc.errors import ScenarioError
+from simsrc.errors import ScenarioError, shorten
 from simsrc.format import format_delta_pct, format_value
-from simsrc.io import load_scenario, save_scenario
+from simsrc.io import check_output, load_scenario, save_scenario, write_atomic
 from simsrc.params import PARAMETERS
 from simsrc.presets import list_presets, preset
 from simsrc.scenario import Scenario
@@ -41,21 +41,33 @@ def _resolve(spec: str) -> Scenario:
     )
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(path: str, text: str) -> Any:
+    """A ``--set`` value: TOML (numbers, true/false, "text", [lists]) or a bare word.
+
+    A bare word (``--set name=My plan``) is taken as text, but a value that starts like
+    TOML — a quote, bracket or brace — and does not parse is an error rather than text
+    with a stray quote in it.
+    """
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except tomllib.TOMLDecodeError as exc:
+        if text[:1] in "\"'[{" or not text:
+            detail = str(exc).split(" (at")[0]
+            raise UsageError(
+                f"--set {shorten(path)}: the value is not valid TOML ({detail}); quote text "
+                'as "…" and write lists as [1, 2]'
+            ) from None
         return text
     except RecursionError:
-        raise UsageError("--set value is nested too deeply") from None
+        raise UsageError(f"--set {shorten(path)}: the value is nested too deeply") from None
 
 
 def _apply_sets(s: Scenario, sets: Sequence[str]) -> Scenario:
     for item in sets:
         if "=" not in item:
-            raise UsageError(f"--set expects PATH=VALUE (got {item!r})")
+            raise UsageError(f"--set expects PATH=VALUE (got {shorten(repr(item))})")
         path, value = item.split("=", 1)
-        s = s.set(path.strip(), _parse_value(value.strip()))
+        s = s.set(path.strip(), _parse_value(path.strip(), value.strip()))
     return s
 
 
@@ -86,10 +98,16 @@ def _jsonable(x: float) -> float | None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.monthly and not args.json:
+        raise UsageError(
+            "--monthly adds the monthly rows to --json output; add --json (or "
+            "use --csv FILE for the monthly table)"
+        )
+    csv = check_output(args.csv, force=args.force) if args.csv else None
     s = _apply_sets(_resolve(args.scenario), args.set)
     res = simulate(s)
-    if args.csv:
-        res.monthly.to_csv(args.csv, index=False)
+    if csv is not None:
+        write_atomic(csv, res.monthly.to_csv(index=False))
     if args.json:
         out: dict[str, Any] = {
             "scenario": s.name,
@@ -155,10 +173,8 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
+    out = check_output(args.out, force=args.force)
     s = _apply_sets(_resolve(args.scenario), args.set)
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} exists; add --force to overwrite it")
     save_scenario(s, out)
     print(f"wrote {out}")
     return 0
@@ -187,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print JSON instead of a table")
     run.add_argument("--monthly", action="store_true", help="with --json: include monthly rows")
     run.add_argument("--csv", metavar="FILE", help="also write the monthly table to FILE")
+    run.add_argument("--force", action="store_true", help="overwrite an existing --csv file")
     run.set_defaults(func=_cmd_run)
 
     cmp_ = sub.add_parser("compare", help="compare a scenario with what-ifs")

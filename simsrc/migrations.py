@@ -16,30 +16,61 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from simsrc.errors import ScenarioError
+from simsrc.errors import ScenarioError, shown
 
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 → 2, checking what schema 1 said before turning it into causes.
+
+    Everything read here is validated with the same one-line errors as schema 2, naming
+    the schema-1 field (``segments[0].monthly_churn``, ``heterogeneity.polarization``).
+    """
     from simsrc.hazards import beta_to_spread
+    from simsrc.params import PARAMETERS
+    from simsrc.schema import reject_unknown, require_mapping
 
     out = {k: v for k, v in data.items() if k not in {"heterogeneity", "schema_version"}}
-    segments = [dict(s) for s in data.get("segments", [])]
+    raw = data.get("segments", [])
+    if not isinstance(raw, list | tuple):
+        raise ScenarioError("segments", f"must be a list of tables (got {shown(raw)})")
+    segments = [require_mapping(s, f"segments[{i}]") for i, s in enumerate(raw)]
     levels = {}
     for i, seg in enumerate(segments):
         if "monthly_churn" not in seg:
             raise ScenarioError(f"segments[{i}].monthly_churn", "is required in schema 1")
-        levels[seg.get("name", f"segment{i}")] = seg.pop("monthly_churn")
+        churn = seg.pop("monthly_churn")
+        PARAMETERS["causes.*.levels.*"].check(churn, f"segments[{i}].monthly_churn")
+        levels[str(seg.get("name", f"segment{i}"))] = churn
     out["segments"] = segments
     out["causes"] = [
         {"name": "churn", "label": "All causes", "shape": {"kind": "flat"}, "levels": levels}
     ]
-    phi = data.get("heterogeneity", {}).get("polarization", 0.0)
+    het = require_mapping(data.get("heterogeneity", {}), "heterogeneity")
+    reject_unknown(het, ("polarization",), "heterogeneity")
+    phi = het.get("polarization", 0.0)
+    where = "heterogeneity.polarization"
+    if isinstance(phi, bool) or not isinstance(phi, int | float) or not 0 <= phi < 1:
+        raise ScenarioError(
+            where, f"must be a number from 0 up to (not including) 1 (got {shown(phi)})"
+        )
     if phi:
         # φ = 1/(α+β+1) with the mean churn of the first segment fixes α and β; the
         # spread index is then independent of the mean (see hazards.spread_to_beta).
-        m = float(next(iter(levels.values())))
+        m = float(next(iter(levels.values()), 0.0))
+        if not 0 < m < 1:
+            raise ScenarioError(
+                where,
+                f"needs the first segment's monthly_churn strictly between 0 and 1 (got {m:g})",
+            )
         total = (1.0 - phi) / phi
         _, spread = beta_to_spread(m * total, (1.0 - m) * total)
+        row = PARAMETERS["heterogeneity.spread"]
+        if not row.lo <= spread <= row.hi:
+            raise ScenarioError(
+                where,
+                f"{phi:g} with monthly churn {m:g} means a spread of {spread:.3g}, outside the "
+                f"{row.lo:g} to {row.hi:g} simsrc models; use a smaller polarization",
+            )
         out["heterogeneity"] = {"spread": spread, "reference_churn": m}
     out["schema_version"] = 2
     return out

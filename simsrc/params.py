@@ -10,12 +10,14 @@ named item of a list (a segment or a cause) or a key of a per-segment mapping, e
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+import numpy as np
 import pandas as pd
 
-from simsrc.errors import ScenarioError
+from simsrc.errors import ScenarioError, shown
 
 
 @dataclass(frozen=True)
@@ -52,16 +54,9 @@ class Param:
 
     def _error(self, path: str | None, value: object) -> ScenarioError:
         kind = "a whole number" if self.integer else "a number"
-        shown = (
-            _fmt(float(value))
-            if isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and math.isfinite(value)
-            else repr(value)
-        )
         return ScenarioError(
             path or self.path,
-            f"must be {kind} between {_fmt(self.lo)} and {_fmt(self.hi)} (got {shown})",
+            f"must be {kind} between {_fmt(self.lo)} and {_fmt(self.hi)} (got {shown(value)})",
         )
 
     @property
@@ -94,9 +89,13 @@ class Param:
         >>> PARAMETERS["horizon_months"].check(60)
         60.0
         """
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # numbers.Real admits numpy's integer and float scalars; bools are not numbers here
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise self._error(path, value)
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:  # an int beyond float range, e.g. 10**400
+            raise self._error(path, value) from None
         if not (math.isfinite(x) and self.lo <= x <= self.hi) or (self.integer and x != round(x)):
             raise self._error(path, value)
         return x

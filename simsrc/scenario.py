@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from simsrc import schema
-from simsrc.errors import ScenarioError
+from simsrc.errors import ScenarioError, shorten, shown
 from simsrc.levers import (
     OFFER_NAMES,
     Channels,
@@ -355,10 +356,14 @@ class Scenario:
         >>> lower.cause("onboarding").levels[0] == 0.8 * base.cause("onboarding").levels[0]
         True
         """
-        if isinstance(factor, bool) or not isinstance(factor, int | float):
-            raise ScenarioError("factor", f"must be a number ≥ 0 (got {factor!r})")
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+            raise ScenarioError("factor", f"must be a number ≥ 0 (got {shown(factor)})")
+        try:
+            factor = float(factor)
+        except OverflowError:
+            factor = math.inf
         if not (math.isfinite(factor) and factor >= 0):
-            raise ScenarioError("factor", f"must be a number ≥ 0 (got {factor!r})")
+            raise ScenarioError("factor", f"must be a finite number ≥ 0 (got {shown(factor)})")
         if cause is not None:
             self.cause(cause)
         seg_index = None if segment is None else self.segment_index(segment)
@@ -510,16 +515,8 @@ class Scenario:
         for required in ("name", "segments", "causes"):
             if required not in data:
                 raise ScenarioError(required, "is required")
-        seg_items = _require_list(data["segments"], "segments")
-        seg_names = tuple(
-            str(schema.require_mapping(x, f"segments[{i}]").get("name", f"segments[{i}]"))
-            for i, x in enumerate(seg_items)
-        )
-        cause_items = _require_list(data["causes"], "causes")
-        cause_names = tuple(
-            str(schema.require_mapping(x, f"causes[{i}]").get("name", f"causes[{i}]"))
-            for i, x in enumerate(cause_items)
-        )
+        seg_names, seg_items = _named_items(data["segments"], "segments", MAX_SEGMENTS)
+        cause_names, cause_items = _named_items(data["causes"], "causes", MAX_CAUSES)
         names = schema.Names(seg_names, cause_names, OFFER_NAMES)
         segments = tuple(
             schema.from_plain(Segment, x, f"segments.{n}", names)
@@ -686,14 +683,54 @@ def levels_from_exit_survey(
 # -- validation -----------------------------------------------------------------------
 
 
+MAX_SEGMENTS = 50
+"""Most segments a scenario may have (each is a full set of cohorts in the engine)."""
+MAX_CAUSES = 50
+"""Most churn causes a scenario may have (a scenario file stays well under 1 MB)."""
+
+_ITEM_TYPES: dict[str, type] = {"segments": Segment, "causes": Cause, "uncertainty": Uncertain}
+
+
 def _check_structure(s: Scenario) -> None:
-    """Names and list lengths, checked before anything is aligned by name."""
+    """Types, names and list lengths, checked before anything is aligned by name.
+
+    ``Scenario(...)`` and :meth:`Scenario.replace` take Python objects, not plain data:
+    each field must be of its declared kind (lists of segments, causes and ranges become
+    tuples), so a wrong object is refused here by name instead of failing deep inside.
+    """
     if not isinstance(s.name, str) or not s.name.strip():
-        raise ScenarioError("name", "must be a non-empty text")
+        raise ScenarioError("name", f"must be a non-empty text (got {shown(s.name)})")
+    for key, item_type in _ITEM_TYPES.items():
+        items = getattr(s, key)
+        if isinstance(items, list):
+            items = tuple(items)
+            object.__setattr__(s, key, items)
+        if not isinstance(items, tuple):
+            raise ScenarioError(
+                key,
+                f"must be a tuple of {item_type.__name__} objects (got {type(items).__name__})",
+            )
+        for i, item in enumerate(items):
+            if not isinstance(item, item_type):
+                raise ScenarioError(
+                    f"{key}[{i}]",
+                    f"must be of type {item_type.__name__} (got {type(item).__name__})",
+                )
+    for key in ("acquisition", "heterogeneity", "value", *_LEVER_SECTIONS):
+        tp = schema.hints(Scenario)[key]
+        if not isinstance(getattr(s, key), tp):
+            raise ScenarioError(
+                key, f"must be of type {tp.__name__} (got {type(getattr(s, key)).__name__})"
+            )
+    if isinstance(s.horizon_months, numbers.Integral) and not isinstance(s.horizon_months, bool):
+        object.__setattr__(s, "horizon_months", int(s.horizon_months))
     if not s.segments:
         raise ScenarioError("segments", "at least one segment is required")
     if not s.causes:
         raise ScenarioError("causes", "at least one cause is required")
+    for key, most in (("segments", MAX_SEGMENTS), ("causes", MAX_CAUSES)):
+        if len(getattr(s, key)) > most:
+            raise ScenarioError(key, f"at most {most} allowed (got {len(getattr(s, key))})")
     _check_names([seg.name for seg in s.segments], "segments")
     _check_names([c.name for c in s.causes], "causes")
 
@@ -850,13 +887,14 @@ def _mean_het_level(s: Scenario) -> float:
     return float(min(max(total, row.lo), row.hi))
 
 
-def _check_names(names: Sequence[str], where: str) -> None:
+def _check_names(names: Sequence[object], where: str) -> None:
     seen: set[str] = set()
     for i, n in enumerate(names):
-        if not isinstance(n, str) or not n.isidentifier():
+        if not isinstance(n, str) or not n.isidentifier() or len(n) > 64:
             raise ScenarioError(
                 f"{where}[{i}].name",
-                f"must be a name of letters, digits and underscores (got {n!r})",
+                "must be a name of at most 64 letters, digits and underscores, not starting "
+                f"with a digit (got {shown(n)})",
             )
         if n in seen:
             raise ScenarioError(f"{where}[{i}].name", f"duplicate name {n!r}")
@@ -879,43 +917,90 @@ def _require_list(obj: Any, path: str) -> list[Any]:
     return list(obj)
 
 
+def _named_items(obj: Any, path: str, most: int) -> tuple[tuple[str, ...], list[Any]]:
+    """Names and tables of a list of named items, checked before anything is keyed by them.
+
+    Everything keyed by segment or cause name is read against these names, so a missing,
+    malformed or duplicate name is reported as such (not as an unknown key elsewhere).
+    """
+    items = _require_list(obj, path)
+    if len(items) > most:
+        raise ScenarioError(path, f"at most {most} allowed (got {len(items)})")
+    names = []
+    for i, x in enumerate(items):
+        table = schema.require_mapping(x, f"{path}[{i}]")
+        if "name" not in table:
+            raise ScenarioError(f"{path}[{i}].name", "is required")
+        names.append(table["name"])
+    _check_names(names, path)
+    return tuple(names), items
+
+
 def _locate(data: dict[str, Any], path: str) -> tuple[Any, str | int]:
     """The container holding a dotted path's value, and its key there.
 
     Lists of named items (segments, causes) are addressed by name, other lists by
     index. Raises :class:`ScenarioError` naming the first part that does not exist.
     """
+    if not isinstance(path, str):
+        raise TypeError(
+            f"path must be a dotted path such as 'acquisition.new_per_month' (got {shown(path)})"
+        )
     parts = path.split(".")
+    if not all(parts):
+        raise ScenarioError(shorten(path), "is not a dotted path (an empty part)")
     node: Any = data
-    for i, part in enumerate(parts[:-1]):
+    for i, part in enumerate(parts):
         here = ".".join(parts[: i + 1])
-        if isinstance(node, list):
+        last = i == len(parts) - 1
+        if isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
             matches = [item for item in node if item.get("name") == part]
             if not matches:
                 names = ", ".join(str(item.get("name")) for item in node)
-                raise ScenarioError(here, f"no item named {part!r} (known: {names})")
+                raise ScenarioError(here, f"no item named {shorten(part)!r} (known: {names})")
+            if last:
+                raise ScenarioError(here, "is a whole item; set its fields one at a time")
             node = matches[0]
+        elif isinstance(node, list):
+            if not part.isdigit():
+                raise ScenarioError(here, "a list's items are addressed by number")
+            if not node:
+                raise ScenarioError(here, "index out of range (the list is empty)")
+            if int(part) >= len(node):
+                raise ScenarioError(here, f"index out of range (0–{len(node) - 1})")
+            if last:
+                return node, int(part)
+            node = node[int(part)]
         elif isinstance(node, dict):
             if part not in node:
-                raise ScenarioError(here, f"unknown key (known: {', '.join(node)})")
+                known = ", ".join(node) or "nothing"
+                raise ScenarioError(here, f"unknown key (known: {known})")
+            if last:
+                return node, part
             node = node[part]
         else:
-            raise ScenarioError(here, "is not a table")
-    last = parts[-1]
-    if isinstance(node, list) and last.isdigit():
-        if int(last) >= len(node):
-            raise ScenarioError(path, f"index out of range (0–{len(node) - 1})")
-        return node, int(last)
-    if isinstance(node, dict):
-        if last not in node:
-            raise ScenarioError(path, f"unknown key (known: {', '.join(node)})")
-        return node, last
-    raise ScenarioError(path, "cannot be set")
+            raise ScenarioError(".".join(parts[:i]), "is a value, not a table or list")
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set a value in a scenario dictionary by dotted path (lists addressed by name)."""
+    """Set a value in a scenario dictionary by dotted path (lists addressed by name).
+
+    A whole table (a section, a segment, a cause's shape) is not replaced by a partial
+    one: keys left out would silently fall back to defaults. Per-name tables such as
+    ``causes.onboarding.levels`` may be set to one number, meaning every name.
+    """
     node, key = _locate(data, path)
+    old = node[key]
+    if isinstance(old, dict) and isinstance(value, Mapping):
+        raise ScenarioError(
+            path,
+            f"is a whole table; set its fields one at a time, e.g. {path}.{next(iter(old), 'x')}",
+        )
+    if isinstance(old, list) and old and isinstance(old[0], dict):
+        raise ScenarioError(
+            path, "is a list of named items; set their fields by name (or use replace())"
+        )
     node[key] = value
 
 

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
+import numbers
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
-from simsrc.errors import ScenarioError
+import numpy as np
+
+from simsrc.errors import ScenarioError, shorten, shown
 from simsrc.params import PARAMETERS
 
 
@@ -129,16 +133,24 @@ def to_plain(obj: Any, names: Names, *, full: bool = False) -> dict[str, Any]:
         elif keys == "causes,offers":
             rows = {}
             for cause, row in zip(names.causes, v, strict=True):
-                cells = {o: x for o, x in zip(names.offers, row, strict=True) if x or not sparse}
+                cells = {
+                    o: x.item() if isinstance(x, np.generic) else x
+                    for o, x in zip(names.offers, row, strict=True)
+                    if x or not sparse
+                }
                 if cells:
                     rows[cause] = cells
             out[f.name] = rows
         elif keys:
-            out[f.name] = {k: x for k, x in zip(names.of(keys), v, strict=True) if x or not sparse}
+            out[f.name] = {
+                k: x.item() if isinstance(x, np.generic) else x
+                for k, x in zip(names.of(keys), v, strict=True)
+                if x or not sparse
+            }
         elif isinstance(v, tuple):
-            out[f.name] = list(v)
+            out[f.name] = [x.item() if isinstance(x, np.generic) else x for x in v]
         else:
-            out[f.name] = v
+            out[f.name] = v.item() if isinstance(v, np.generic) else v
     return out
 
 
@@ -147,18 +159,20 @@ def reject_unknown(data: Mapping[str, Any], allowed: typing.Iterable[str], path:
     allowed = list(allowed)
     for key in data:
         if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            near = difflib.get_close_matches(str(key), allowed, n=1)
+            where = f"{path}.{shorten(str(key))}" if path else shorten(str(key))
+            if not allowed:
+                raise ScenarioError(where, "unknown key (nothing is allowed here)")
+            near = difflib.get_close_matches(str(key)[:200], allowed, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ScenarioError(
-                where, f"unknown key (allowed: {', '.join(sorted(allowed))}){hint}"
+                where, f"unknown key (allowed: {', '.join(sorted(set(allowed)))}){hint}"
             )
 
 
 def require_mapping(obj: Any, path: str) -> dict[str, Any]:
     """The object as a dict, or an error naming ``path``."""
     if not isinstance(obj, Mapping):
-        raise ScenarioError(path, f"must be a table of keys and values (got {obj!r})")
+        raise ScenarioError(path, f"must be a table of keys and values (got {shown(obj)})")
     return dict(obj)
 
 
@@ -174,7 +188,28 @@ def _keyed(data: Any, keys: tuple[str, ...], path: str, sparse: bool) -> tuple[A
 
 
 def _number(x: Any) -> Any:
-    return float(x) if isinstance(x, int) and not isinstance(x, bool) else x
+    """Any real number (numpy scalars included) as a Python float; other values as they are.
+
+    A value that cannot be a float (``10**400``) is kept, for validation to refuse with
+    the field's range.
+    """
+    if isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_):
+        try:
+            return float(x)
+        except OverflowError:
+            return x
+    return x
+
+
+def _whole(x: Any) -> Any:
+    """A whole number (numpy's and integer-valued floats included) as a Python int."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_):
+        return int(x)
+    if isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_):
+        f = float(x)
+        if math.isfinite(f) and f.is_integer():
+            return int(f)
+    return x
 
 
 def from_plain(cls: type, data: Any, path: str, names: Names) -> Any:
@@ -200,12 +235,12 @@ def from_plain(cls: type, data: Any, path: str, names: Names) -> Any:
             kwargs[key] = _keyed(value, names.of(slot.keys), where, slot.sparse)
         elif kind == "tuple" or (kind == "names" and get_origin(tp) is tuple):
             if not isinstance(value, list | tuple):
-                raise ScenarioError(where, f"must be a list (got {value!r})")
+                raise ScenarioError(where, f"must be a list (got {shown(value)})")
             kwargs[key] = tuple(_number(v) for v in value)
         elif kind == "number" and tp is not int:
             kwargs[key] = _number(value)
-        elif tp is int and isinstance(value, float) and value.is_integer():
-            kwargs[key] = int(value)
+        elif tp is int:
+            kwargs[key] = _whole(value)
         else:
             kwargs[key] = value
     missing = [n for n, slot in plan.items() if slot.required and n not in kwargs]
@@ -269,7 +304,7 @@ def validate(obj: Any, path: str, names: Names) -> None:
             for item in v:
                 if item not in allowed:
                     raise ScenarioError(
-                        where, f"unknown name {item!r} (known: {', '.join(allowed)})"
+                        where, f"unknown name {shown(item)} (known: {', '.join(allowed)})"
                     )
         elif kind == "tuple":
             if not isinstance(v, tuple):
@@ -278,16 +313,16 @@ def validate(obj: Any, path: str, names: Names) -> None:
                 check_number(x, f"{where}.{i}")
         elif kind == "bool":
             if not isinstance(v, bool):
-                raise ScenarioError(where, f"must be true or false (got {v!r})")
+                raise ScenarioError(where, f"must be true or false (got {shown(v)})")
         elif kind == "literal":
             allowed_words = get_args(tp)
             if v not in allowed_words:
                 raise ScenarioError(
-                    where, f"must be one of {', '.join(allowed_words)} (got {v!r})"
+                    where, f"must be one of {', '.join(allowed_words)} (got {shown(v)})"
                 )
         elif kind == "str":
             if not isinstance(v, str):
-                raise ScenarioError(where, f"must be text (got {v!r})")
+                raise ScenarioError(where, f"must be text (got {shown(v)})")
         elif kind == "number":
             if v is None:
                 if tp in (int, float):
@@ -295,4 +330,4 @@ def validate(obj: Any, path: str, names: Names) -> None:
                 continue
             check_number(v, where)
             if tp is int and not isinstance(v, int):
-                raise ScenarioError(where, f"must be a whole number (got {v!r})")
+                raise ScenarioError(where, f"must be a whole number (got {shown(v)})")

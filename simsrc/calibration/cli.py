@@ -26,7 +26,7 @@ import pandas as pd
 from simsrc.calibration.calibrate import calibrate
 from simsrc.calibration.prepare import ROLES
 from simsrc.errors import ScenarioError
-from simsrc.io import save_scenario, write_text_atomic
+from simsrc.io import save_scenario, write_atomic
 
 __all__ = ["add_calibrate_command", "run_calibrate"]
 
@@ -157,7 +157,7 @@ def _columns(items: list[str]) -> dict[str, str]:
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a CSV atomically (:func:`simsrc.io.write_text_atomic`)."""
-    write_text_atomic(path, frame.to_csv(index=False))
+    write_atomic(path, frame.to_csv(index=False))
 
 
 def _jsonable(value: Any) -> Any:
