@@ -15,7 +15,9 @@ plus one byte, whatever the file claims its size is.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import secrets
 import stat
 import tempfile
 import tomllib
@@ -233,16 +235,69 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     return p
 
 
+def _anonymous_file(folder: Path) -> int | None:
+    """A descriptor of a nameless new file in ``folder`` (Linux ``O_TMPFILE``), or None.
+
+    A nameless file vanishes with the process, so even a write killed by SIGKILL leaves
+    nothing behind. Where the system or the file system cannot make one, None.
+    """
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not Path("/proc/self/fd").is_dir():
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR, 0o600)
+    except OSError:  # e.g. EOPNOTSUPP on a file system without O_TMPFILE
+        return None
+
+
+def _named_temp(folder: Path, name: str) -> Path:
+    return folder / f".{name}.{secrets.token_hex(6)}.tmp"
+
+
+def _give_name(fd: int, folder: Path, name: str) -> Path:
+    """Give the nameless file ``fd`` a temporary name in ``folder``, ready to be renamed.
+
+    Linking ``/proc/self/fd/N`` is the documented way; where the system refuses it (some
+    sandboxes answer EXDEV) the bytes are copied in the kernel to a new named file, so a
+    kill can leave a temporary file only during this last copy, not while writing.
+    """
+    named = _named_temp(folder, name)
+    try:
+        os.link(f"/proc/self/fd/{fd}", named, follow_symlinks=True)
+        return named
+    except OSError:
+        pass
+    out = os.open(named, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        size, offset = os.fstat(fd).st_size, 0
+        while offset < size:
+            sent = os.sendfile(out, fd, offset, size - offset)
+            if sent == 0:
+                raise OSError(errno.EIO, "short copy", str(named))
+            offset += sent
+        os.fsync(out)
+    except BaseException:
+        named.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(out)
+    return named
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary path to write to, moved over ``path`` only when the block succeeds.
 
     For writers that take a file name (DuckDB ``COPY``, ``DataFrame.to_parquet``). The
-    temporary file lies in the target's folder (so the replace is one atomic rename), is
-    flushed to disk before it replaces the target, and is removed on any failure,
-    including ``KeyboardInterrupt``; the target then keeps its old content. A symbolic
-    link is followed (its target is replaced, the link stays); an existing file keeps
-    its permissions, a new one gets the usual ones (``0o666`` less the umask).
+    temporary file lies in the target's folder (so the replace is one atomic rename) and
+    is flushed to disk before it replaces the target. On any failure, including
+    ``KeyboardInterrupt``, it is removed and the target keeps its old content. On Linux
+    the temporary file has no name until the very end (``O_TMPFILE``, given to the
+    writer as ``/proc/self/fd/N``), so a process killed part-way leaves nothing behind
+    either. A symbolic link is followed (its target is replaced, the link stays); an
+    existing file keeps its permissions, a new one gets the usual ones (``0o666`` less
+    the umask). The temporary path's name has no meaningful suffix: tell the writer the
+    format explicitly (``FORMAT CSV``), do not let it guess from the name.
 
     Raises
     ------
@@ -255,40 +310,48 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
     >>> with atomic_output(f) as tmp:
     ...     _ = tmp.write_bytes(b"hello")
-    >>> f.read_bytes()
-    b'hello'
+    >>> f.read_bytes(), [p.name for p in f.parent.iterdir()]
+    (b'hello', ['a.bin'])
     """
     p = Path(path)
     if p.is_symlink():
         p = p.resolve()
     if p.is_dir():
-        raise IsADirectoryError(21, "Is a directory", str(path))
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    folder = p.parent
     try:
         mode = stat.S_IMODE(p.stat().st_mode)
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    fd = _anonymous_file(folder)
+    named: Path | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        if fd is not None:
+            yield Path(f"/proc/self/fd/{fd}")
+            os.fsync(fd)
+            named = _give_name(fd, folder, p.name)
+            os.chmod(named, mode)
+        else:
+            handle, name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=folder)
+            os.close(handle)
+            named = Path(name)
+            yield named
+            with open(named, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.chmod(named, mode)
+        os.replace(named, p)
+        named = None
     except OSError as exc:
+        if exc.errno is None or (exc.filename is not None and str(exc.filename) == str(p)):
+            raise
         raise type(exc)(exc.errno, exc.strerror, str(path)) from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, p)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        if exc.errno is not None and exc.filename in (tmp_name, str(tmp), None):
-            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
-        raise
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if named is not None:
+            named.unlink(missing_ok=True)
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
