@@ -8,7 +8,7 @@ Both go through the same engine path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from simsrc import metrics
 from simsrc.engine import Inflow, Packed, Path, convolve, inflow, pack, unique_paths
 from simsrc.levers import OFFER_NAMES
+from simsrc.parallel import check_flag, check_instance, check_seed, check_whole
 from simsrc.scenario import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -594,6 +595,24 @@ def _with_roi(kpis: dict[str, Array], off: dict[str, Array]) -> None:
         )
 
 
+MAX_NODES_ARG = 121
+"""Most heterogeneity classes ``nodes=`` accepts. J classes reproduce the sBG survival
+exactly up to tenure 2J − 1, so 121 are exact over the longest horizon (240 months); with
+shaped hazards the presets' KPIs at 121 classes are within 1e-8 (relative) of 400
+classes. More would only cost: the quadrature's eigenvectors take J² numbers (``nodes=
+10**6`` asked for 7 TiB) and the engine's class arrays S × G × J × H."""
+
+MAX_RUNS = 100_000
+"""Most random runs a call accepts. Every run keeps its monthly table: about 0.5 MB per
+run at 240 months without levers (measured), so the largest call at the longest horizon
+needs tens of GB; short horizons need proportionally less."""
+
+
+def _check_nodes(nodes: object) -> int | None:
+    """``nodes=``: None (the default for the horizon) or 1 … :data:`MAX_NODES_ARG`."""
+    return None if nodes is None else check_whole(nodes, "nodes", 1, MAX_NODES_ARG)
+
+
 @overload
 def simulate(
     scenario: Scenario,
@@ -634,20 +653,33 @@ def simulate(
     scenario : Scenario
         What to simulate.
     nodes : int, optional
-        Heterogeneity classes (default: exact sBG for horizons up to 95 months).
+        Heterogeneity classes, 1 … 121 (default: exact sBG for horizons up to 95
+        months). Random runs always use the default.
     stochastic : bool
         Draw ``runs`` random runs (whole customers per cohort cell) instead of expected
         values; see :mod:`simsrc.stochastic`.
     runs : int
-        Number of random runs (with ``stochastic=True``).
+        Number of random runs (with ``stochastic=True``), 1 … 100,000.
     seed : int, optional
-        Seed of the random runs; the same seed gives identical output.
+        Seed of the random runs, a whole number >= 0; the same seed gives identical
+        output.
 
     Returns
     -------
     Result or StochasticResult
         :class:`StochasticResult` (P10/P50/P90 bands of every monthly series and KPI)
         when ``stochastic=True``.
+
+    Raises
+    ------
+    TypeError
+        An argument of the wrong type (``scenario`` not a :class:`Scenario`, ``nodes``,
+        ``runs`` or ``seed`` not an integer, ``stochastic`` not a bool); numpy integers
+        and bools count as Python ones.
+    ValueError
+        ``nodes``, ``runs`` or ``seed`` out of range; for random runs also
+        :class:`~simsrc.ScenarioError` when the scenario's counts would not stay exact
+        (see :func:`simsrc.stochastic.simulate_stochastic`).
 
     Examples
     --------
@@ -656,6 +688,13 @@ def simulate(
     >>> bool(abs(res.monthly["active"].iloc[-1] - res.kpis["ending_active"]) < 1e-6)
     True
     """
+    # Arguments are checked once per call (the engine never sees a bad one): wrong type
+    # TypeError, wrong value ValueError, each naming the argument and what it accepts.
+    check_instance(scenario, "scenario", Scenario, "a Scenario")
+    nodes = _check_nodes(nodes)
+    stochastic = check_flag(stochastic, "stochastic")
+    runs = check_whole(runs, "runs", 1, MAX_RUNS)
+    seed = check_seed(seed)
     if stochastic:
         from simsrc.stochastic import simulate_stochastic
 
@@ -712,7 +751,7 @@ def simulate_batch(
     monthly : bool
         Also return monthly arrays (costs O(S × H²) memory traffic).
     nodes : int, optional
-        Heterogeneity classes.
+        Heterogeneity classes, 1 … 121 (ignored for packed arrays, which carry theirs).
     roi : bool
         Also simulate each scenario's levers-off twin (in the same batch) to report
         ``retention_roi``; otherwise that KPI is NaN. Needs scenarios, not packed arrays.
@@ -720,6 +759,15 @@ def simulate_batch(
     Returns
     -------
     BatchResult
+
+    Raises
+    ------
+    TypeError
+        ``scenarios`` not a sequence of :class:`Scenario` (or packed arrays), ``monthly``
+        or ``roi`` not a bool, ``nodes`` not an integer.
+    ValueError
+        ``nodes`` out of range, ``roi=True`` with packed arrays, or scenarios of
+        different structure (:class:`~simsrc.ScenarioError`).
 
     Examples
     --------
@@ -729,13 +777,16 @@ def simulate_batch(
     >>> bool(out.kpis["total_revenue"].iloc[1] > out.kpis["total_revenue"].iloc[0])
     True
     """
+    monthly = check_flag(monthly, "monthly")
+    nodes = _check_nodes(nodes)
+    roi = check_flag(roi, "roi")
     objs: tuple[Scenario, ...] = ()
     if isinstance(scenarios, Packed):
         if roi:
             raise ValueError("roi=True needs Scenario objects, not packed arrays")
         p = scenarios
     else:
-        objs = tuple(scenarios)
+        objs = _check_scenarios(scenarios)
         p = pack(objs + tuple(s.without_levers() for s in objs) if roi else objs, nodes=nodes)
     kpi_parts: list[pd.DataFrame] = []
     month_parts: list[dict[str, Array]] = []
@@ -763,6 +814,24 @@ def simulate_batch(
         else None
     )
     return BatchResult(objs, kpis, arrays)
+
+
+def _check_scenarios(scenarios: object) -> tuple[Scenario, ...]:
+    """``simulate_batch``'s scenarios as a tuple; refuse anything but Scenario objects."""
+    if isinstance(scenarios, Scenario):
+        raise TypeError(
+            "scenarios must be a sequence of Scenario objects or packed arrays (got one "
+            "Scenario: pass [scenario], or use simulate)"
+        )
+    if isinstance(scenarios, str | bytes | Mapping) or not isinstance(scenarios, Iterable):
+        raise TypeError(
+            "scenarios must be a sequence of Scenario objects or packed arrays "
+            f"(got {type(scenarios).__name__})"
+        )
+    objs = tuple(scenarios)
+    for i, s in enumerate(objs):
+        check_instance(s, f"scenarios[{i}]", Scenario, "a Scenario")
+    return objs
 
 
 def chunk_size(p: Packed, budget_bytes: float = 64e6) -> int:

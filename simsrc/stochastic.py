@@ -59,12 +59,24 @@ from simsrc.engine import (
     lever_step,
     pack,
 )
+from simsrc.errors import ScenarioError
 from simsrc.levers import OFFER_NAMES
-from simsrc.parallel import Engine, check_engine, check_threads, run_tasks
+from simsrc.parallel import (
+    Engine,
+    check_client,
+    check_engine,
+    check_flag,
+    check_instance,
+    check_seed,
+    check_threads,
+    check_whole,
+    run_tasks,
+)
 from simsrc.scenario import Scenario
 from simsrc.simulate import (
     _PASS_THROUGH,
     KPI_INFO,
+    MAX_RUNS,
     OLD_COHORT_SERIES,
     Result,
     kpis_from_monthly,
@@ -84,6 +96,22 @@ BLOCK = 100
 
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 """Band names and their quantiles."""
+
+MAX_NEW_PER_MONTH = 1e12
+"""Most new customers (paid, referred and won back) a month that random runs accept.
+
+Random runs hold whole customers in float64 arrays and sum them over cohorts and months
+(active customers, churned, acquired to date); those sums are exact whole numbers only
+below 2**53 ≈ 9.0e15. At most 1e12 a month over the longest horizon (240 months) makes
+2.4e14, 37 times below that: room for runs that stray far above their expected value
+(referral growth from a few early customers). numpy's draws need counts below 2**63 ≈
+9.2e18 (a larger float cast to int64 silently becomes negative, and the int64 sum of a
+block's leavers — 100 runs × segments — wraps), over 10,000 times above anything allowed
+here. The scenario is checked against this before any draw (:func:`check_random_counts`);
+expected values have no such limit."""
+
+_EXACT = float(2**53)
+"""Whole numbers in float64 are exact (and cast to int64 safely) below this."""
 
 _MONEY = (
     "present", "active", "revenue", "mrr", "new_mrr", "churned_mrr", "expansion_mrr",
@@ -176,6 +204,22 @@ class _Calendar:
             self.good[t] += money["churned"] - money["bad"]
             self.bad[t] += money["bad"]
             self.lapsed[t] += money["lapsed"]
+
+
+def whole_counts(counts: Array) -> NDArray[np.int64]:
+    """Drawn arrivals (whole numbers in floats) as int64, refusing any count at 2**53 or more.
+
+    A float64 count that large is no longer exact, and from 2**63 on the cast to int64
+    silently turns it negative; :func:`check_random_counts` keeps scenarios far below
+    this, so only a direct call of :func:`simulate_block` with such a scenario gets here.
+    """
+    if counts.size and not float(counts.max()) < _EXACT:
+        raise ScenarioError(
+            "acquisition",
+            f"random runs drew {float(counts.max()):.3g} new customers in one month and "
+            "segment, beyond exact whole numbers (2**53); use expected values",
+        )
+    return np.rint(counts).astype(np.int64)
 
 
 def _linear_money(p: Packed, names: tuple[str, ...]) -> dict[str, Array]:
@@ -374,7 +418,7 @@ def _core_block(p: Packed, core: Path, runs: int, rng: np.random.Generator) -> _
     for c in range(h):
         n = h - c
         new = cal.arrivals(c, draw)  # [B, G]
-        by_cause, leave = exits.draw(np.rint(new).astype(np.int64), n, draw)  # [n, B, G, K]
+        by_cause, leave = exits.draw(whole_counts(new), n, draw)  # [n, B, G, K]
         present = new[None] - (np.cumsum(leave, axis=0) - leave)
         counts = np.concatenate([by_cause.reshape(n, runs, n_g * k), present, leave], axis=-1)
         money = np.matmul(counts, stacked[:n])  # [n, B, M + 2K]
@@ -415,7 +459,7 @@ def _stepped_block(p: Packed, setup: LeverSetup, runs: int, rng: np.random.Gener
     for t in range(h):
         new = cal.arrivals(t, draw)  # [B, G]
         state.pop[t * runs : (t + 1) * runs, :, :, NORMAL] = rng.multinomial(
-            np.rint(new).astype(np.int64), weights
+            whole_counts(new), weights
         )
         rows = (t + 1) * runs
         tau = np.repeat(t - np.arange(t + 1), runs)  # each row's tenure
@@ -507,6 +551,7 @@ class StochasticResult:
         >>> list(res.band("revenue").columns)
         ['p10', 'p50', 'p90', 'mean', 'expected']
         """
+        check_instance(column, "column", str, "a monthly column name (str)")
         if column not in self.runs_monthly:
             raise KeyError(f"no monthly column {column!r}; see Result.monthly")
         x = self.runs_monthly[column]
@@ -561,8 +606,9 @@ def simulate_stochastic(
     runs : int
         Number of random runs (``1 … 100_000``).
     seed : int, optional
-        Seed; the same seed and number of runs give identical output. Without one,
-        fresh entropy is drawn (kept in :attr:`StochasticResult.seed`).
+        Seed, a whole number >= 0; the same seed and number of runs give identical
+        output. Without one, fresh entropy is drawn (kept in
+        :attr:`StochasticResult.seed`).
     engine : {"local", "dask"}
         Run the blocks in this process, or on a ``dask.distributed`` cluster (the
         output is identical).
@@ -581,9 +627,16 @@ def simulate_stochastic(
 
     Raises
     ------
+    TypeError
+        An argument of the wrong type: ``scenario`` not a :class:`Scenario`, ``runs``,
+        ``seed`` or ``threads`` not an integer (numpy integers are), ``engine`` not a
+        string, ``progress`` not a bool, ``client`` not a dask client.
     ValueError
-        If ``runs`` is not an integer in ``1 … 100_000`` or ``threads`` not in
-        ``1 … 1024``.
+        ``runs`` not in ``1 … 100_000``, ``seed`` negative, ``threads`` not in
+        ``1 … 1024``, an unknown ``engine``, a ``client`` without ``engine="dask"``; or
+        :class:`~simsrc.ScenarioError` when the scenario expects more than
+        :data:`MAX_NEW_PER_MONTH` new customers in some month (see
+        :func:`check_random_counts`).
 
     Examples
     --------
@@ -595,18 +648,20 @@ def simulate_stochastic(
     >>> bool((res.band("active")["p10"] <= res.band("active")["p90"]).all())
     True
     """
-    if (
-        isinstance(runs, bool)
-        or not isinstance(runs, int | np.integer)
-        or not 1 <= runs <= 100_000
-    ):
-        raise ValueError(f"runs must be an integer from 1 to 100,000 (got {runs!r})")
-    entropy = np.random.SeedSequence(seed).entropy
-    assert isinstance(entropy, int)
-    check_engine(engine)
+    # Checked once per call, before any work: wrong type TypeError, wrong value
+    # ValueError, each naming the argument and what it accepts.
+    check_instance(scenario, "scenario", Scenario, "a Scenario")
+    runs = check_whole(runs, "runs", 1, MAX_RUNS)
+    seed = check_seed(seed)
+    engine = check_engine(engine)
+    check_client(client, engine)
+    progress = check_flag(progress, "progress")
     n_threads = check_threads(threads)
+    entropy = np.random.SeedSequence(seed).entropy
+    assert isinstance(entropy, int)  # seed is None or an int: never a list of words
     expected = simulate(scenario)
-    blocks = _block_streams(entropy, int(runs))
+    check_random_counts(expected)
+    blocks = _block_streams(entropy, runs)
     parts = run_tasks(
         simulate_block,
         scenario,
@@ -620,6 +675,47 @@ def simulate_stochastic(
         threads=n_threads,
     )
     return _result(scenario, entropy, expected, parts)
+
+
+def check_random_counts(expected: Result) -> None:
+    """Refuse, before any draw, a scenario whose customer counts random runs cannot hold.
+
+    Parameters
+    ----------
+    expected : Result
+        The scenario's expected values (arrivals include referrals and win-backs, so
+        their feedback is accounted for).
+
+    Raises
+    ------
+    ScenarioError
+        If the expected new customers of some month exceed :data:`MAX_NEW_PER_MONTH`;
+        the message names the month, the number and the acquisition fields.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> s = simsrc.preset("b2b-saas").replace(horizon_months=240)
+    >>> s = s.set("acquisition.new_per_month", 1e7).set("acquisition.monthly_growth", 0.15)
+    >>> check_random_counts(simsrc.simulate(s))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simsrc.errors.ScenarioError: acquisition: random runs need at most 1e+12 new ...
+    """
+    a = expected.arrays
+    new = (a["paid_new"] + a["referred_new"] + a["reactivated"]).sum(axis=0)  # [H]
+    over = np.flatnonzero(~(new <= MAX_NEW_PER_MONTH))  # NaN counts as over
+    if len(over):
+        month = int(over[0])
+        raise ScenarioError(
+            "acquisition",
+            f"random runs need at most {MAX_NEW_PER_MONTH:.0e} new customers a month "
+            f"(their counts stay exact whole numbers); this scenario expects "
+            f"{new[month]:.3g} in month {month} (acquisition.new_per_month × (1 + "
+            "acquisition.monthly_growth)^month, plus referrals and win-backs): lower "
+            "acquisition.new_per_month or acquisition.monthly_growth, shorten "
+            "horizon_months, or use expected values (stochastic=False)",
+        )
 
 
 def _result(
@@ -652,9 +748,12 @@ def _result(
 
 __all__ = [
     "BLOCK",
+    "MAX_NEW_PER_MONTH",
     "QUANTILES",
     "StochasticResult",
+    "check_random_counts",
     "simulate_block",
     "simulate_stochastic",
     "streams",
+    "whole_counts",
 ]

@@ -145,18 +145,24 @@ def test_referrals_and_word_of_mouth_feed_back_in_random_runs():
     assert_unbiased(res, ("new_referred", "new_paid", "active", "revenue"), ("npv",))
 
 
-def test_whole_customers_and_conservation_in_every_run():
-    res = simulate_stochastic(with_levers("b2b-saas", 18), runs=40, seed=3)
+def assert_whole_and_conserved(res: simsrc.StochasticResult, columns=("new", "active")) -> None:
+    """Whole, non-negative counts; everyone acquired is still active or has left, exactly."""
     m = res.runs_monthly
-    for col in ("new", "active", "churned", "saves", "paused", "cut_off", "reactivated"):
+    for col in (*columns, "churned"):
         np.testing.assert_array_equal(m[col], np.round(m[col]))
         assert (m[col] >= 0).all()
     # everyone acquired is active at the end or left (causes and lapsed offers)
     acquired = m["new"].sum(axis=1)
     np.testing.assert_array_equal(acquired, m["active"][:, -1] + m["churned"].sum(axis=1))
-    # and month by month: active = active before + new − churned
+    # and month by month: active = active before + new − churned (whole numbers below
+    # 2**53 add exactly in float64, however large)
     prev = np.concatenate([np.zeros((res.n_runs, 1)), m["active"][:, :-1]], axis=1)
-    np.testing.assert_allclose(m["active"], prev + m["new"] - m["churned"], atol=1e-9)
+    np.testing.assert_array_equal(m["active"], prev + m["new"] - m["churned"])
+
+
+def test_whole_customers_and_conservation_in_every_run():
+    res = simulate_stochastic(with_levers("b2b-saas", 18), runs=40, seed=3)
+    assert_whole_and_conserved(res, ("new", "active", "saves", "paused", "cut_off", "reactivated"))
 
 
 def test_same_seed_same_runs_and_blocks_are_independent_units():
@@ -249,13 +255,80 @@ def test_core_money_tables_are_the_money_series():
 
 
 def test_bad_arguments_are_refused():
+    # wrong values ValueError, wrong types TypeError (bool is not a number); every
+    # keyword is covered in tests/test_api_arguments.py
     s = simsrc.preset("telecom").replace(horizon_months=6)
-    for runs in (0, -3, True, 2.5, 100_001):
-        with pytest.raises(ValueError, match="runs must be an integer"):
+    for runs, error in ((0, ValueError), (-3, ValueError), (100_001, ValueError),
+                        (True, TypeError), (2.5, TypeError)):  # fmt: skip
+        with pytest.raises(error, match="runs must be a whole number from 1 to 100,000"):
             simulate_stochastic(s, runs=runs)  # type: ignore[arg-type]
-    for threads in (0, -1, True, 1.5):
-        with pytest.raises(ValueError, match="threads must be an integer from 1 to 1024"):
+    for threads, error in ((0, ValueError), (-1, ValueError), (True, TypeError),
+                           (1.5, TypeError)):  # fmt: skip
+        with pytest.raises(error, match="threads must be a whole number from 1 to 1,024"):
             simulate_stochastic(s, runs=2, threads=threads)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------
+# Counts too large for whole numbers: refused up front, just below runs exactly
+# --------------------------------------------------------------------------------------
+
+
+def fast_growing(horizon: int) -> simsrc.Scenario:
+    """1e7 new customers in month 0 growing 15 % a month (both within documented ranges)."""
+    s = simsrc.preset("b2b-saas").without_levers().replace(horizon_months=horizon)
+    return s.set("acquisition.new_per_month", 1e7).set("acquisition.monthly_growth", 0.15)
+
+
+def test_random_runs_refuse_counts_beyond_exact_whole_numbers_up_front(monkeypatch):
+    # 1e7 × 1.15^239 ≈ 3.3e21 new customers in the last month: beyond int64 (9.2e18),
+    # where numpy's draws used to fail with "negative dimensions are not allowed".
+    s = fast_growing(240)
+    drawn = []
+    monkeypatch.setattr(stochastic, "simulate_block", lambda *a: drawn.append(a))
+    with pytest.raises(simsrc.ScenarioError) as info:
+        simsrc.simulate(s, stochastic=True, runs=2, seed=1)
+    message = str(info.value)
+    assert info.value.path == "acquisition"
+    assert "at most 1e+12 new customers a month" in message
+    # 1e7 × 1.15^83 = 1.1e12 is the first month over the limit (plus referrals)
+    assert "expects 1.1e+12 in month 83" in message
+    for field in ("acquisition.new_per_month", "acquisition.monthly_growth", "stochastic=False"):
+        assert field in message
+    assert drawn == []  # refused before any block was drawn
+
+
+def test_expected_values_of_the_refused_scenario_are_finite():
+    res = simsrc.simulate(fast_growing(240))
+    m = res.monthly.drop(columns=["gross_mrr_churn", "net_mrr_churn"])  # 0/0 in month 0
+    assert np.isfinite(m.to_numpy(dtype=float)).all()
+    assert np.isfinite(res.monthly[["gross_mrr_churn", "net_mrr_churn"]].iloc[1:]).all().all()
+    # 1e7 · Σ 1.15^t over 240 months ≈ 2.5e22 acquired
+    assert res.kpis["total_acquired"] == pytest.approx(1e7 * (1.15**240 - 1) / 0.15, rel=0.01)
+    assert res.kpis["ending_active"] > 1e21
+
+
+def test_just_under_the_limit_random_runs_keep_exact_whole_counts():
+    # The same business one month shorter: its busiest month expects 9.5e11 customers.
+    s = fast_growing(83)
+    expected = simsrc.simulate(s).monthly["new"]
+    assert 0.9 * stochastic.MAX_NEW_PER_MONTH < expected.max() < stochastic.MAX_NEW_PER_MONTH
+    res = simsrc.simulate(s, stochastic=True, runs=3, seed=5)
+    assert_whole_and_conserved(res)
+    m = res.runs_monthly
+    assert m["active"].max() > 6e12  # far beyond float32 or int32: the counts are big
+    # the runs follow the expected values (relative noise ~ 1/sqrt(count))
+    np.testing.assert_allclose(m["new"][:, -1], expected.iloc[-1], rtol=1e-4)
+    np.testing.assert_allclose(res.kpis["ending_active"], res.expected.kpis["ending_active"],
+                               rtol=1e-4)  # fmt: skip
+
+
+def test_a_block_drawn_directly_refuses_counts_beyond_exact_whole_numbers():
+    # simulate_block (a dask worker's unit) skips the up-front check; the cast is guarded.
+    s = fast_growing(240)
+    with pytest.raises(simsrc.ScenarioError, match="beyond exact whole numbers"):
+        simulate_block(s, 2, np.random.SeedSequence(1))
+    np.testing.assert_array_equal(stochastic.whole_counts(np.array([3.0, 2.0**53 - 1])),
+                                  [3, 2**53 - 1])  # fmt: skip
 
 
 def test_dask_gives_the_same_runs():
