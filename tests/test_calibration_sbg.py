@@ -6,17 +6,23 @@ Project Customer Retention", Journal of Interactive Marketing 21(1), 76–90:
   "Regular" and "High End" (the paper's data come from Berry & Linoff, 2004);
 - the maximum-likelihood estimates from years 0–7: Regular α̂ = 0.704, β̂ = 1.182;
   High End α̂ = 0.668, β̂ = 3.806.
+and from Fader, P. S. and Hardie, B. G. S. (2010), "Customer-Base Valuation in a
+Contractual Setting: The Perils of Ignoring Heterogeneity", Marketing Science 29(1),
+85–93: the multi-cohort table of its Case 1 (tests/data/fader_hardie_2010_case1.csv) and
+the printed estimates α̂ = 3.80, β̂ = 15.20.
 Every other number below (log-likelihoods, standard errors, projection gaps) is our own
 computation, pinned as a regression value and labelled as such.
 """
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.special import betaln
 
 from simsrc.calibration.sbg import (
     SBGFit,
@@ -378,12 +384,11 @@ def test_closed_forms_reject_bad_arguments(call, match):
 # Multi-cohort reference table and customer-level durations
 # --------------------------------------------------------------------------------------
 
-# A four-cohort calendar-time table of 10,000-customer cohorts. NOT verified against
-# Fader & Hardie (2010): we could not consult the paper's printed table. The table and
-# the estimates α ≈ 3.80, β ≈ 15.19 come from the test of a public implementation
-# (jdmaturen/shifted_beta_geometric_py, Apache-2.0), which does not say where they come
-# from; they serve as an independent cross-implementation check of the multi-cohort
-# likelihood, nothing more.
+# Fader & Hardie (2010), Case 1, in calendar-time layout: four cohorts of 10,000 acquired
+# in years 0–3, all observed to year 4. The same table as tests/data (checked below). It
+# also appears in the test of a public implementation (jdmaturen/shifted_beta_geometric_py,
+# Apache-2.0, whose history attributes it to Fader & Hardie's note "Fitting the sBG Model
+# to Multi-Cohort Data", 2007), which expects α = 3.80, β = 15.19 to two decimals.
 MULTI_COHORT = [
     [10000, 8000, 6480, 5307, 4391],
     [np.nan, 10000, 8000, 6480, 5307],
@@ -395,7 +400,7 @@ MULTI_COHORT = [
 def test_multi_cohort_table_matches_an_independent_implementation():
     fit = fit_sbg(MULTI_COHORT)
     assert fit.converged and fit.n_cohorts == 4
-    # The other implementation prints two decimals (3.80, 15.19).
+    # The other implementation checks two decimals (3.80, 15.19).
     assert round(fit.alpha, 2) == 3.80
     assert round(fit.beta, 2) == 15.19
     # Left-justified layout of the same cohorts: identical fit.
@@ -403,6 +408,97 @@ def test_multi_cohort_table_matches_an_independent_implementation():
     same = fit_sbg(left)
     assert same.alpha == pytest.approx(fit.alpha, rel=1e-10)
     assert same.log_likelihood == pytest.approx(fit.log_likelihood, rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# Published numbers: Fader & Hardie (2010), Case 1 (multi-cohort)
+# --------------------------------------------------------------------------------------
+
+CASE1 = Path(__file__).parent / "data" / "fader_hardie_2010_case1.csv"
+# Printed in the paper, two decimals (as recorded with the data in tests/data/README.md).
+# No printed log-likelihood is on record, so ours is pinned as a regression value.
+PRINTED_ALPHA, PRINTED_BETA = 3.80, 15.20
+
+
+def _case1() -> list[np.ndarray]:
+    """Cohort 1 (oldest) first, each row its survivors at tenure 0, 1, … as observed."""
+    table = pd.read_csv(CASE1, index_col="cohort")
+    return [row.dropna().to_numpy(dtype=float) for _, row in table.iterrows()]
+
+
+def _literal_log_likelihood(alpha, beta, cohorts):
+    """The multi-cohort sBG log-likelihood written out cohort by cohort.
+
+    Each cohort: Σ_t (n_{t−1} − n_t) ln P(T = t) over its observed years, plus its
+    survivors n_last times ln S(last), with P(T = t) = B(α+1, β+t−1)/B(α, β) and
+    S(t) = B(α, β+t)/B(α, β). Independent of the fitter's pooled sufficient statistics.
+    """
+    total = 0.0
+    for n in cohorts:
+        t = np.arange(1, len(n))
+        total += float(
+            ((n[:-1] - n[1:]) * (betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta))).sum()
+        )
+        total += float(n[-1] * (betaln(alpha, beta + len(n) - 1) - betaln(alpha, beta)))
+    return total
+
+
+def test_fader_hardie_2010_case1_table_as_published():
+    cohorts = _case1()
+    assert [len(c) for c in cohorts] == [5, 4, 3, 2]  # 4, 3, 2, 1 years observed
+    assert all(c[0] == 10_000 for c in cohorts)
+    # the calendar-time table above holds the same cohorts
+    for c, row in zip(cohorts, MULTI_COHORT, strict=True):
+        np.testing.assert_array_equal(c, np.asarray(row)[~np.isnan(row)])
+
+
+def test_fader_hardie_2010_case1_estimates_to_the_printed_precision():
+    cohorts = _case1()
+    fit = fit_sbg(cohorts)
+    assert fit.converged and fit.n_cohorts == 4 and fit.n_periods == 4
+    assert fit.n_customers == 40_000
+    # α̂ = 3.7981: the printed 3.80 to its two decimals (half a unit of the last digit).
+    assert abs(fit.alpha - PRINTED_ALPHA) <= 0.005
+    # β̂ = 15.1919 rounds to 15.19, NOT the printed 15.20: 0.008 below it, beyond the
+    # printed precision (0.005). Not a fault of the fitter (next test): the table is
+    # exactly the sBG of the printed pair rounded to whole customers, and the maximum
+    # likelihood of the rounded counts lies 0.003 standard errors away; an independent
+    # implementation gets 15.19 too. Pinned so that a "fix" towards 15.20 shows up here.
+    assert round(fit.beta, 2) == 15.19
+    assert 0.005 < PRINTED_BETA - fit.beta < 0.01
+    assert PRINTED_BETA - fit.beta < 0.005 * fit.beta_se
+    # Log-likelihood (not printed in the paper; ours, two decimals), and the same value
+    # from the cohort-by-cohort formula
+    assert abs(fit.log_likelihood - (-40255.84)) <= 0.005
+    assert fit.log_likelihood == pytest.approx(
+        _literal_log_likelihood(fit.alpha, fit.beta, cohorts), rel=1e-12
+    )
+    # a stationary point of the literal likelihood, and higher than at the printed pair
+    h = 1e-4
+    for d in (np.array([h, 0.0]), np.array([0.0, h])):
+        up = _literal_log_likelihood(*(np.array([fit.alpha, fit.beta]) + d), cohorts)
+        down = _literal_log_likelihood(*(np.array([fit.alpha, fit.beta]) - d), cohorts)
+        assert abs(up - down) / (2 * h) < 1e-4
+    printed = _literal_log_likelihood(PRINTED_ALPHA, PRINTED_BETA, cohorts)
+    assert 0 < fit.log_likelihood - printed < 1e-5  # a very flat ridge
+
+
+def test_fader_hardie_2010_case1_is_the_rounded_sbg_of_the_printed_estimates():
+    # Every count is 10,000 · S(t; α = 3.80, β = 15.20) rounded to a whole customer (mean
+    # churn 0.2, polarisation 0.05): the table was evidently made from the printed pair.
+    cohorts = _case1()
+    exact = [
+        10_000 * sbg_survival(PRINTED_ALPHA, PRINTED_BETA, np.arange(len(c))) for c in cohorts
+    ]
+    for c, e in zip(cohorts, exact, strict=True):
+        np.testing.assert_array_equal(c, np.round(e))
+    # Without the rounding the fit returns them, data layout and censoring of the
+    # customers still active included; so the 0.008 in β̂ is the rounding's doing.
+    unrounded = fit_sbg(exact)
+    assert unrounded.alpha == pytest.approx(PRINTED_ALPHA, rel=1e-6)
+    assert unrounded.beta == pytest.approx(PRINTED_BETA, rel=1e-6)
+    # Fitting fewer cohorts does not give 15.20 either (the oldest alone: 15.16).
+    assert round(fit_sbg(cohorts[0]).beta, 2) == 15.16
 
 
 def _durations(curve, size=1000):
