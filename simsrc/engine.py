@@ -10,7 +10,8 @@ same path. The engine therefore
    how many are present, pay, leave for each cause, ask to cancel, are saved by each
    offer, fall behind on payment, … at every tenure month. Without save team or
    dunning this is loop-free (:func:`core_path`); with them, customers move between
-   states (normal, helped, downgraded, held by an offer, in dunning) and the path is
+   states (normal, helped, downgraded or both, held by an offer, in dunning) and the
+   path is
    stepped month by month (:func:`lever_path`), vectorised over scenarios × segments ×
    heterogeneity classes;
 3. builds the calendar by convolving acquisition with the path (:func:`calendar`); a
@@ -31,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -48,7 +49,33 @@ Array = NDArray[np.float64]
 N_OFFERS = len(OFFER_NAMES)
 HOLD_INDEX = tuple(OFFER_NAMES.index(o) for o in HOLD_OFFERS)
 HELP, DOWNGRADE = OFFER_NAMES.index("expert_help"), OFFER_NAMES.index("downgrade")
-NORMAL, HELPED, DOWNGRADED = 0, 1, 2  # paying populations
+NORMAL, HELPED, DOWNGRADED, HELPED_DOWNGRADED = 0, 1, 2, 3
+"""The paying populations. The index is a bit set — 1: helped, 2: on the cheaper plan —
+so expert help moves population ``q`` to ``q | HELPED`` and a downgrade to
+``q | DOWNGRADED``: the two compose, and repeating one changes nothing."""
+N_POPS = 4
+
+
+def _save_moves() -> Array:
+    """Saves by offer and where they take paying customers, from saves by population.
+
+    ``[P·O, O + P]``: row ``q·O + o`` (saves by offer ``o`` of population ``q``) adds to
+    column ``o`` (saves by offer) and to column ``O + q'``, the population the customer
+    joins: expert help sets the helped bit (``q' = q | HELPED``), a downgrade the
+    cheaper-plan bit (``q' = q | DOWNGRADED``); hold offers take the customer out of
+    the paying populations (into the hold register). README, "Limits worth knowing":
+    help and a downgrade stay together until the customer leaves, is held by an offer,
+    or falls into dunning.
+    """
+    moves = np.zeros((N_POPS, N_OFFERS, N_OFFERS + N_POPS))
+    for q in range(N_POPS):
+        moves[q, :, :N_OFFERS] = np.eye(N_OFFERS)
+        moves[q, HELP, N_OFFERS + (q | HELPED)] = 1.0
+        moves[q, DOWNGRADE, N_OFFERS + (q | DOWNGRADED)] = 1.0
+    return moves.reshape(N_POPS * N_OFFERS, N_OFFERS + N_POPS)
+
+
+SAVE_MOVES = _save_moves()
 
 
 @dataclass(frozen=True)
@@ -495,8 +522,8 @@ class LeverSetup:
     lv: LeverArrays
     hz: Array  # [S, G, H, K] hazards by tenure
     zk: Array  # [S, J, K] class multipliers per cause
-    pop_mult: Array  # [S, 3, K] hazard multipliers of the paying populations
-    pop_price: Array  # [S, 3] price multipliers of the paying populations
+    pop_mult: Array  # [S, P, K] hazard multipliers of the paying populations
+    pop_price: Array  # [S, P] price multipliers of the paying populations
     vol: Array  # [S, 1, 1, 1, K] voluntary causes
     nonprev: Array  # [S, 1, 1, K] causes acting during a hold
     sf: Array  # [S, G, H, K, O] saved share of requests by offer
@@ -560,12 +587,13 @@ def lever_setup(p: Packed, core: Path) -> LeverSetup:
     recover[:, 0, 0] = 1.0 - (1.0 - lv.retry_recovery) * miss_payment
     recover[:, 1, :] = 1.0 - miss_stuck[:, None]
     invol = 1.0 - p.voluntary
+    cheaper = lv.price_multiplier[:, DOWNGRADE]
     return LeverSetup(
         lv=lv,
         hz=hz,
         zk=np.where(p.heterogeneous[:, None, :] > 0, p.z[:, :, None], 1.0),
-        pop_mult=np.stack([np.ones_like(cure), cure, np.ones_like(cure)], axis=1),
-        pop_price=np.stack([np.ones(n_s), np.ones(n_s), lv.price_multiplier[:, DOWNGRADE]], 1),
+        pop_mult=np.stack([np.ones_like(cure), cure, np.ones_like(cure), cure], axis=1),
+        pop_price=np.stack([np.ones(n_s), np.ones(n_s), cheaper, cheaper], axis=1),
         vol=p.voluntary[:, None, None, None, :],
         nonprev=(1.0 - p.preventable)[:, None, None, :],
         sf=sf,
@@ -591,7 +619,8 @@ def lever_setup(p: Packed, core: Path) -> LeverSetup:
 class LeverState:
     """Who is where at the start of a month, per row, segment and class.
 
-    ``pop`` ``[N, G, J, 3]``: the paying populations (normal, helped, downgraded);
+    ``pop`` ``[N, G, J, P]``: the paying populations (:data:`NORMAL`, :data:`HELPED`,
+    :data:`DOWNGRADED`, :data:`HELPED_DOWNGRADED`);
     ``reg`` ``[N, G, J, M]``: held by an offer, by months left; ``dun`` ``[N, G, J, 2,
     D]``: in dunning, by kind (payment problem, stuck) and month of grace.
     """
@@ -604,7 +633,7 @@ class LeverState:
     def empty(cls, setup: LeverSetup, rows: int, segments: int, classes: int) -> LeverState:
         """Nobody anywhere."""
         return cls(
-            np.zeros((rows, segments, classes, 3)),
+            np.zeros((rows, segments, classes, N_POPS)),
             np.zeros((rows, segments, classes, setup.slots)),
             np.zeros((rows, segments, classes, 2, setup.grace_slots)),
         )
@@ -641,27 +670,26 @@ def lever_step(
     lv = c.lv
     pop, reg, dun = st.pop, st.reg, st.dun
     held = reg.sum(axis=2)  # [N, G, M]
-    out: dict[str, Array] = {
-        "present": pop.sum(axis=(2, 3)) + held.sum(axis=-1) + dun.sum(axis=(2, 3, 4))
-    }
+    paying = pop.sum(axis=2)  # [N, G, P]
+    out: dict[str, Array] = {"held": held.sum(axis=-1), "delinquent": dun.sum(axis=(2, 3, 4))}
+    out["present"] = paying.sum(axis=-1) + out["held"] + out["delinquent"]
     held_pay = np.einsum("sgm,sm->sg", held, c.slot_price)
-    out["revenue_units"] = np.einsum("sgjp,sp->sg", pop, c.pop_price) + held_pay
+    out["revenue_units"] = np.einsum("sgp,sp->sg", paying, c.pop_price) + held_pay
+    out["helped"] = paying[..., HELPED] + paying[..., HELPED_DOWNGRADED]
+    out["downgraded"] = paying[..., DOWNGRADED] + paying[..., HELPED_DOWNGRADED]
     out["discount_units"] = (
-        pop[..., DOWNGRADED].sum(axis=2) * (1.0 - lv.price_multiplier[:, DOWNGRADE, None])
-        + held.sum(axis=-1)
+        out["downgraded"] * (1.0 - lv.price_multiplier[:, DOWNGRADE, None])
+        + out["held"]
         - held_pay
     )
-    out["held"] = held.sum(axis=-1)
     out["paused"] = held @ c.slot_pause
-    out["helped"] = pop[..., HELPED].sum(axis=2)
-    out["downgraded"] = pop[..., DOWNGRADED].sum(axis=2)
-    out["delinquent"] = dun.sum(axis=(2, 3, 4))
 
     # paying populations: hazards, cancellation requests, failed payments
     base = hz_t[:, :, None, :] * c.zk[:, None, :, :]  # [N, G, J, K]
     requests, failed, left = _leave(draw, pop, base, c.pop_mult, c.vol)
-    saves, leave, reached, bad = _save_team(draw, requests, sf_t, c.cov, lv.rude_share)
-    out["requests"] = requests.sum(axis=2)
+    saves, joining, leave, reached, bad, out["requests"] = _save_team(
+        draw, requests, sf_t, c.cov, lv.rude_share
+    )
     out["saves"] = saves.sum(axis=2)
     out["reached"] = reached
     churned = leave + failed.sum(axis=2) * (1.0 - c.dunning_on)
@@ -710,10 +738,10 @@ def lever_step(
 
     # next month's paying populations
     help_first = lv.help_first[:, None, None]
-    pop = pop - left
+    pop = pop - left + joining  # help and downgrade saves compose
+    # the end of a hold and recovery from dunning start afresh (README, "limits")
     pop[..., NORMAL] += returns + recovered[..., 0] + recovered[..., 1] * (1.0 - help_first)
-    pop[..., HELPED] += saves[..., HELP] + recovered[..., 1] * help_first
-    pop[..., DOWNGRADED] += saves[..., DOWNGRADE]
+    pop[..., HELPED] += recovered[..., 1] * help_first
     st.pop[...], st.dun[...] = pop, dun
     if reg is not st.reg:  # random draws update the register in place
         st.reg[...] = reg
@@ -733,6 +761,14 @@ def _occupied(draw: Draw, n: Array, probs: Array) -> tuple[tuple[NDArray[np.intp
     return occupied, draw.split(n[occupied], pv[occupied])
 
 
+class Cells(NamedTuple):
+    """The occupied cells of a mostly empty array of whole customers (random counts)."""
+
+    where: tuple[NDArray[np.intp], ...]  # one index array per axis
+    customers: Array  # how many in each cell
+    shape: tuple[int, ...]  # the array's shape
+
+
 def _capped(ind: Array) -> Array:
     """Hazards by cause, scaled down where they add up to more than certain leaving."""
     total = ind.sum(axis=-1, keepdims=True)
@@ -741,18 +777,21 @@ def _capped(ind: Array) -> Array:
 
 def _leave(
     draw: Draw, pop: Array, base: Array, pop_mult: Array, vol: Array
-) -> tuple[Array, Array, Array]:
+) -> tuple[Array | Cells, Array, Array]:
     """Paying customers leaving for each cause this month.
 
     ``pop`` ``[N, G, J, P]``; a population's hazards are ``base`` ``[N, G, J, K]`` times
     its multipliers ``pop_mult`` ``[S, P, K]`` (capped at certain leaving). Returns
-    cancellation requests and failed payments ``[N, G, J, K]`` and how many left each
-    population ``[N, G, J, P]``.
+    cancellation requests by class and population ``[N, G, J·P, K]`` (a save's effect
+    depends on who is saved; random counts give only the occupied :class:`Cells`),
+    failed payments ``[N, G, J, K]`` and how many left each population ``[N, G, J, P]``.
     """
+    n_rows, n_g, n_j, n_p = pop.shape
     if not draw.random:
         ind = _capped(base[:, :, :, None, :] * pop_mult[:, None, None, :, :])  # [N,G,J,P,K]
         flows = pop[..., None] * ind
-        return (flows * vol).sum(axis=3), (flows * (1.0 - vol)).sum(axis=3), flows.sum(-1)
+        dense = (flows * vol).reshape(n_rows, n_g, n_j * n_p, -1)
+        return dense, (flows * (1.0 - vol)).sum(axis=3), flows.sum(-1)
     # random counts: first who leaves at all (one binomial per occupied cell), then the
     # leavers' causes — hazards by cause are needed for the few leaving cells only
     mult = np.broadcast_to(pop_mult, (pop.shape[0], *pop_mult.shape[1:]))  # [N, P, K]
@@ -766,13 +805,16 @@ def _leave(
     ind = base[n, g, j] * mult[n, q]  # [M, K]
     x = draw.split(moved[n, g, j, q], ind / ind.sum(axis=-1, keepdims=True))
     vol_k = np.broadcast_to(vol[:, 0, 0, 0, :], (pop.shape[0], x.shape[-1]))[n]  # [M, K]
-    requests = np.zeros(pop.shape[:3] + x.shape[-1:])
-    failed = np.zeros_like(requests)
-    np.add.at(requests, (n, g, j), x * vol_k)
+    asking = x * vol_k
+    m, k = np.nonzero(asking)  # in the order of a dense [N, G, J·P, K] array's nonzero()
+    cells = Cells(
+        (n[m], g[m], j[m] * n_p + q[m], k), asking[m, k], (n_rows, n_g, n_j * n_p, x.shape[-1])
+    )
+    failed = np.zeros(pop.shape[:3] + x.shape[-1:])
     np.add.at(failed, (n, g, j), x * (1.0 - vol_k))
     left = np.zeros_like(pop)
     left[n, g, j, q] = x.sum(axis=-1)
-    return requests, failed, left
+    return cells, failed, left
 
 
 def _holds(
@@ -853,47 +895,62 @@ def _hold_exits(draw: Draw, reg: Array, rate: Array) -> tuple[Array, Array]:
 
 
 def _save_team(
-    draw: Draw, requests: Array, frac: Array, cov: Array, rude: Array
-) -> tuple[Array, Array, Array, Array]:
+    draw: Draw, requests: Array | Cells, frac: Array, cov: Array, rude: Array
+) -> tuple[Array, Array, Array, Array, Array, Array]:
     """What becomes of this month's cancellation requests.
 
-    Parameters are the requests ``[N, G, J, K]``, the saved share of requests by offer
-    ``[N, G, K, O]``, coverage ``[N, 1, 1]`` and the rude share of refusals ``[N]``.
-    Returns saves ``[N, G, J, O]``, leavers ``[N, G, K]``, save-team contacts ``[N, G]``
-    and badly handled exits ``[N, G, K]`` (never reached, or refused rudely).
+    Parameters are the requests ``[N, G, J·P, K]`` by heterogeneity class and paying
+    population (the occupied :class:`Cells` for random counts), the saved share of
+    requests by offer ``[N, G, K, O]``, coverage ``[N, 1, 1]`` and the rude share of
+    refusals ``[N]``. Returns saves ``[N, G, J, O]``, the saved customers joining each
+    paying population ``[N, G, J, P]`` (:data:`SAVE_MOVES`), leavers ``[N, G, K]``,
+    save-team contacts ``[N, G]``, badly handled exits ``[N, G, K]`` (never reached, or
+    refused rudely) and requests ``[N, G, K]``.
     """
-    if not draw.random:  # closed form, without the [N, G, J, K, O] outcome array
+    n_rows, n_g, n_c, n_k = requests.shape
+    n_j = n_c // N_POPS
+    if not isinstance(requests, Cells):  # closed form, without the [N, G, C, K, O] outcomes
         saved = frac.sum(axis=-1)  # [N, G, K]
         req_c = requests.sum(axis=2)
         leave = req_c * (1.0 - saved)
         bad = req_c * (1.0 - cov + rude[:, None, None] * (cov - saved))
-        saves = np.einsum("sgjk,sgko->sgjo", requests, frac)
-        return saves, leave, (req_c * cov).sum(axis=-1), bad
+        by_pop = requests @ frac  # [N, G, J·P, O]
+        moved = by_pop.reshape(n_rows, n_g, n_j, N_POPS * N_OFFERS) @ SAVE_MOVES
+        saves, joining = moved[..., :N_OFFERS], moved[..., N_OFFERS:]
+        return saves, joining, leave, (req_c * cov).sum(axis=-1), bad, req_c
     reached_share = np.broadcast_to(cov[..., None], (*frac.shape[:-1], 1))
     probs = np.concatenate([frac, reached_share - frac.sum(axis=-1, keepdims=True)], -1)
-    # per occupied (row, segment, class, cause): saved by each offer, reached but refused
-    (n, g, j, k), x = _occupied(draw, requests, probs[:, :, None, :, :])
-    count = requests[n, g, j, k]
+    # per occupied (row, segment, cell, cause): saved by each offer, reached but refused
+    (n, g, j, k), count = requests.where, requests.customers
+    x = draw.split(count, np.broadcast_to(probs, (n_rows, *probs.shape[1:]))[n, g, k])
     refused = x[:, -1]
     not_reached = count - x.sum(axis=-1)
-    rudely = draw.thin(refused, np.broadcast_to(rude, (requests.shape[0],))[n])
-    saves = np.zeros(requests.shape[:3] + frac.shape[-1:])
-    np.add.at(saves, (n, g, j), x[:, :-1])
-    leave = np.zeros(requests.shape[:2] + requests.shape[-1:])
-    bad = np.zeros_like(leave)
-    reached = np.zeros(requests.shape[:2])
+    rudely = draw.thin(refused, np.broadcast_to(rude, (n_rows,))[n])
+    saved = x[:, :-1]
+    j, q = np.divmod(j, N_POPS)
+    saves = np.zeros((n_rows, n_g, n_j, N_OFFERS))
+    np.add.at(saves, (n, g, j), saved)
+    joining = np.zeros((n_rows, n_g, n_j, N_POPS))  # as SAVE_MOVES, on the occupied cells
+    np.add.at(joining, (n, g, j, q | HELPED), saved[:, HELP])
+    np.add.at(joining, (n, g, j, q | DOWNGRADED), saved[:, DOWNGRADE])
+    req_c = np.zeros((n_rows, n_g, n_k))
+    leave = np.zeros_like(req_c)
+    bad = np.zeros_like(req_c)
+    reached = np.zeros((n_rows, n_g))
+    np.add.at(req_c, (n, g, k), count)
     np.add.at(leave, (n, g, k), refused + not_reached)
     np.add.at(bad, (n, g, k), not_reached + rudely)
     np.add.at(reached, (n, g), count - not_reached)
-    return saves, leave, reached, bad
+    return saves, joining, leave, reached, bad, req_c
 
 
 def lever_path(p: Packed, core: Path) -> Path:
     """The path with save team and dunning: customers move between states monthly.
 
-    States per segment and heterogeneity class: three paying populations (normal;
+    States per segment and heterogeneity class: four paying populations (normal;
     *helped* — expert help or help-first recovery, whose fixable causes' hazards are
-    lower by the cure effect; *downgraded*, paying less), the hold offers as shift
+    lower by the cure effect; *downgraded*, paying less; helped and downgraded, both at
+    once — see :data:`SAVE_MOVES`), the hold offers as shift
     registers of remaining months (only non-preventable causes act during a hold; at
     its end ``stay_after`` return to normal, the rest lapse), and dunning as a register
     of months since the failed payment, by kind (stuck / payment problem). Each month

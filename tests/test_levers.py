@@ -290,7 +290,7 @@ def simulate_customers(s: simsrc.Scenario, n: int, months: int, seed: int) -> pd
     rec = {0: s.dunning.pay_up_payment, 1: s.dunning.pay_up_stuck}
     if s.dunning.style == "help_first":
         rec = {0: s.dunning.help_first_payment, 1: s.dunning.help_first_stuck}
-    # state: ("pop", 0 normal | 1 helped | 2 downgraded, 0), ("hold", offer, months left)
+    # state: ("pop", bits 1 helped | 2 downgraded, 0), ("hold", offer, months left)
     # or ("dun", 0 payment problem | 1 stuck, months in dunning)
     states = [("pop", 0, 0)] * n
     rows = []
@@ -300,7 +300,7 @@ def simulate_customers(s: simsrc.Scenario, n: int, months: int, seed: int) -> pd
         nxt = []
         for state in states:
             if state[0] == "pop":
-                h = hz[tau] * (1 - lv.cure_effect[0] * fix) if state[1] == 1 else hz[tau]
+                h = hz[tau] * (1 - lv.cure_effect[0] * fix) if state[1] & 1 else hz[tau]
                 u = rng.random()
                 k = int(np.searchsorted(np.cumsum(h), u, side="right"))
                 if k >= len(h):  # stays
@@ -313,10 +313,10 @@ def simulate_customers(s: simsrc.Scenario, n: int, months: int, seed: int) -> pd
                     if o < len(OFFER_NAMES) and rng.random() < acc[k, o]:
                         saves += 1
                         name = OFFER_NAMES[o]
-                        if name == "expert_help":
-                            nxt.append(("pop", 1, 0))
+                        if name == "expert_help":  # help and a downgrade compose
+                            nxt.append(("pop", state[1] | 1, 0))
                         elif name == "downgrade":
-                            nxt.append(("pop", 2, 0))
+                            nxt.append(("pop", state[1] | 2, 0))
                         else:
                             nxt.append(("hold", name, st_.offer(name).months))
             elif state[0] == "hold":
