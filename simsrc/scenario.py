@@ -722,8 +722,7 @@ def _check_structure(s: Scenario) -> None:
             raise ScenarioError(
                 key, f"must be of type {tp.__name__} (got {type(getattr(s, key)).__name__})"
             )
-    if isinstance(s.horizon_months, numbers.Integral) and not isinstance(s.horizon_months, bool):
-        object.__setattr__(s, "horizon_months", int(s.horizon_months))
+    object.__setattr__(s, "horizon_months", schema.whole(s.horizon_months))
     if not s.segments:
         raise ScenarioError("segments", "at least one segment is required")
     if not s.causes:
@@ -948,7 +947,10 @@ def _locate(data: dict[str, Any], path: str) -> tuple[Any, str | int]:
         )
     parts = path.split(".")
     if not all(parts):
-        raise ScenarioError(shorten(path), "is not a dotted path (an empty part)")
+        raise ScenarioError(
+            "path",
+            f"{shorten(repr(path))} is not a dotted path such as 'acquisition.new_per_month'",
+        )
     node: Any = data
     for i, part in enumerate(parts):
         here = ".".join(parts[: i + 1])

@@ -201,7 +201,7 @@ def _number(x: Any) -> Any:
     return x
 
 
-def _whole(x: Any) -> Any:
+def whole(x: Any) -> Any:
     """A whole number (numpy's and integer-valued floats included) as a Python int."""
     if isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_):
         return int(x)
@@ -240,7 +240,7 @@ def from_plain(cls: type, data: Any, path: str, names: Names) -> Any:
         elif kind == "number" and tp is not int:
             kwargs[key] = _number(value)
         elif tp is int:
-            kwargs[key] = _whole(value)
+            kwargs[key] = whole(value)
         else:
             kwargs[key] = value
     missing = [n for n, slot in plan.items() if slot.required and n not in kwargs]
