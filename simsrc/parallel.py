@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
+from simsrc.errors import shorten
+
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
 
@@ -77,10 +79,7 @@ only be idle (a call never uses more threads than it has tasks)."""
 
 def _got(value: object) -> str:
     """``value`` for a message: its type and a short repr (a huge input is not echoed)."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:59] + "…"
-    return f"{type(value).__name__} {text}"
+    return f"{type(value).__name__} {shorten(repr(value))}"
 
 
 def check_whole(value: object, name: str, lo: int, hi: int) -> int:
