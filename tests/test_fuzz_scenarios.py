@@ -295,3 +295,41 @@ def test_cli_through_its_entry_point(tmp_path_factory, name, path, value):
     else:
         assert out.read_text().startswith("month,")
     assert sorted(p.name for p in folder.iterdir()) == ["monthly.csv"]
+
+
+# -- the dashboards' upload -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    from simsrc.dashboard import ExecutiveDashboard
+
+    return ExecutiveDashboard("b2b-saas")
+
+
+@settings(
+    max_examples=40,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(
+    st.one_of(
+        documents().map(lambda d: tomli_w.dumps(d).encode("utf-8")),
+        st.binary(max_size=200),
+        st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    )
+)
+def test_dashboard_uploads_show_a_message_never_a_traceback(dashboard, raw):
+    import html
+
+    before = dashboard.baseline
+    with alarm():
+        dashboard._on_upload({"new": ({"name": "fuzz.toml", "content": raw},)})
+    text = html.unescape(dashboard.message.value)
+    # our own one-line message, never the catch-all for an unexpected exception
+    assert "Something went wrong" not in text, text
+    assert ("Loaded fuzz.toml" in text) or ("⚠" in text and dashboard.baseline == before), text
+    dashboard.preset.value = "b2b-saas"
