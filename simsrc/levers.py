@@ -8,7 +8,8 @@ articles it summarises:
   from the **offer mix** for that reason. Offers: discount, free month, expert help,
   downgrade, contract extension, pause ("Move & Follow"). A discount or free month only
   *holds* the customer for a while (most leave when it ends); expert help fixes the
-  problem; a downgrade keeps the customer on a cheaper plan; a contract locks them in;
+  problem; a downgrade keeps the customer on a cheaper plan (help and a downgrade
+  combine: a customer can have both); a contract locks them in;
   a pause keeps them without revenue and some resume. ``value_threshold`` limits offers
   to customers whose expected remaining margin is worth it ("be sparing").
 * **Dunning** (article 1): each month some customers fail to pay (the ``voluntary =
@@ -20,7 +21,7 @@ articles it summarises:
   back when they left on good terms.
 * **Programs** (article 4): onboarding, customer-success check-ins and service quality
   each lower one cause's hazard at a cost; exit surveys cost messages and return
-  answers by reason.
+  answers by reason (see :class:`ExitSurvey` for who is surveyed).
 * **Contact policy** (articles 3 and 4): above 20 % promotional contacts the
   pushing-too-hard cause grows; value contacts damp success drop-off.
 * **Word of mouth** (articles 2 and 4): badly handled exits (never engaged, refused
@@ -121,7 +122,17 @@ class SaveTeam:
         Share of engaged customers who are not saved and leave feeling badly handled.
     value_threshold : float
         Make an offer only if the customer's expected remaining margin is at least this
-        many times the offer's cost (0: no targeting).
+        many times the offer's cost (0: no targeting), decided per segment, tenure and
+        offer (:func:`simsrc.engine.save_fractions`). *Expected remaining margin* at
+        tenure τ: ``Σ_{u ≥ τ} d^(u−τ) S(u)/S(τ) (price × v(u) × gross_margin −
+        cost_to_serve)`` over the horizon, with ``S`` the segment's survival without
+        levers and ``d`` the monthly discount factor, plus the months past the horizon
+        as a geometric tail at the last month's retention
+        (:func:`simsrc.engine.remaining_value`). *The offer's cost*: ``cost_per_save +
+        (1 − price_multiplier) × price × v(τ) × months`` — cash plus the revenue given
+        up at the request month's list price, undiscounted; a downgrade counts 12
+        months, expert help (price unchanged) only its cash cost. Requests whose offer
+        is withheld get no offer.
     mix : tuple of tuple of float
         Offer mix per cause: ``mix[k][o]`` is the share of reached requests of cause ``k``
         that get offer ``o`` (order :data:`OFFER_NAMES`); each row sums to at most 1, the
@@ -260,6 +271,13 @@ class Program:
 @dataclass(frozen=True)
 class ExitSurvey:
     """Exit surveys: their value is information — answers by reason (articles 2, 3).
+
+    Who is surveyed: every customer who leaves for a voluntary cause (after the save
+    team, or during a hold) and every customer who lapses when a save offer ends — one
+    message each. Customers who leave over a failed payment (cut off by dunning, or at
+    once without it) are not surveyed: their reason is already known. Answers are
+    ``surveyed × reach × response_rate`` (``reach`` of the channel), by cause
+    (``survey_responses_<cause>``; lapsers in ``survey_responses_after_offer``).
 
     Parameters
     ----------

@@ -332,7 +332,12 @@ _LEVER_ROWS: tuple[Param, ...] = (
         100,
         0.1,
         "Offer only when the customer's expected remaining margin is at least this many "
-        "times the offer's cost (0 = offer to everyone). Article 5: be sparing.",
+        "times the offer's cost (0 = offer to everyone; article 5: be sparing). Remaining "
+        "margin: discounted margin less cost to serve from the month of the request on, "
+        "for the segment's customers of that tenure without levers (past the horizon at "
+        "the last month's retention). Cost: cash cost per save plus the revenue given up "
+        "at that month's list price, (1 − price paid) × the offer's months (a downgrade: "
+        "12), undiscounted.",
     ),
     Param(
         "save_team.mix.*.*",
@@ -562,7 +567,11 @@ _LEVER_ROWS: tuple[Param, ...] = (
         0,
         1,
         0.01,
-        "Share of leavers who read the exit survey and answer it.",
+        "Share of those who read the exit survey who answer it: answers = surveyed "
+        "leavers × the channel's reach × this rate. Surveyed (one message each): "
+        "voluntary leavers and customers lapsing after an offer; leavers over a failed "
+        "payment (cut off by dunning, or at once without it) are not: their reason is "
+        "known.",
     ),
     Param(
         "contact.contacts_per_month",

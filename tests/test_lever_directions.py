@@ -61,6 +61,67 @@ def test_a_higher_value_threshold_saves_fewer_and_spends_less(base):
     assert kept["downgrade"] < kept["expert_help"]
 
 
+# A worked example of value targeting as the parameter help and README define it: one
+# segment at 100 a month (no value growth), 80 % gross margin, 10 a month to serve,
+# everyone alike with 5 % flat churn, 12 % a year discounting.
+PRICE, GROSS_MARGIN, SERVE, CHURN, RATE, TARGET_HORIZON = 100.0, 0.8, 10.0, 0.05, 0.12, 24
+
+
+def targeted(offer: str, threshold: float) -> simsrc.Scenario:
+    """Every request reaches the team and gets ``offer`` (accepted half the time)."""
+    s = simsrc.simple_scenario(
+        monthly_churn=CHURN, monthly_price=PRICE, gross_margin=GROSS_MARGIN,
+        horizon_months=TARGET_HORIZON, annual_discount_rate=RATE,
+    ).set("segments.all.cost_to_serve", SERVE)  # fmt: skip
+    for path, value in (
+        ("save_team.coverage", 1.0),
+        (f"save_team.mix.churn.{offer}", 1.0),
+        (f"save_team.{offer}.acceptance.churn", 0.5),
+        ("save_team.discount.cost_per_save", 5.0),
+        ("save_team.downgrade.cost_per_save", 20.0),
+        ("save_team.expert_help.cost_per_save", 150.0),
+        ("save_team.value_threshold", threshold),
+    ):
+        s = s.set(path, value)
+    return s
+
+
+@pytest.mark.parametrize(
+    ("offer", "cost"),
+    [
+        # the offer's cost: cash per save + the list price given up, (1 − share paid) ×
+        # the offer's months (a downgrade: 12 months), undiscounted
+        ("discount", 5.0 + (1 - 0.7) * PRICE * 3),  # 3 months at 70 %
+        ("free_month", (1 - 0.0) * PRICE * 1),
+        ("pause", (1 - 0.0) * PRICE * 3),
+        ("contract", (1 - 0.85) * PRICE * 12),
+        ("downgrade", 20.0 + (1 - 0.6) * PRICE * 12),
+        ("expert_help", 150.0),  # nothing given up: the price stays
+    ],
+)
+def test_value_threshold_switches_an_offer_exactly_at_remaining_margin_over_cost(offer, cost):
+    # Expected remaining margin of a customer asking to leave at tenure τ: the discounted
+    # monthly margin (price × gross margin − cost to serve) from month τ on, of the
+    # segment's customers without levers, Σ_{u=τ}^{H−1} d^(u−τ) S(u)/S(τ) m, plus the
+    # months after the horizon at the last month's retention (a geometric tail). With
+    # flat churn S(u)/S(τ) = (1 − c)^(u−τ), so at τ = 0:
+    d = (1 + RATE) ** (-1 / 12)
+    q = d * (1 - CHURN)
+    m = PRICE * GROSS_MARGIN - SERVE
+    within = sum(q**u * m for u in range(TARGET_HORIZON))
+    after = q ** (TARGET_HORIZON - 1) * m * q / (1 - q)
+    remaining = within + after
+    assert remaining == pytest.approx(m / (1 - q), rel=1e-12)  # the same at every tenure
+    switch = remaining / cost
+    assert 1 < switch < 100  # inside the parameter's range
+    on, off = (
+        simsrc.simulate(targeted(offer, k)).monthly[f"saves_{offer}"]
+        for k in (switch * (1 - 1e-9), switch * (1 + 1e-9))
+    )
+    assert (on > 0).all()  # at or just below the switch the offer is made every month
+    assert (off == 0).all()  # just above it, never
+
+
 def test_an_offer_limited_to_one_segment_saves_nobody_in_the_other(base):
     limited = base.set("save_team.discount.segments", ["premium"])
     a, b = simsrc.simulate(base), simsrc.simulate(limited)
@@ -164,6 +225,26 @@ def test_every_surveyed_leaver_can_answer(base):
     # the share of surveyed leavers who answer is reach × response rate
     np.testing.assert_allclose(
         answered, messages * ch.reach * s.programs.exit_survey.response_rate, rtol=1e-6
+    )
+
+
+def test_late_payers_cut_off_are_not_surveyed(base):
+    # The documented choice: a customer cut off for not paying left for a known reason,
+    # so gets no survey message and gives no answer (voluntary leavers and lapsers do).
+    s = quiet(base, keep="survey").set("dunning.enabled", True)
+    m = simsrc.simulate(s).monthly
+    (invol,) = (c.name for c in s.causes if not c.voluntary)
+    assert m["cut_off"].sum() > 100  # plenty of involuntary leavers …
+    np.testing.assert_allclose(m[f"churned_{invol}"], m["cut_off"], rtol=1e-12)
+    assert (m[f"survey_responses_{invol}"] == 0).all()  # … and not one answer from them
+    # nor a message: survey messages are the voluntary leavers and the lapsers only
+    per_message = {ch: getattr(s.channels, ch).cost_per_message for ch in ("email", "sms")}
+    dunning_cost = m["dunning_messages"] * per_message[s.dunning.channel]
+    survey_cost = per_message[s.programs.exit_survey.channel]
+    survey_messages = (m["messaging_costs"] - dunning_cost) / survey_cost
+    voluntary = [f"churned_{c.name}" for c in s.causes if c.voluntary]
+    np.testing.assert_allclose(
+        survey_messages, m[voluntary].sum(axis=1) + m["lapsed_after_offer"], rtol=1e-9
     )
 
 
