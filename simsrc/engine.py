@@ -19,8 +19,10 @@ same path. The engine therefore
    active base, win-back of former customers, word of mouth of badly handled exits).
 
 Conservation holds to rounding error: every month each state loses exactly the
-outflows recorded for it, so everyone acquired is present or counted in exactly one
-outflow (a cause, or lapsing at the end of a save offer).
+outflows recorded for it, so everyone who starts (paid, referred or won back) is
+active or counted in exactly one outflow — a cause (cut-offs count under the first
+involuntary cause) or lapsing at the end of a save offer. README, "How the engine
+works", states the identity in the monthly table's columns.
 
 Timing convention: customers acquired in month ``t`` are present (and pay) in month
 ``t``; leavers leave at the end of the month. A customer saved or falling behind on

@@ -123,3 +123,77 @@ def test_fader_hardie_2007_published_fit(alpha, beta, observed, tol):
     # and the aggregate retention rate rises with tenure as the paper stresses
     retention = surv[1:] / surv[:-1]
     assert np.all(np.diff(retention) > 0)
+
+
+# -- conservation of customers with every lever on ---------------------------------------
+
+
+def every_lever_on(name: str) -> simsrc.Scenario:
+    """A preset with every lever working: save team (value-targeted), dunning, win-back,
+    every program and the exit survey, contacts, word of mouth, referrals."""
+    s = simsrc.preset(name)
+    for path, value in (
+        ("save_team.coverage", 0.9),
+        ("save_team.value_threshold", 2.0),
+        ("dunning.enabled", True),
+        ("win_back.enabled", True),
+        ("programs.onboarding.enabled", True),
+        ("programs.success.enabled", True),
+        ("programs.service.enabled", True),
+        ("programs.exit_survey.enabled", True),
+        ("contact.contacts_per_month", 4.0),
+        ("word_of_mouth.lost_per_bad_exit", 0.2),
+        ("acquisition.referrals_per_active", 0.002),
+    ):
+        s = s.set(path, value)
+    return s
+
+
+def conservation_terms(m, causes) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides of README's identity ("How the engine works"), month by month:
+
+    cumsum(new_paid + new_referred + reactivated)
+        = active + cumsum(Σ_cause churned_<cause> + lapsed_after_offer)
+    """
+    started = np.cumsum(m["new_paid"] + m["new_referred"] + m["reactivated"])
+    left = np.cumsum(sum(m[f"churned_{c}"] for c in causes) + m["lapsed_after_offer"])
+    return np.asarray(started), np.asarray(m["active"] + left)
+
+
+@pytest.mark.parametrize("name", simsrc.list_presets())
+def test_everyone_who_starts_is_active_or_has_left_with_every_lever(name):
+    s = every_lever_on(name)
+    m = simsrc.simulate(s).monthly
+    # each lever is at work, so every term of the identity is exercised
+    for column in ("new_referred", "reactivated", "lapsed_after_offer", "cut_off",
+                   "lost_to_word_of_mouth", "in_offer", "delinquent"):  # fmt: skip
+        assert m[column].sum() > 1.0, column
+    started, accounted = conservation_terms(m, s.cause_names)
+    np.testing.assert_allclose(accounted, started, rtol=1e-9, atol=0)
+    # month by month: billed customers are last month's active ones plus the new, and
+    # the month's leavers are those causes and lapses
+    new = m["new_paid"] + m["new_referred"] + m["reactivated"]
+    left = sum(m[f"churned_{c}"] for c in s.cause_names) + m["lapsed_after_offer"]
+    prev = m["active"].shift(1, fill_value=0.0)
+    np.testing.assert_allclose(m["billed"], prev + new, rtol=1e-9, atol=0)
+    scale = 1e-9 * m["billed"].max()  # a difference of two large numbers: absolute error
+    np.testing.assert_allclose(m["billed"] - m["active"], left, rtol=1e-9, atol=scale)
+    # the aggregate columns are these sums, and former customers the running balance
+    np.testing.assert_allclose(m["new"], new, rtol=1e-12)
+    np.testing.assert_allclose(m["churned"], left, rtol=1e-12)
+    np.testing.assert_allclose(
+        m["former_customers"], np.cumsum(left - m["reactivated"]), rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("name", simsrc.list_presets())
+def test_the_same_identity_holds_exactly_in_whole_customers_in_a_random_run(name):
+    s = every_lever_on(name)
+    runs = simsrc.simulate(s, stochastic=True, runs=1, seed=11).runs_monthly
+    m = {column: values[0] for column, values in runs.items()}
+    for column in ("new_paid", "new_referred", "reactivated", "active", "lapsed_after_offer",
+                   *(f"churned_{c}" for c in s.cause_names)):  # fmt: skip
+        assert np.array_equal(m[column], np.rint(m[column])), column  # whole customers
+    assert m["reactivated"].sum() > 0 and m["lapsed_after_offer"].sum() > 0
+    started, accounted = conservation_terms(m, s.cause_names)
+    assert np.array_equal(started, accounted)
