@@ -141,6 +141,12 @@ def check_scenario(s: simsrc.Scenario) -> None:
     people = max(1.0, float(m["new"].sum() + m["reactivated"].sum()))
     for col in ("new", "active", "billed", "churned", "lapsed_after_offer", "reactivated"):
         assert (m[col] >= -1e-9 * people).all(), col
+    # README's identity: everyone who joined or came back is active or has left, through a
+    # cause or after an offer (cumulative up to every month)
+    came = (m["new_paid"] + m["new_referred"] + m["reactivated"]).cumsum()
+    left = m[[f"churned_{c}" for c in s.cause_names]].sum(axis=1) + m["lapsed_after_offer"]
+    gap = (came - m["active"] - left.cumsum()).abs().max()
+    assert gap <= 1e-9 * max(people, float(came.iloc[-1])), gap
 
 
 def check_error(exc: ScenarioError) -> None:
