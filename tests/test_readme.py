@@ -4,7 +4,8 @@ Refresh them with ``python tests/readme_figures.py`` after a model change.
 """
 
 import pytest
-from readme_figures import BLOCKS, README, block
+
+from tests.readme_figures import BLOCKS, README, block
 
 
 @pytest.mark.parametrize("name", sorted(BLOCKS))

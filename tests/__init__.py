@@ -1,0 +1,1 @@
+"""The test suite (a package, so that its two conftest.py files have distinct names)."""
