@@ -80,8 +80,8 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
     pays, may leave for one of the causes (hazard level × shape by tenure × the
     customer's own propensity), voluntary leavers ask to cancel and may be saved by an
     offer (held for its months — only non-preventable causes act — then back, or gone;
-    expert help lowers the fixable causes; a downgrade pays less). Only the hazard and
-    offer tables come from the engine's packed inputs.
+    expert help lowers the fixable causes; a downgrade pays less; the two compose). Only
+    the hazard and offer tables come from the engine's packed inputs.
     """
     import simpy
 
@@ -91,7 +91,7 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
     j_n = p.z.shape[1]
     hz = c.hz[0]  # [G, H, K]
     zk = c.zk[0]  # [J, K]
-    mult = c.pop_mult[0]  # [3, K]
+    mult = c.pop_mult[0]  # [P, K]: normal, helped, downgraded, both
     nonprev = c.nonprev[0, 0, 0]  # [K]
     vol = p.voluntary[0]
     sf = c.sf[0]  # [G, H, K, O]
@@ -99,7 +99,8 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
     months = lv.months[0].astype(int)
     price_mult = lv.price_multiplier[0]
     stay_after = lv.stay_after[0]
-    pop_price = [1.0, 1.0, float(price_mult[DOWNGRADE])]
+    down = float(price_mult[DOWNGRADE])
+    pop_price = [1.0, 1.0, down, down]  # by population: the cheaper plan in bit DOWNGRADED
     list_price = (p.price[0][:, None] * p.value[0][None, :]).tolist()  # [G][H]
 
     def cumulative(x: np.ndarray) -> list[float]:
@@ -114,7 +115,7 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
             rows, hold_rows = [], []
             for j in range(j_n):
                 pops = []
-                for q in range(3):
+                for q in range(len(mult)):
                     ind = base[j] * mult[q]
                     pops.append(cumulative(ind / max(ind.sum(), 1.0)))
                 rows.append(pops)
@@ -178,10 +179,10 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
                     saves[t] += 1
                     if o in hold_offers:
                         held, offer = int(months[o]), o
-                    elif o == HELP:
-                        pop = HELPED
+                    elif o == HELP:  # help and a cheaper plan compose
+                        pop |= HELPED
                     elif o == DOWNGRADE:
-                        pop = DOWNGRADED
+                        pop |= DOWNGRADED
             active[t] += 1
             tau += 1
             yield env.timeout(1)
