@@ -308,9 +308,14 @@ def main() -> int:
     parser.add_argument("--peer-customers", type=int, default=100_000)
     parser.add_argument("--mc-runs", type=int, default=1000)
     parser.add_argument("--sweep", type=int, default=40_000, help="scenarios in the sweep")
+    parser.add_argument(
+        "--quick", action="store_true", help="agreement and peer speed only (no MC, no sweeps)"
+    )
     args = parser.parse_args()
     agreement(args.runs)
     peer_speed(args.peer_customers)
+    if args.quick:
+        return 0
     try:
         from distributed import Client, LocalCluster
     except ImportError:
