@@ -235,3 +235,140 @@ def test_acquisition_from_start_dates_counts_months_without_sign_ups():
     _, per_month, _, _, how = _acquisition(prep, sorted(prep.segments), base)
     # January to June: 2, 0, 1, 1, 0, 0 new customers
     assert per_month == pytest.approx(4 / 6) and "6 complete month" in how
+
+
+def test_window_of_zero_months_is_refused_not_full_history():
+    with pytest.raises(ScenarioError, match=r"^window_months: must be .*between 1 and 600"):
+        calibrate_frame(good(), window_months=0)
+    with pytest.raises(ScenarioError, match=r"^window_months: must be .*\(got True\)"):
+        calibrate_frame(good(), window_months=True)  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match=r"^window_months: must be .*\(got -3\)"):
+        prepare_customers(good(), causes=CAUSES, window_months=-3)
+    assert prepare_customers(good(), causes=CAUSES, window_months=None).window is None
+
+
+DATED = pd.DataFrame(
+    {
+        "customer_id": list("abcd"),
+        "signup_date": ["2022-01-01", "2022-01-15", "2022-03-01", "2022-04-01"],
+        "cancel_date": [None, "2022-03-20", None, "2022-04-10"],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "match"),
+    [
+        ("not-a-date", r"^as_of: expected a date written YYYY-MM-DD \(got 'not-a-date'\)"),
+        ("2022-02-30", r"^as_of: '2022-02-30' is not a calendar date \(day is out of range"),
+        ("07/01/2022", r"^as_of: expected a date written YYYY-MM-DD"),
+        ("1066-10-14", r"^as_of: must be a date in the years 1900–2199"),
+        (20220701, r"^as_of: expected a date written YYYY-MM-DD \(got 20220701\)"),
+        (pd.NaT, r"^as_of: expected a date written YYYY-MM-DD"),
+    ],
+)
+def test_bad_as_of_is_one_line_naming_as_of(as_of, match):
+    for call in (
+        lambda: calibrate_frame(DATED, as_of=as_of),
+        lambda: calibrate(DATED, as_of=as_of),
+        lambda: prepare_customers(DATED, causes=CAUSES, as_of=as_of),
+    ):
+        with pytest.raises(ScenarioError, match=match) as info:
+            call()
+        assert "\n" not in str(info.value)
+
+
+def test_as_of_accepts_dates_and_aware_timestamps():
+    import datetime
+
+    for as_of in ("2022-07-01", datetime.date(2022, 7, 1), pd.Timestamp("2022-07-01", tz="UTC")):
+        prep = prepare_customers(DATED, causes=CAUSES, as_of=as_of)
+        assert prep.as_of == pd.Timestamp("2022-07-01")
+        assert prep.customers.set_index("id")["tenure"].to_dict() == {
+            "a": 6,
+            "b": 3,
+            "c": 4,
+            "d": 1,
+        }
+
+
+def test_aware_date_columns_compare_with_naive_as_of():
+    df = DATED.copy()
+    df["signup_date"] = pd.to_datetime(df["signup_date"]).dt.tz_localize("Europe/Berlin")
+    prep = prepare_customers(df, causes=CAUSES, as_of="2022-07-01")
+    assert prep.customers.set_index("id")["tenure"].to_dict() == {"a": 6, "b": 3, "c": 4, "d": 1}
+
+
+def test_dates_out_of_range_and_numbers_are_not_dates():
+    df = DATED.copy().astype(object)
+    df.loc[1, "signup_date"] = "0202-01-15"  # a typing error, not the year 202
+    df.loc[2, "signup_date"] = 20220301  # a number is not a date
+    with pytest.raises(
+        ScenarioError,
+        match=r"^signup_date: date not understood .* 2 row\(s\) \(first rows: 2 \(id b\), 3",
+    ):
+        prepare_customers(df, causes=CAUSES)
+
+
+def test_as_of_without_dates_is_refused_not_ignored():
+    with pytest.raises(ScenarioError, match=r"^as_of: applies only to date-based data .*tenure"):
+        calibrate_frame(good(), as_of="2022-01-01")
+
+
+def test_period_months_and_name_are_checked_for_every_kind_of_data():
+    for bad in (0, -1, 25, 1.5, True):
+        with pytest.raises(ScenarioError, match=r"^period_months: must be a whole number"):
+            calibrate_frame(good(), period_months=bad)  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match=r"^period_months: applies only to cohort tables"):
+        calibrate_frame(good(), period_months=12)
+    for bad, match in (
+        ("", r"must not be empty"),
+        ("  ", r"must not be empty"),
+        ("a\nb", r"must be one line"),
+        ("x" * 201, r"must be at most 200 characters"),
+        (5, r"must be text"),
+    ):
+        with pytest.raises(ScenarioError, match=rf"^name: {match}"):
+            calibrate(good(), name=bad)  # type: ignore[arg-type]
+
+
+def test_other_api_arguments_are_checked():
+    with pytest.raises(ScenarioError, match=r"^frame: expected a pandas DataFrame \(got list\)"):
+        calibrate_frame([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match=r"^reason_map: expected a mapping"):
+        calibrate_frame(good(), reason_map=["Moved"])  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match=r"^spread: must be between 0 and 0.95 \(got nan\)"):
+        calibrate_frame(good(), spread=float("nan"))
+    with pytest.raises(ScenarioError, match=r"^min_at_risk: must be a number >= 0"):
+        calibrate_frame(good(), min_at_risk=-1)
+    with pytest.raises(ScenarioError, match=r"^kind: must be 'auto', 'snapshot' or 'cohorts'"):
+        calibrate(good(), kind="weekly")  # type: ignore[arg-type]
+
+
+def test_reason_map_file_errors_name_the_file_before_the_data_are_read(tmp_path):
+    f = tmp_path / "map.csv"
+    f.write_text("reason,cause\nMoved,gremlins\n")
+    with pytest.raises(ScenarioError, match=r"map.csv: line 2: unknown cause 'gremlins'"):
+        calibrate(tmp_path / "never-read.csv", reason_map=f)
+
+
+def test_tiny_spread_is_identical_customers_not_an_overflow():
+    # Found by the fuzzer: spread = the smallest normal float overflowed the quadrature.
+    scenario, _ = calibrate_frame(good(), spread=2.2250738585072014e-308, segment=False)
+    assert scenario.heterogeneity.spread == 0.0
+
+
+def test_no_churners_names_the_status_column_actually_used():
+    # Found by the fuzzer: the message named the role "status", not the column.
+    df = good().rename(columns={"status": "Customer_Status"})
+    df["Customer_Status"] = "Stayed"
+    with pytest.raises(ScenarioError, match=r"^Customer_Status: none of the 60 customers"):
+        calibrate_frame(df)
+
+
+def test_column_names_with_line_breaks_still_give_one_line():
+    df = good().rename(columns={"tenure": "ten\nure"})
+    df.loc[3, "ten\nure"] = -1
+    with pytest.raises(ScenarioError, match=r"^ten\\nure: negative tenure") as info:
+        calibrate_frame(df, columns={"tenure": "ten\nure"})
+    assert "\n" not in str(info.value)

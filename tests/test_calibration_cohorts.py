@@ -69,3 +69,32 @@ def test_value_curve_recovers_prices_and_uplift_from_charges():
     assert fit.prices["b"] == pytest.approx(75.0, rel=0.01)
     assert fit.value.year3_uplift == pytest.approx(0.4, abs=0.03)
     assert fit.value.ramp_months == pytest.approx(18.0, rel=0.25)
+
+
+def test_trailing_empty_periods_are_dropped_not_a_crash():
+    # Found by the fuzzer: an all-empty last period column made the grids disagree.
+    df = pd.DataFrame([[100, 80, 70, None], [100, 85, None, None]], columns=[0, 1, 2, 3])
+    _, report = calibrate(df, spread=0.3)
+    assert report.survival["tenure"].tolist() == [0, 1, 2]
+
+
+def test_cohort_segments_missing_colliding_or_too_many():
+    rows = [[100, 80, 70], [100, 85, 75]]
+    df = pd.DataFrame(rows, columns=["0", "1", "2"])
+    df.insert(0, "segment", [None, None])
+    # Found by the fuzzer: missing segments left no group at all (max() of nothing).
+    with pytest.raises(ScenarioError, match=r"^segment: segment missing — 2 row\(s\)"):
+        calibrate(df, spread=0.3)
+    df["segment"] = ["Pro plan", "pro_plan"]  # one name once made URL-safe: both kept
+    scenario, _ = calibrate(df, spread=0.3)
+    assert scenario.segment_names == ("pro_plan", "pro_plan_2")
+    wide = pd.DataFrame([[100, 80, 70]] * 25, columns=["0", "1", "2"])
+    wide.insert(0, "segment", [f"plan {i}" for i in range(25)])
+    with pytest.raises(ScenarioError, match=r"^segment: 25 distinct values: too many"):
+        calibrate(wide, spread=0.3)
+
+
+def test_duplicate_column_names_are_refused():
+    df = pd.DataFrame([[100, 80, 70]], columns=["0", "1", "1"])
+    with pytest.raises(ScenarioError, match=r"^1: two columns have this name"):
+        calibrate(df)

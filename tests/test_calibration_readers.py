@@ -4,7 +4,10 @@ The SQL path is tested with DuckDB itself and with ``sqlite3`` from the standard
 as the DB-API example; both must give the same calibration as the CSV file.
 """
 
+import gzip
+import os
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -130,3 +133,99 @@ def test_sqlalchemy_url_goes_through_the_same_db_api_path(frame, tmp_path):
     df, where = read_customers(None, query="SELECT * FROM customers", connection=url)
     assert len(df) == 30 and sqlalchemy.__version__
     assert "sqlite+pysqlite" in where
+
+
+def test_special_files_and_folders_are_refused_up_front(tmp_path):
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)  # DuckDB would wait forever for a writer
+    with pytest.raises(ScenarioError, match=r"customers.csv: is not a regular file"):
+        read_customers(fifo)
+    with pytest.raises(ScenarioError, match=r"^/dev/zero: is not a regular file"):
+        read_customers("/dev/zero")
+    folder = tmp_path / "data.csv"
+    folder.mkdir()
+    with pytest.raises(ScenarioError, match=r"data.csv: is a folder"):
+        read_customers(folder)
+    with pytest.raises(ScenarioError, match=r"customers.csv: is not a regular file"):
+        read_customers(fifo, query="SELECT * FROM data")
+    with pytest.raises(ScenarioError, match=r"customers.csv: is not a regular file"):
+        read_customers(None, query="SELECT 1", connection=f"sqlite:///{fifo}")
+    with pytest.raises(ScenarioError, match=r"data: expected a file name or a DataFrame"):
+        read_customers(42)  # type: ignore[arg-type]
+
+
+SMALL = "customer_id,tenure,status,reason\na,3,Stayed,\nb,5,Churned,Déménagé\n"
+
+
+def test_latin1_csv_is_read_as_latin1_and_the_report_says_so(tmp_path):
+    f = tmp_path / "latin.csv"
+    f.write_bytes(SMALL.encode("latin-1"))
+    df, where = read_customers(f)
+    assert df["reason"].tolist() == [None, "Déménagé"] or df["reason"].iloc[1] == "Déménagé"
+    assert where == str(f)
+    q, _ = read_customers(f, query="SELECT reason FROM data WHERE status = 'Churned'")
+    assert q["reason"].tolist() == ["Déménagé"]  # the query path retries the same way
+    good = pd.read_csv(DATA).head(400)
+    good.loc[399, "City"] = "Köln"  # a non-UTF-8 byte far past the first 64 KiB sniffed
+    good.to_csv(f, index=False, na_rep="N/A", encoding="latin-1")
+    assert f.stat().st_size > 65_536
+    _, report = calibrate(f, spread=0.3, segment=False)
+    assert any("read as Latin-1" in w for w in report.warnings)
+
+
+def test_ragged_csv_read_as_one_column_is_explained(tmp_path):
+    f = tmp_path / "ragged.csv"
+    f.write_text("customer_id,tenure,status\n" + "a,3,Stayed\n" * 3000 + "b,4,x,y,z\n")
+    with pytest.raises(ScenarioError, match=r"ragged.csv: cannot read the file: ") as info:
+        read_customers(f)
+    assert "\n" not in str(info.value) and "Possible" not in str(info.value)
+    f.write_text("customer_id,tenure,status\na,3,Stayed\nb,4,Churned,x,y\nc,5\n")
+    with pytest.raises(
+        ScenarioError,
+        match=r"ragged.csv: could not be split into columns: the header has 3 fields .*some line",
+    ):
+        read_customers(f)
+
+
+def test_utf16_and_bom_files_are_read(tmp_path):
+    f = tmp_path / "u16.csv"
+    f.write_bytes(SMALL.encode("utf-16"))  # with a byte-order mark, as Excel writes it
+    df, _ = read_customers(f)
+    assert df["reason"].iloc[1] == "Déménagé"
+    f.write_bytes(SMALL.encode("utf-8-sig"))
+    df, _ = read_customers(f)
+    assert list(df.columns) == ["customer_id", "tenure", "status", "reason"]
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (None, "a ZIP archive"),
+        (gzip.compress(b"customer_id,tenure\na,1\n"), "a gzip-compressed file"),
+        (b"PAR1\x00\x00", "a Parquet file"),
+        (b"SQLite format 3\x00" + b"\x00" * 100, "a SQLite database"),
+        (b"customer_id,tenure\na,1\x00\n", "binary data \\(NUL bytes\\)"),
+    ],
+)
+def test_binary_files_named_csv_are_not_csv_text(tmp_path, content, what):
+    f = tmp_path / "customers.csv"
+    if content is None:
+        with zipfile.ZipFile(f, "w") as z:
+            z.writestr("customers.csv", "customer_id,tenure\na,1\n")
+    else:
+        f.write_bytes(content)
+    with pytest.raises(ScenarioError, match=rf"customers.csv: is not a CSV text file: .*{what}"):
+        read_customers(f)
+
+
+def test_duckdb_errors_become_one_line_naming_the_file(tmp_path):
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"this is not parquet at all")
+    with pytest.raises(ScenarioError, match=r"broken.parquet: cannot read the file: ") as info:
+        read_customers(broken)
+    assert "\n" not in str(info.value)
+    fake_db = tmp_path / "fake.sqlite"
+    fake_db.write_bytes(b"not a database, just text" * 40)
+    with pytest.raises(ScenarioError, match=r"query: the database refused it: ") as info:
+        read_customers(fake_db, query="SELECT * FROM t")
+    assert "\n" not in str(info.value)

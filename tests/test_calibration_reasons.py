@@ -1,5 +1,7 @@
 """Exit reasons onto causes: normalisation, the default mapping, user mappings and files."""
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -81,3 +83,62 @@ def test_reason_map_files(tmp_path):
         load_reason_map(bad)
     with pytest.raises(ScenarioError, match=r"no such file"):
         load_reason_map(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"", r"the reason mapping is empty"),
+        (b"reason,cause\n", r"the reason mapping is empty"),
+        (b"\n \n", r"the reason mapping is empty"),
+        (
+            b"Moved;natural_events\n",
+            r"line 1: expected reason,cause separated by a comma .*semicolon",
+        ),
+        (b"Moved\n", r"line 1: expected reason,cause \(got 1 field"),
+        (b"reason,cause\n,poor_service\n", r"line 2: the reason is empty"),
+        (b"\xff\xfe\x00garbage\x80", r"the reason mapping is not UTF-8 text \(byte 1\)"),
+        (b"Moved,natural\x00_events\n", r"the reason mapping holds binary data \(NUL bytes\)"),
+    ],
+)
+def test_malformed_reason_csv_names_the_file_and_the_problem(tmp_path, content, match):
+    f = tmp_path / "map.csv"
+    f.write_bytes(content)
+    with pytest.raises(ScenarioError, match=r"^.*map\.csv: " + match) as info:
+        load_reason_map(f)
+    assert "\n" not in str(info.value)
+
+
+def test_reason_map_file_checks_causes_by_line_when_told_them(tmp_path):
+    f = tmp_path / "map.csv"
+    f.write_text("reason,cause\nMoved,natural_events\nToo slow,speed\n")
+    assert load_reason_map(f)["Too slow"] == "speed"  # no causes given: checked later
+    with pytest.raises(ScenarioError, match=r"map.csv: line 3: unknown cause 'speed' \(known: "):
+        load_reason_map(f, causes=CAUSES)
+    toml = tmp_path / "map.toml"
+    toml.write_text('[reasons]\n"Too slow" = 3\n')
+    with pytest.raises(ScenarioError, match=r"map.toml: 'Too slow': the cause must be text"):
+        load_reason_map(toml)
+    toml.write_text("[reasons\n")
+    with pytest.raises(ScenarioError, match=r"map.toml: not valid TOML"):
+        load_reason_map(toml)
+
+
+def test_reason_map_special_files_are_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "map.csv"
+    os.mkfifo(fifo)  # reading it would wait forever for a writer
+    with pytest.raises(ScenarioError, match=r"map.csv: is not a regular file"):
+        load_reason_map(fifo)
+    with pytest.raises(ScenarioError, match=r"/dev/zero: is not a regular file"):
+        load_reason_map("/dev/zero")
+    with pytest.raises(ScenarioError, match=r"is a folder"):
+        load_reason_map(tmp_path)
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a,b\n" * 300_000)
+    with pytest.raises(ScenarioError, match=r"big.csv: file is larger than 1,000,000 bytes"):
+        load_reason_map(big)
+
+
+def test_user_mapping_values_must_be_text():
+    with pytest.raises(ScenarioError, match=r"reason_map.x: the cause must be text"):
+        map_reasons([True], pd.Series(["x"]), None, CAUSES, {"x": 5})  # type: ignore[dict-item]

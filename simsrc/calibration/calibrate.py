@@ -33,7 +33,10 @@ References
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -45,8 +48,8 @@ from simsrc.calibration.build import (
     period_of,
 )
 from simsrc.calibration.cohorts import _calibrate_cohorts
-from simsrc.calibration.prepare import find_columns, prepare_customers
-from simsrc.calibration.readers import read_customers
+from simsrc.calibration.prepare import check_window, find_columns, parse_as_of, prepare_customers
+from simsrc.calibration.readers import _read_with_notes
 from simsrc.calibration.reasons import load_reason_map
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.snapshot import _calibrate_snapshot
@@ -55,7 +58,13 @@ from simsrc.io import load_scenario
 from simsrc.presets import list_presets, preset
 from simsrc.scenario import Scenario
 
-__all__ = ["calibrate", "calibrate_frame", "resolve_base"]
+__all__ = ["MAX_NAME_LENGTH", "calibrate", "calibrate_frame", "check_options", "resolve_base"]
+
+MIN_SPREAD = 1e-9
+"""Smaller given spreads are taken as 0 (identical customers)."""
+
+MAX_NAME_LENGTH = 200
+"""Longest scenario name accepted (characters): names are labels in summaries and charts."""
 
 # --------------------------------------------------------------------------------------
 # Public entry points
@@ -162,14 +171,25 @@ def calibrate(
     ... # doctest: +SKIP
     >>> report.fit[["segment", "scenario_max_gap"]]  # doctest: +SKIP
     """
+    # Every option is checked before the (possibly slow) reading and fitting.
+    check_options(
+        kind=kind,
+        window_months=window_months,
+        as_of=as_of,
+        spread=spread,
+        period_months=period_months,
+        name=name,
+        unmapped_causes=unmapped_causes,
+        min_at_risk=min_at_risk,
+    )
     base_scenario = resolve_base(base)
     mapping = (
-        load_reason_map(os.fspath(reason_map))
+        load_reason_map(os.fspath(reason_map), causes=base_scenario.cause_names)
         if isinstance(reason_map, (str, os.PathLike))
         else reason_map
     )
-    frame, source = read_customers(data, query=query, connection=connection)  # type: ignore[arg-type]
-    return calibrate_frame(
+    frame, source, notes = _read_with_notes(data, query=query, connection=connection)
+    scenario, report = calibrate_frame(
         frame,
         source=source,
         base=base_scenario,
@@ -189,6 +209,9 @@ def calibrate(
         min_at_risk=min_at_risk,
         name=name,
     )
+    if notes:
+        report = dataclasses.replace(report, warnings=(*notes, *report.warnings))
+    return scenario, report
 
 
 def resolve_base(base: Scenario | str | None) -> Scenario:
@@ -239,32 +262,223 @@ def calibrate_frame(
     """:func:`calibrate` on a DataFrame already in memory (no files, no database).
 
     Same parameters as :func:`calibrate` (``source`` names the data in the report).
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`calibrate`; the message is always one line.
     """
-    base_scenario = base if base is not None else preset("telecom")
-    if unmapped_causes not in ("keep", "zero"):
-        raise ScenarioError("unmapped_causes", "must be 'keep' or 'zero'")
-    if spread is not None and not (isinstance(spread, int | float) and 0 <= spread <= 0.95):
-        raise ScenarioError("spread", f"must be between 0 and 0.95 (got {spread!r})")
+    try:
+        return _calibrate_frame(
+            frame,
+            source=source,
+            base=base,
+            kind=kind,
+            columns=columns,
+            segment=segment,
+            reason_map=reason_map,
+            window_months=window_months,
+            as_of=as_of,
+            levers_in_data=levers_in_data,
+            unmapped_causes=unmapped_causes,
+            fit_shapes=fit_shapes,
+            latent_causes=latent_causes,
+            spread=spread,
+            period_months=period_months,
+            drop_invalid=drop_invalid,
+            min_at_risk=min_at_risk,
+            name=name,
+        )
+    except ScenarioError as err:
+        # Column names and cell values are quoted into messages; one with a line break
+        # would split the CLI's single error line, so control characters are escaped.
+        if _one_line(str(err)) == str(err):
+            raise
+        raise ScenarioError(_one_line(err.path), _one_line(err.message)) from None
+
+
+def _one_line(text: str) -> str:
+    r"""``text`` with line breaks and other control characters escaped.
+
+    Examples
+    --------
+    >>> _one_line("a\nb")
+    'a\\nb'
+    """
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
+        for c in text
+    )
+
+
+def check_options(
+    *,
+    kind: object = "auto",
+    window_months: object = "auto",
+    as_of: object = None,
+    spread: object = None,
+    period_months: object = 1,
+    name: object = None,
+    unmapped_causes: object = "keep",
+    min_at_risk: object = 30.0,
+) -> None:
+    """Check the options of :func:`calibrate` that do not depend on the data.
+
+    Called before any data are read, so that a typing error costs no waiting; the
+    data-dependent checks (``as_of`` without dates, ``period_months`` on a snapshot)
+    follow once the kind of data is known.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the keyword argument and what is allowed.
+
+    Examples
+    --------
+    >>> check_options(period_months=0)
+    Traceback (most recent call last):
+    ...
+    simsrc.errors.ScenarioError: period_months: must be a whole number between 1 and 24 (got 0)
+    """
     if kind not in ("auto", "snapshot", "cohorts"):
-        raise ScenarioError("kind", "must be 'auto', 'snapshot' or 'cohorts'")
+        raise ScenarioError("kind", f"must be 'auto', 'snapshot' or 'cohorts' (got {kind!r})")
+    if unmapped_causes not in ("keep", "zero"):
+        raise ScenarioError(
+            "unmapped_causes", f"must be 'keep' or 'zero' (got {unmapped_causes!r})"
+        )
+    if spread is not None and (
+        isinstance(spread, bool) or not isinstance(spread, int | float) or not 0 <= spread <= 0.95
+    ):
+        raise ScenarioError("spread", f"must be between 0 and 0.95 (got {spread!r})")
+    if (
+        isinstance(period_months, bool)
+        or not isinstance(period_months, int)
+        or not 1 <= period_months <= 24
+    ):
+        raise ScenarioError(
+            "period_months", f"must be a whole number between 1 and 24 (got {period_months!r})"
+        )
+    if (
+        isinstance(min_at_risk, bool)
+        or not isinstance(min_at_risk, int | float)
+        or not (math.isfinite(min_at_risk) and min_at_risk >= 0)
+    ):
+        raise ScenarioError("min_at_risk", f"must be a number >= 0 (got {min_at_risk!r})")
+    check_window(window_months)
+    parse_as_of(as_of)
+    check_name(name)
+
+
+def check_name(name: object, where: str = "name") -> None:
+    """Check a scenario name given for the calibrated scenario (``None``: the default).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``where``: not text, empty or only spaces, longer than
+        :data:`MAX_NAME_LENGTH`, or holding line breaks or other control characters.
+
+    Examples
+    --------
+    >>> check_name("  ")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simsrc.errors.ScenarioError: name: must not be empty or only spaces ...
+    """
+    if name is None:
+        return
+    if not isinstance(name, str):
+        raise ScenarioError(where, f"must be text (got {type(name).__name__})")
+    if not name.strip():
+        raise ScenarioError(
+            where, "must not be empty or only spaces (leave it out for the default name)"
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        raise ScenarioError(
+            where, f"must be at most {MAX_NAME_LENGTH} characters (got {len(name):,})"
+        )
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ScenarioError(where, "must be one line, without control characters")
+
+
+def _calibrate_frame(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    base: Scenario | None,
+    kind: Literal["auto", "snapshot", "cohorts"],
+    columns: Mapping[str, str | None] | None,
+    segment: str | Literal[False] | None,
+    reason_map: Mapping[str, str | None] | None,
+    window_months: int | Literal["auto"] | None,
+    as_of: str | pd.Timestamp | None,
+    levers_in_data: bool,
+    unmapped_causes: Literal["keep", "zero"],
+    fit_shapes: bool,
+    latent_causes: Sequence[str] | Literal["auto"] | None,
+    spread: float | None,
+    period_months: int,
+    drop_invalid: bool,
+    min_at_risk: float,
+    name: str | None,
+) -> tuple[Scenario, CalibrationReport]:
+    check_options(
+        kind=kind,
+        window_months=window_months,
+        as_of=as_of,
+        spread=spread,
+        period_months=period_months,
+        name=name,
+        unmapped_causes=unmapped_causes,
+        min_at_risk=min_at_risk,
+    )
+    if not isinstance(frame, pd.DataFrame):
+        raise ScenarioError("frame", f"expected a pandas DataFrame (got {type(frame).__name__})")
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        # Selecting such a column gives a table, not a column: refuse before anything does.
+        raise ScenarioError(
+            str(duplicated[0]), "two columns have this name; rename or drop one of them"
+        )
+    if base is not None and not isinstance(base, Scenario):
+        raise ScenarioError("base", f"expected a Scenario (got {type(base).__name__})")
+    if reason_map is not None and not isinstance(reason_map, Mapping):
+        raise ScenarioError(
+            "reason_map",
+            f"expected a mapping of reason -> cause (got {type(reason_map).__name__})",
+        )
+    base_scenario = base if base is not None else preset("telecom")
     chosen = _detect_kind(frame, columns) if kind == "auto" else kind
     opts = Options(
         levers_in_data=levers_in_data,
         unmapped_causes=unmapped_causes,
         fit_shapes=fit_shapes,
-        spread=None if spread is None else float(spread),
+        # A spread below 1e-9 is identical customers to every digit the fit sees, and the
+        # Beta quadrature overflows for spreads near the smallest float: take it as 0.
+        spread=None if spread is None else (0.0 if spread < MIN_SPREAD else float(spread)),
         min_at_risk=float(min_at_risk),
         name=name,
         source=source,
     )
     if chosen == "cohorts":
-        if (
-            isinstance(period_months, bool)
-            or not isinstance(period_months, int)
-            or not (1 <= period_months <= 24)
-        ):
-            raise ScenarioError("period_months", "must be a whole number between 1 and 24")
+        # Options that only mean something for customer rows are refused, not ignored.
+        if as_of is not None:
+            raise ScenarioError(
+                "as_of", "applies only to date-based customer data, not to a cohort table"
+            )
+        if window_months not in ("auto", None):
+            raise ScenarioError(
+                "window_months",
+                "applies only to customer snapshots; a cohort table follows each cohort "
+                "from its start",
+            )
         return _calibrate_cohorts(frame, base_scenario, opts, period_months, segment)
+    if period_months != 1:
+        raise ScenarioError(
+            "period_months",
+            f"applies only to cohort tables (got {period_months}); customer data give "
+            "tenure in months",
+        )
     prepared = prepare_customers(
         frame,
         causes=base_scenario.cause_names,

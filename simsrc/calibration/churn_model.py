@@ -154,7 +154,9 @@ def frailty(spread: float, reference_churn: float, nodes: int) -> tuple[FloatArr
     (1.0, 1.0)
     """
     m = float(reference_churn)
-    if spread <= 0 or m <= 0 or m >= 1 or nodes <= 1:
+    # Below 1e-9 the classes differ by less than the fit can see, and Beta parameters
+    # near 1/spread overflow the quadrature for spreads near the smallest float.
+    if spread <= 1e-9 or m <= 0 or m >= 1 or nodes <= 1:
         return np.ones(1), np.ones(1)
     with np.errstate(divide="ignore", invalid="ignore"):  # α + β = 1: a term it replaces
         theta, w = beta_quadrature(*spread_to_beta(m, spread), nodes)

@@ -18,15 +18,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
-from simsrc.calibration.calibrate import calibrate
-from simsrc.calibration.prepare import ROLES
+from simsrc.calibration.calibrate import calibrate, check_name
+from simsrc.calibration.prepare import MAX_TENURE, ROLES, parse_as_of
 from simsrc.errors import ScenarioError
-from simsrc.io import save_scenario, write_atomic
+from simsrc.io import check_output, require_regular_file, save_scenario, write_atomic
 
 __all__ = ["add_calibrate_command", "run_calibrate"]
 
@@ -35,6 +37,21 @@ REPORT_TABLES = (
     "revenue", "acquisition", "projection", "issues", "rows",
 )  # fmt: skip
 """Report tables written by ``--report-dir`` (one CSV each)."""
+
+_FLAGS = {
+    "as_of": "--as-of",
+    "window_months": "--window-months",
+    "period_months": "--period-months",
+    "spread": "--spread",
+    "name": "--name",
+    "segment": "--segment",
+    "kind": "--kind",
+    "base": "--base",
+    "query": "--query",
+    "connection": "--db",
+}
+"""Keyword arguments of :func:`calibrate` and the options that set them: an error the
+calibration raises about a keyword names the option the user actually typed."""
 
 
 def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -156,7 +173,7 @@ def _columns(items: list[str]) -> dict[str, str]:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV atomically (:func:`simsrc.io.write_text_atomic`)."""
+    """Write a CSV atomically (:func:`simsrc.io.write_atomic`)."""
     write_atomic(path, frame.to_csv(index=False))
 
 
@@ -166,51 +183,152 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def run_calibrate(args: argparse.Namespace) -> int:
-    """Handler of ``simsrc calibrate``; returns the exit code (0).
+def _check_options(args: argparse.Namespace) -> None:
+    """Check the options' values, naming each option as typed, before anything is read."""
+    if args.data is None and args.query is None:
+        raise ScenarioError("data", "give a data file, or --query (with --db for a database)")
+    if args.window_months is not None and not 1 <= args.window_months <= MAX_TENURE:
+        raise ScenarioError(
+            "--window-months",
+            f"must be a whole number of months between 1 and {MAX_TENURE} (got "
+            f"{args.window_months}); for the whole history use --full-history",
+        )
+    if not 1 <= args.period_months <= 24:
+        raise ScenarioError(
+            "--period-months",
+            f"must be a whole number of months between 1 and 24 (got {args.period_months})",
+        )
+    if args.spread is not None and not 0 <= args.spread <= 0.95:  # NaN fails too
+        raise ScenarioError("--spread", f"must be between 0 and 0.95 (got {args.spread})")
+    parse_as_of(args.as_of, "--as-of")
+    check_name(args.name, "--name")
+    if args.reasons is not None:
+        require_regular_file(args.reasons)
+
+
+def _check_report_dir(path: Path, force: bool) -> None:
+    """Check that the report's tables can be written into ``path`` (created if missing).
 
     Raises
     ------
     ScenarioError
-        Bad options, an existing output without ``--force``, or data problems.
+        Naming the folder or table: the path is a file (or a broken link), the folder
+        (or, when it is still to be created, its nearest existing parent) is not
+        writable, or a table exists without ``force`` or is a folder.
     """
-    if args.data is None and args.query is None:
-        raise ScenarioError("data", "give a data file, or --query (with --db for a database)")
-    out = Path(args.out) if args.out else None
-    if out is not None:
-        if out.exists() and not args.force:
-            raise ScenarioError(str(out), "exists; add --force to overwrite it")
-        if not out.parent.exists():
-            raise ScenarioError(str(out), f"folder {out.parent} does not exist")
-    report_dir = Path(args.report_dir) if args.report_dir else None
-    if report_dir is not None and not args.force:
-        clash = [t for t in REPORT_TABLES if (report_dir / f"{t}.csv").exists()]
-        if clash:
+    if path.exists() or path.is_symlink():
+        if not path.is_dir():
             raise ScenarioError(
-                str(report_dir), f"{clash[0]}.csv exists; add --force to overwrite it"
+                str(path),
+                "exists and is not a folder; --report-dir needs a folder (created if missing)",
             )
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ScenarioError(str(path), "folder is not writable")
+        for table in REPORT_TABLES:
+            check_output(path / f"{table}.csv", force=force)
+        return
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # mkdir(parents=True) creates the missing ones
+    if not parent.is_dir():
+        raise ScenarioError(str(path), f"cannot create the folder: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ScenarioError(str(path), f"cannot create the folder: {parent} is not writable")
+    # os.access trusts permission bits (always true for root); a real folder made and
+    # removed again proves the folder can be created (e.g. not on /proc or a full disk).
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".simsrc-check.", dir=parent))
+    except OSError as err:
+        raise ScenarioError(
+            str(path), f"cannot create the folder in {parent}: {err.strerror or err}"
+        ) from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _refuse_overwriting_inputs(args: argparse.Namespace, outputs: list[Path]) -> None:
+    """Refuse an output that is also an input, or two outputs that are one file.
+
+    ``--force`` allows replacing an old output, never the data the command reads.
+    """
+    inputs = [
+        (name, Path(value))
+        for name, value in (
+            ("the data file", args.data),
+            ("the --reasons file", args.reasons),
+            ("the --base scenario", args.base if str(args.base).endswith(".toml") else None),
+            ("the --db database", args.db),
+        )
+        if isinstance(value, str) and value and "://" not in value
+    ]
+    for out in outputs:
+        for what, source in inputs:
+            if _same_file(out, source) or out.absolute() == source.absolute():
+                raise ScenarioError(
+                    str(out), f"is {what} this command reads; choose another output file"
+                )
+    seen: dict[Path, Path] = {}
+    for out in outputs:
+        key = out.absolute()
+        if key in seen:
+            raise ScenarioError(str(out), "is written twice (--out and --report-dir)")
+        seen[key] = out
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    """Handler of ``simsrc calibrate``; returns the exit code (0).
+
+    Every option and every output is checked before the data are read and fitted, so
+    a typing error or a blocked output costs no waiting; the outputs are then written
+    atomically (:func:`simsrc.io.write_atomic`), after the fit has succeeded.
+
+    Raises
+    ------
+    ScenarioError
+        Bad options (naming the option), an output that exists without ``--force``,
+        is not writable or is one of the inputs, or data problems.
+    """
+    _check_options(args)
+    out = check_output(args.out, force=args.force) if args.out else None
+    report_dir = Path(args.report_dir) if args.report_dir else None
+    if report_dir is not None:
+        _check_report_dir(report_dir, args.force)
+    outputs = [out] if out is not None else []
+    if report_dir is not None:
+        outputs += [report_dir / f"{t}.csv" for t in REPORT_TABLES]
+    _refuse_overwriting_inputs(args, outputs)
     window: int | Literal["auto"] | None = "auto"
     if args.full_history:
         window = None
     elif args.window_months is not None:
         window = args.window_months
-    scenario, report = calibrate(
-        args.data,
-        query=args.query,
-        connection=args.db,
-        base=args.base,
-        kind=args.kind,
-        columns=_columns(args.column) or None,
-        segment=False if args.no_segments else args.segment,
-        reason_map=args.reasons,
-        window_months=window,
-        as_of=args.as_of,
-        levers_in_data=not args.levers_not_in_data,
-        spread=args.spread,
-        period_months=args.period_months,
-        drop_invalid=args.drop_invalid,
-        name=args.name,
-    )
+    try:
+        scenario, report = calibrate(
+            args.data,
+            query=args.query,
+            connection=args.db,
+            base=args.base,
+            kind=args.kind,
+            columns=_columns(args.column) or None,
+            segment=False if args.no_segments else args.segment,
+            reason_map=args.reasons,
+            window_months=window,
+            as_of=args.as_of,
+            levers_in_data=not args.levers_not_in_data,
+            spread=args.spread,
+            period_months=args.period_months,
+            drop_invalid=args.drop_invalid,
+            name=args.name,
+        )
+    except ScenarioError as err:
+        if err.path in _FLAGS:
+            raise ScenarioError(_FLAGS[err.path], err.message) from None
+        raise
     if out is not None:
         save_scenario(scenario, out)
     if report_dir is not None:

@@ -39,6 +39,7 @@ from simsrc.calibration.churn_model import (
     SegmentCounts,
     model_curves,
 )
+from simsrc.calibration.prepare import MAX_SEGMENTS
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.sbg import SBGFit, fit_sbg
 from simsrc.errors import ScenarioError
@@ -80,25 +81,50 @@ def _cohort_matrix(
                 (c for c in other if str(c).strip().lower() in ("segment", "plan", "contract")),
                 None,
             )
-    values = frame[ordered].apply(lambda s: pd.to_numeric(s, errors="coerce"))
+    values = pd.DataFrame(
+        {c: pd.to_numeric(frame[c], errors="coerce") for c in ordered}, index=frame.index
+    )
     bad = frame[ordered].notna().to_numpy() & values.isna().to_numpy()
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise ScenarioError(
             str(ordered[c]), f"not a number in row {r + 1}: {frame[ordered[c]].iloc[r]!r}"
         )
+    # Trailing periods nobody has reached yet (a template's empty future columns) carry
+    # no information; kept, they would make the period grid longer than the data.
+    while len(ordered) > 1 and values[ordered[-1]].isna().all():
+        values = values.drop(columns=ordered[-1])
+        ordered = ordered[:-1]
     groups: dict[str, np.ndarray] = {}
     labels: list[str] = []
     if seg_col is None:
         groups["all"] = values.to_numpy(dtype=float)
         labels = ["All customers"]
     else:
-        for v, part in values.groupby(frame[seg_col].astype(str), sort=True):
-            name = re.sub(r"[^0-9a-z]+", "_", str(v).lower()).strip("_") or "segment"
+        seg_values = frame[seg_col].reset_index(drop=True)
+        missing = seg_values.isna().to_numpy()
+        if missing.any():
+            rows = ", ".join(str(i + 1) for i in np.flatnonzero(missing)[:5])
+            raise ScenarioError(
+                str(seg_col), f"segment missing — {int(missing.sum())} row(s) (first rows: {rows})"
+            )
+        keys = seg_values.astype(str).str.strip()
+        distinct = sorted(set(keys))
+        if len(distinct) > MAX_SEGMENTS:
+            raise ScenarioError(
+                str(seg_col),
+                f"{len(distinct)} distinct values: too many segments (at most {MAX_SEGMENTS});"
+                " choose a coarser column with segment=... or segment=False",
+            )
+        matrix = values.to_numpy(dtype=float)
+        for v in distinct:
+            name = re.sub(r"[^0-9a-z]+", "_", v.lower()).strip("_") or "segment"
             if not name[0].isalpha():
                 name = "s_" + name
-            groups[name] = part.to_numpy(dtype=float)
-            labels.append(str(v))
+            while name in groups:  # "Pro plan" and "pro_plan" (or two non-Latin names)
+                name += "_2"
+            groups[name] = matrix[(keys == v).to_numpy()]
+            labels.append(v)
     return groups, labels
 
 

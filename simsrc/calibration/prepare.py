@@ -23,6 +23,7 @@ the window): entry ``max(0, k − c)`` for the window month ``c = 1 … W``, rep
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -35,7 +36,16 @@ import pandas as pd
 from simsrc.calibration.reasons import UNKNOWN, ReasonMapping, map_reasons
 from simsrc.errors import ScenarioError
 
-__all__ = ["ROLES", "Issue", "Prepared", "find_columns", "prepare_customers", "risk_rows"]
+__all__ = [
+    "ROLES",
+    "Issue",
+    "Prepared",
+    "check_window",
+    "find_columns",
+    "parse_as_of",
+    "prepare_customers",
+    "risk_rows",
+]
 
 ROLES: dict[str, tuple[str, ...]] = {
     "id": ("customer_id", "customerid", "id", "account_id", "subscriber_id", "user_id",
@@ -70,6 +80,102 @@ JOINED_VALUES = frozenset({"joined", "new"})
 
 MAX_SEGMENTS = 20
 MAX_TENURE = 600
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""Dates outside these years are refused: they are typing errors (``0202-01-01``), and
+month arithmetic near pandas' limits (years 1677 and 2262) would overflow."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """``repr`` of a value cut to ``limit`` characters (one line whatever it holds)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_as_of(value: object, where: str = "as_of") -> pd.Timestamp | None:
+    """The end of observation as a timestamp (timezone-free), or ``None``.
+
+    Parameters
+    ----------
+    value : str, date, datetime, numpy.datetime64 or None
+        Text must be a calendar date written ``YYYY-MM-DD``.
+    where : str
+        The option's name in error messages (``"--as-of"`` on the command line).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``where``: not a date, not written YYYY-MM-DD, not a calendar date
+        (``2022-02-30``) or outside the years 1900–2199.
+
+    Examples
+    --------
+    >>> parse_as_of("2022-07-01")
+    Timestamp('2022-07-01 00:00:00')
+    >>> parse_as_of("2022-02-30")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simsrc.errors.ScenarioError: as_of: '2022-02-30' is not a calendar date ...
+    """
+    if value is None:
+        return None
+    expected = f"expected a date written YYYY-MM-DD (got {_shown(value)})"
+    if isinstance(value, str):
+        text = value.strip()
+        if not _ISO_DATE.fullmatch(text):
+            raise ScenarioError(where, expected)
+        try:
+            stamp = pd.Timestamp(datetime.date.fromisoformat(text))
+        except ValueError as err:
+            raise ScenarioError(
+                where, f"{_shown(value)} is not a calendar date ({err}); expected YYYY-MM-DD"
+            ) from None
+    elif isinstance(value, datetime.date | np.datetime64):  # pd.Timestamp is a datetime
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, OverflowError):
+            raise ScenarioError(where, expected) from None
+    else:
+        raise ScenarioError(where, expected)
+    if pd.isna(stamp):
+        raise ScenarioError(where, expected)
+    if stamp.tzinfo is not None:  # data dates are compared without time zones (in UTC)
+        stamp = stamp.tz_convert(None)
+    if not FIRST_YEAR <= stamp.year <= LAST_YEAR:
+        raise ScenarioError(
+            where, f"must be a date in the years {FIRST_YEAR}–{LAST_YEAR} (got {stamp.date()})"
+        )
+    return stamp
+
+
+def check_window(value: object, where: str = "window_months") -> int | Literal["auto"] | None:
+    """Validate an observation window: ``"auto"``, ``None`` (full history) or 1 … 600.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``where``, for anything else (0 included: a window of no months observes
+        nobody; full history is ``None``).
+
+    Examples
+    --------
+    >>> check_window(3), check_window(None), check_window("auto")
+    (3, None, 'auto')
+    """
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return value  # type: ignore[return-value]
+    if (
+        isinstance(value, bool | np.bool_)
+        or not isinstance(value, int | np.integer)
+        or not 1 <= int(value) <= MAX_TENURE
+    ):
+        raise ScenarioError(
+            where,
+            f"must be a whole number of months between 1 and {MAX_TENURE}, 'auto' or None "
+            f"for full history (got {_shown(value)})",
+        )
+    return int(value)
 
 
 def _norm(name: object) -> str:
@@ -344,10 +450,30 @@ def _months_between(start: pd.Series, stop: pd.Series) -> tuple[np.ndarray, np.n
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values
-    text = values.astype("string").str.strip()
-    return pd.to_datetime(text, errors="coerce", format="mixed")
+    """Dates of a column (text parsed, anything unreadable NaT), without time zone.
+
+    Aware dates are converted to UTC and the zone dropped, so that they compare with
+    naive ones and with ``as_of``; dates outside :data:`FIRST_YEAR` … :data:`LAST_YEAR`
+    become NaT (and are then reported as not understood).
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        out = values.dt.tz_convert(None)
+    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out = values
+    else:
+        raw = values.to_numpy(dtype=object)
+        # Only text and date objects are dates; a number (5, 3.2, True) is not, and
+        # pandas would read it as nanoseconds since 1970 or as a bare year.
+        usable = np.array(
+            [isinstance(v, str | datetime.date | np.datetime64) for v in raw], dtype=bool
+        )
+        text = pd.Series([v.strip() if isinstance(v, str) else v for v in raw], index=values.index)
+        text = text.where(usable, None)
+        out = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
+        out = out.dt.tz_convert(None)
+    out = pd.Series(out, index=values.index)
+    years = out.dt.year
+    return out.where((years >= FIRST_YEAR) & (years <= LAST_YEAR))
 
 
 def prepare_customers(
@@ -377,9 +503,11 @@ def prepare_customers(
     window_months : int, "auto" or None
         Observation window of a snapshot (see the module notes). ``"auto"``: inferred
         from a "Joined" status (the longest tenure among joiners) when there is one, else
-        full history. ``None`` or 0: full history.
+        full history. ``None``: full history. Otherwise 1 … 600 months.
     as_of : date, optional
-        End of observation for date-based data (default: the latest date in the data).
+        End of observation for date-based data (default: the latest date in the data),
+        a date or ``YYYY-MM-DD`` text. Refused for data without a start-date column
+        (tenure only), where it means nothing.
     reason_map : mapping, optional
         Reason → cause, merged over the default mapping.
     drop_invalid : bool
@@ -403,6 +531,10 @@ def prepare_customers(
     >>> prep.customers[["tenure", "churned", "cause"]].to_numpy().tolist()
     [[1, True, 'natural_events'], [5, False, nan], [7, True, 'price_competitor']]
     """
+    if not isinstance(data, pd.DataFrame):
+        raise ScenarioError("data", f"expected a pandas DataFrame (got {type(data).__name__})")
+    window_months = check_window(window_months)
+    as_of_stamp = parse_as_of(as_of)
     n = len(data)
     if n == 0:
         raise ScenarioError("data", "no rows: the file or query returned an empty table")
@@ -427,6 +559,13 @@ def prepare_customers(
             "columns",
             "need a status column (e.g. Customer_Status: Stayed/Churned) or an end-date "
             f"column; found {', '.join(map(str, data.columns))} (name one with columns=)",
+        )
+    if as_of_stamp is not None and cols["start"] is None:
+        raise ScenarioError(
+            "as_of",
+            "applies only to date-based data (with a start-date column); this data gives "
+            f"tenure in months ({cols['tenure']}), which already ends at the snapshot — "
+            "leave it out",
         )
     ids = None if cols["id"] is None else data[cols["id"]].astype("string")
     col = _Collector(n, ids, drop_invalid)
@@ -479,7 +618,7 @@ def prepare_customers(
         col.error(str(cols["end"]), "end date before start date", before)
     if cols["start"] is not None:
         latest = pd.concat([start, end]).max()
-        stamp = pd.Timestamp(as_of) if as_of is not None else latest
+        stamp = as_of_stamp if as_of_stamp is not None else latest
         if pd.isna(stamp):
             raise ScenarioError(str(cols["start"]), "no valid dates at all")
         future = ((start > stamp) | (end > stamp)).to_numpy()
@@ -494,7 +633,8 @@ def prepare_customers(
         name = str(cols["tenure"])
         col.error(name, "tenure missing", raw.isna().to_numpy())
         col.error(name, "tenure not a number", np.isnan(tenure_f) & raw.notna().to_numpy())
-        ok = ~np.isnan(tenure_f)
+        col.error(name, "tenure infinite", np.isinf(tenure_f))
+        ok = np.isfinite(tenure_f)  # so that the cast to whole months below is defined
         col.error(name, "negative tenure", ok & (tenure_f < 0))
         col.error(
             name,
@@ -605,17 +745,10 @@ def prepare_customers(
                 window = None
         else:
             window = None
-    elif window_months in (None, 0):
+    elif window_months is None:
         window = None
     else:
-        if isinstance(window_months, bool) or not isinstance(window_months, int | np.integer):
-            raise ScenarioError(
-                "window_months",
-                f"must be a whole number >= 1, 'auto' or None (got {window_months!r})",
-            )
-        if not 1 <= int(window_months) <= MAX_TENURE:
-            raise ScenarioError("window_months", f"must be between 1 and {MAX_TENURE}")
-        window = int(window_months)
+        window = int(window_months)  # checked by check_window above
     if window is not None and window_months != "auto":
         assumptions.append(
             f"The data hold the customers active during the last {window} months"

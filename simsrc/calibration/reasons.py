@@ -25,6 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from simsrc.errors import ScenarioError
+from simsrc.io import read_bytes_limited
 from simsrc.scenario import DEFAULT_REASON_TO_CAUSE, EXIT_SURVEY_REASONS
 
 __all__ = [
@@ -166,24 +167,51 @@ def default_reason_map() -> dict[str, str | None]:
 
 
 def _cause_value(value: object, where: str) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """A mapping entry's cause: text, or ``None`` for "says nothing about the cause".
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``where``, when the value is neither text nor empty (a number, a table).
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    text = str(value).strip()
+    if not isinstance(value, str):
+        raise ScenarioError(
+            where, f"the cause must be text, a cause name (got {type(value).__name__})"
+        )
+    text = value.strip()
     if text.lower() in ("", "none", "null", "unknown", "-"):
         return None
     return text
 
 
-def load_reason_map(path: str | Path) -> dict[str, str | None]:
+MAX_REASON_MAP_BYTES = 1_000_000
+"""Largest reason mapping file read (1 MB: tens of thousands of reasons)."""
+
+
+def load_reason_map(
+    path: str | Path, causes: Sequence[str] | None = None
+) -> dict[str, str | None]:
     r"""Read a reason mapping from a CSV (``reason,cause``) or TOML (``reason = "cause"``).
 
     An empty cause (CSV) or ``"none"`` / ``"unknown"`` marks a reason that says nothing
     about the cause.
 
+    Parameters
+    ----------
+    path : str or Path
+        A regular file of at most :data:`MAX_REASON_MAP_BYTES`, UTF-8 text.
+    causes : sequence of str, optional
+        The scenario's cause names: when given, every cause in the file must be one of
+        them (the error then names the file and line).
+
     Raises
     ------
     ScenarioError
-        Missing file, unreadable content, or a CSV without two columns.
+        Naming the file: missing, not a regular file, too large, not UTF-8 text, not
+        valid TOML, no entries, a CSV line without exactly a reason and a cause, an
+        empty reason, or (with ``causes``) an unknown cause.
 
     Examples
     --------
@@ -195,33 +223,75 @@ def load_reason_map(path: str | Path) -> dict[str, str | None]:
     """
     p = Path(path)
     where = str(p)
+    raw = read_bytes_limited(p, MAX_REASON_MAP_BYTES)
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError(where, "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(where, f"cannot read the reason mapping: {err}") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(
+            where,
+            f"the reason mapping is not UTF-8 text (byte {err.start + 1}); save it as a "
+            "UTF-8 CSV (reason,cause) or TOML file",
+        ) from None
+    if "\x00" in text:
+        raise ScenarioError(where, "the reason mapping holds binary data (NUL bytes), not text")
+    known = None if causes is None else list(causes)
+
+    def checked(target: str | None, line: str) -> str | None:
+        if known is not None and target is not None and target not in known:
+            raise ScenarioError(
+                where,
+                f"{line}unknown cause {target[:60]!r} (known: {', '.join(known)}; or leave "
+                "it empty for 'says nothing about the cause')",
+            )
+        return target
+
+    out: dict[str, str | None] = {}
     if p.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise ScenarioError(where, f"not valid TOML: {err}") from None
+        except RecursionError:
+            raise ScenarioError(where, "not valid TOML: values nested too deeply") from None
         table = data.get("reasons", data)
         if not isinstance(table, dict):
             raise ScenarioError(where, "expected a table of reason = cause")
-        return {str(k): _cause_value(v, where) for k, v in table.items()}
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise ScenarioError(where, "the reason mapping is empty")
-    header = [normalize_reason(c) for c in rows[0]]
-    has_header = header[:2] == ["reason", "cause"]
-    out: dict[str, str | None] = {}
-    for i, row in enumerate(rows[1:] if has_header else rows, start=2 if has_header else 1):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) > 2 and any(c.strip() for c in row[2:]):
-            raise ScenarioError(where, f"line {i}: expected reason,cause (got {len(row)} fields)")
-        out[row[0].strip()] = _cause_value(row[1] if len(row) > 1 else None, where)
+        for key, value in table.items():
+            out[str(key)] = checked(_cause_value(value, f"{where}: {key[:60]!r}"), "")
+    else:
+        try:
+            lines = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as err:
+            raise ScenarioError(where, f"not a valid CSV file: {err}") from None
+        rows = [(i, r) for i, r in enumerate(lines, start=1) if r and any(c.strip() for c in r)]
+        if rows and [normalize_reason(c) for c in rows[0][1][:2]] == ["reason", "cause"]:
+            rows = rows[1:]
+        for i, row in rows:
+            fields = [c.strip() for c in row]
+            while len(fields) > 2 and not fields[-1]:
+                fields.pop()  # trailing empty fields: a spreadsheet's extra commas
+            if len(fields) == 1 and (";" in fields[0] or "\t" in fields[0]):
+                raise ScenarioError(
+                    where,
+                    f"line {i}: expected reason,cause separated by a comma (this line uses "
+                    f"{'a semicolon' if ';' in fields[0] else 'a tab'})",
+                )
+            if len(fields) != 2:
+                raise ScenarioError(
+                    where,
+                    f"line {i}: expected reason,cause (got {len(fields)} field(s)); a "
+                    "reason without a cause is written 'reason,' and text with commas is "
+                    "quoted",
+                )
+            if not fields[0]:
+                raise ScenarioError(where, f"line {i}: the reason is empty")
+            out[fields[0]] = checked(_cause_value(fields[1], where), f"line {i}: ")
+    if not out:
+        raise ScenarioError(
+            where,
+            "the reason mapping is empty: expected lines of reason,cause (CSV) or "
+            'reason = "cause" (TOML)',
+        )
     return out
 
 
@@ -299,7 +369,7 @@ def map_reasons(
     known = set(causes)
     user: dict[str, str | None] = {}
     for key, value in (user_map or {}).items():
-        target = _cause_value(value, "reason_map")
+        target = _cause_value(value, f"reason_map.{key}")
         if target is not None and target not in known:
             raise ScenarioError(
                 f"reason_map.{key}",

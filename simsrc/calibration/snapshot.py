@@ -199,7 +199,8 @@ def _calibrate_snapshot(
     cust = prep.customers
     if not cust["churned"].any():
         raise ScenarioError(
-            "status",
+            # the column the user would look at (the role name "status" may be no column)
+            str(prep.columns.get("status") or prep.columns.get("end") or "data"),
             f"none of the {len(cust):,} customers has left, so churn cannot be estimated "
             "(is the status column right? a churned customer needs a status such as "
             "'Churned' or an end date)",
