@@ -1,31 +1,30 @@
 """Retention levers: what a business does about churn, and what it costs.
 
-Every lever here comes from the domain brief (``shared/domain/README.md``) and the
-articles it summarises:
+Every lever here comes from the sources listed in ``docs/sources.md``, cited by key:
 
-* **Save team** (articles 2 and 5): voluntary churn happens as cancellation requests; a
-  share (``coverage``) reaches the save team, which asks the reason and makes an offer
-  from the **offer mix** for that reason. Offers: discount, free month, expert help,
-  downgrade, contract extension, pause ("Move & Follow"). A discount or free month only
-  *holds* the customer for a while (most leave when it ends); expert help fixes the
-  problem; a downgrade keeps the customer on a cheaper plan (help and a downgrade
-  combine: a customer can have both); a contract locks them in;
+* **Save team** ([cancellations], [save-team]): voluntary churn happens as cancellation
+  requests; a share (``coverage``) reaches the save team, which asks the reason and
+  makes an offer from the **offer mix** for that reason. Offers: discount, free month,
+  expert help, downgrade, contract extension, pause ("Move & Follow"). A discount or free
+  month only *holds* the customer for a while (most leave when it ends); expert help
+  fixes the problem; a downgrade keeps the customer on a cheaper plan (help and a
+  downgrade combine: a customer can have both); a contract locks them in;
   a pause keeps them without revenue and some resume. ``value_threshold`` limits offers
   to customers whose expected remaining margin is worth it ("be sparing").
-* **Dunning** (article 1): each month some customers fail to pay (the ``voluntary =
+* **Dunning** ([deadbeats]): each month some customers fail to pay (the ``voluntary =
   false`` cause). Some are *stuck* with the product, the rest have a plain payment
   problem. A sequence of messages over a grace period recovers some of them; a
   help-first message ("are you stuck? here is a person") recovers stuck customers that
   a pay-up reminder loses, and fixes their problem. The rest are cut off.
-* **Win-back** (article 2): former customers are contacted after a delay; more come
-  back when they left on good terms.
-* **Programs** (article 4): onboarding, customer-success check-ins and service quality
-  each lower one cause's hazard at a cost; exit surveys cost messages and return
-  answers by reason (see :class:`ExitSurvey` for who is surveyed).
-* **Contact policy** (articles 3 and 4): above 20 % promotional contacts the
-  pushing-too-hard cause grows; value contacts damp success drop-off.
-* **Word of mouth** (articles 2 and 4): badly handled exits (never engaged, refused
-  rudely, cut off by a pay-up reminder) cost future customers.
+* **Win-back** ([cancellations]): former customers are contacted after a delay; more
+  come back when they left on good terms.
+* **Programs** ([good-customers-leave]): onboarding, customer-success check-ins and
+  service quality each lower one cause's hazard at a cost; exit surveys cost messages
+  and return answers by reason (see :class:`ExitSurvey` for who is surveyed).
+* **Contact policy** ([sms], [good-customers-leave]): above 20 % promotional contacts
+  the pushing-too-hard cause grows; value contacts damp success drop-off.
+* **Word of mouth** ([cancellations], [good-customers-leave]): badly handled exits
+  (never engaged, refused rudely, cut off by a pay-up reminder) cost future customers.
 
 Each lever is off by default (coverage 0, dunning off, win-back off, programs off, no
 contacts, no word-of-mouth loss), so a scenario without levers is the core model.
@@ -56,8 +55,8 @@ class Channel:
     ----------
     reach : float
         Share of messages that are read (opened). Defaults: email ≈ 20 %, SMS ≈ 98 % —
-        commonly quoted industry figures; article 3 only says SMS is opened far more
-        often and costs little.
+        commonly quoted industry figures without a named source; [sms] only says SMS
+        is opened far more often and costs little.
     cost_per_message : float
         Money per message sent.
     """
@@ -68,7 +67,7 @@ class Channel:
 
 @dataclass(frozen=True)
 class Channels:
-    """The two channels the levers can use (article 3: SMS vs. email)."""
+    """The two channels the levers can use ([sms]: SMS vs. email)."""
 
     email: Channel = field(default_factory=lambda: Channel(0.2, 0.002))
     sms: Channel = field(default_factory=lambda: Channel(0.98, 0.02))
@@ -89,7 +88,7 @@ class Offer:
         pause 0); for a downgrade, the share of the price paid from then on.
     stay_after : float
         Share of held customers who stay when the hold ends (discount: ≈ 11 % remain
-        after the discount ends; pause: ≈ 54 % resume — domain brief reference figures).
+        after the discount ends; pause: ≈ 54 % resume — [benchmarks]).
     cure_effect : float
         Expert help: how much lower the hazards of fixable causes are afterwards
         (0.5 = halved).
@@ -171,7 +170,7 @@ class SaveTeam:
 
 @dataclass(frozen=True)
 class Dunning:
-    """Help-first dunning of late payers (article 1).
+    """Help-first dunning of late payers ([deadbeats]).
 
     Parameters
     ----------
@@ -190,7 +189,7 @@ class Dunning:
         Channel of the reminders.
     retry_recovery : float
         Share of payment-problem failures recovered by payment retries alone in the
-        first month (≈ 30 % of them ≈ 21 % of all failures, the brief's figure).
+        first month (≈ 30 % of them ≈ 21 % of all failures, the [benchmarks] figure).
     pay_up_payment, pay_up_stuck, help_first_payment, help_first_stuck : float
         Chance that one reminder that is read recovers a delinquent of that kind.
 
@@ -214,7 +213,7 @@ class Dunning:
 
 @dataclass(frozen=True)
 class WinBack:
-    """Win-back campaigns to former customers (article 2).
+    """Win-back campaigns to former customers ([cancellations]).
 
     Parameters
     ----------
@@ -247,7 +246,7 @@ class WinBack:
 
 @dataclass(frozen=True)
 class Program:
-    """A program acting on one cause (article 4).
+    """A program acting on one cause ([good-customers-leave]).
 
     Parameters
     ----------
@@ -270,7 +269,7 @@ class Program:
 
 @dataclass(frozen=True)
 class ExitSurvey:
-    """Exit surveys: their value is information — answers by reason (articles 2, 3).
+    """Exit surveys: their value is information — answers by reason ([cancellations], [sms]).
 
     Who is surveyed: every customer who leaves for a voluntary cause (after the save
     team, or during a hold) and every customer who lapses when a save offer ends — one
@@ -312,11 +311,11 @@ class Programs:
 
 @dataclass(frozen=True)
 class ContactPolicy:
-    """How often customers are contacted, and how much of it is selling (articles 3, 4).
+    """How often customers are contacted, and how much of it sells ([sms], [good-customers-leave]).
 
     Cause levels are taken to be those under no marketing contact; the policy multiplies
     them: the ``push_cause`` hazard by ``1 + push_sensitivity × contacts ×
-    max(0, promotional_share − 0.2)`` (article 4: keep promotion at or below 20 %), the
+    max(0, promotional_share − 0.2)`` ([good-customers-leave]: promotion at most 20 %), the
     ``value_cause`` hazard by ``1 / (1 + value_damping × contacts × (1 −
     promotional_share))``.
 
@@ -345,7 +344,7 @@ class ContactPolicy:
 
 @dataclass(frozen=True)
 class WordOfMouth:
-    """Badly handled exits cost future customers (articles 2, 4).
+    """Badly handled exits cost future customers ([cancellations], [good-customers-leave]).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
-"""Standard subscription metrics, as defined in the domain brief.
+"""Standard subscription metrics, as defined in [benchmarks] (see ``docs/sources.md``).
 
-Definitions (domain brief, "Reference figures from the field"):
+Definitions:
 
 * gross MRR churn = (churned + contraction MRR) / MRR at period start
 * net MRR churn = (churned + contraction − expansion − reactivation MRR) / start MRR

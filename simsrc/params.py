@@ -304,7 +304,7 @@ _LEVER_ROWS: tuple[Param, ...] = (
         0,
         1,
         0.01,
-        "Share of cancellation requests that reach the save team (article 5: all should).",
+        "Share of cancellation requests that reach the save team ([save-team]: all should).",
     ),
     Param(
         "save_team.cost_per_contact",
@@ -332,7 +332,7 @@ _LEVER_ROWS: tuple[Param, ...] = (
         100,
         0.1,
         "Offer only when the customer's expected remaining margin is at least this many "
-        "times the offer's cost (0 = offer to everyone; article 5: be sparing). Remaining "
+        "times the offer's cost (0 = offer to everyone; [save-team]: be sparing). Remaining "
         "margin: discounted margin less cost to serve from the month of the request on, "
         "for the segment's customers of that tenure without levers (past the horizon at "
         "the last month's retention). Cost: cash cost per save plus the revenue given up "
@@ -384,7 +384,7 @@ _LEVER_ROWS: tuple[Param, ...] = (
         0,
         1,
         0.01,
-        "Share who stay when the offer ends (discount ≈ 11 %, pause resume ≈ 54 %: domain brief).",
+        "Share who stay when the offer ends (discount ≈ 11 %, pause resume ≈ 54 %: [benchmarks]).",
     ),
     Param(
         "save_team.*.cure_effect",
@@ -411,7 +411,7 @@ _LEVER_ROWS: tuple[Param, ...] = (
         0,
         1,
         0.01,
-        "Share of failed payers who are stuck with the product (article 1), not broke.",
+        "Share of failed payers who are stuck with the product ([deadbeats]), not broke.",
     ),
     Param(
         "dunning.grace_months",
@@ -589,7 +589,7 @@ _LEVER_ROWS: tuple[Param, ...] = (
         0,
         1,
         0.01,
-        "Share of contacts that sell; above 20 % customers feel pushed (article 4).",
+        "Share of contacts that sell; above 20 % customers feel pushed ([good-customers-leave]).",
     ),
     Param(
         "contact.push_sensitivity",
@@ -616,7 +616,8 @@ _LEVER_ROWS: tuple[Param, ...] = (
         0,
         10,
         0.05,
-        "Future new customers lost per badly handled exit (articles 2, 4).",
+        "Future new customers lost per badly handled exit "
+        "([cancellations], [good-customers-leave]).",
     ),
     Param(
         "channels.*.reach",

@@ -191,8 +191,8 @@ class ValueGrowth:
     ----------
     year3_uplift : float
         Average revenue per customer in months 24–35 relative to months 0–5, minus one.
-        The default +67 % is the repeat-customer figure cited in the domain brief
-        (article 4, "When good customers leave").
+        The default +67 % is the repeat-customer figure of [good-customers-leave]
+        ("When good customers leave"; see ``docs/sources.md``).
     ramp_months : float
         Time scale of the saturating ramp ``1 + g (1 - exp(-t / ramp_months))``.
     expansion_rate, contraction_rate : float
@@ -387,7 +387,10 @@ class Scenario:
         return dataclasses.replace(self, causes=tuple(causes), name=name)
 
     def halve_churn(self, cause: str | None = None, segment: str | None = None) -> Scenario:
-        """Halve churn levels (all causes by default): the domain brief's headline what-if.
+        """Halve churn levels (all causes by default): the headline what-if.
+
+        From [good-customers-leave]: with the same acquisition strategy, a firm that
+        halves churn ends with about twice the total revenue.
 
         Examples
         --------
@@ -578,7 +581,7 @@ EXIT_SURVEY_REASONS: dict[str, str] = {
     "bad_support": "Bad support experience",
     "other": "Other",
 }
-"""The eight exit-survey reasons of the domain brief (article 3, SMS to reduce churn)."""
+"""The eight exit-survey reasons of [sms] (an SMS exit survey; see ``docs/sources.md``)."""
 
 DEFAULT_REASON_TO_CAUSE: dict[str, str | None] = {
     "cheaper_alternative": "price_competitor",
