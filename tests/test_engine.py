@@ -105,7 +105,7 @@ def test_compare_table_and_tidy_form():
 
 
 def test_halving_churn_over_a_finite_horizon_is_less_than_double():
-    # The brief's "halve churn → twice the revenue" is a steady-state statement; over five
+    # The often-quoted "halve churn → twice the revenue" is a steady-state statement; over five
     # years from a standing start, with value rising with tenure, the tool shows the gap.
     base = simsrc.simple_scenario(monthly_churn=0.04, horizon_months=60)
     ratio = (

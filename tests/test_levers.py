@@ -101,7 +101,7 @@ def test_a_discount_only_delays_attrition_and_costs_margin():
     disc = only_offer(base, "discount", accept=0.5)
     m1 = simsrc.simulate(disc).monthly
     # a cohort's leavers by tenure: fewer in the first months, then the lapse wave when
-    # the 3-month discount ends (89 % leave; brief: ≈ 11 % remain)
+    # the 3-month discount ends (89 % leave; [benchmarks]: ≈ 11 % remain)
     core, held = cohort_path(pack([base])), cohort_path(pack([disc]))
     leave = lambda p: p["churned"][0, 0].sum(axis=-1) + p["lapsed"][0, 0]  # noqa: E731
     assert (leave(held)[:3] < leave(core)[:3]).all()

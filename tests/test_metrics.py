@@ -1,4 +1,4 @@
-"""Tier 2: the domain brief's standard metric definitions on worked examples."""
+"""Tier 2: the standard metric definitions of [benchmarks] (docs/sources.md) on worked examples."""
 
 import numpy as np
 import pytest

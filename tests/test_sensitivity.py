@@ -17,7 +17,7 @@ def base() -> simsrc.Scenario:
 def test_presets_ship_ranges_that_tornado_and_monte_carlo_use():
     s = simsrc.preset("b2b-saas").replace(horizon_months=24)
     ranges = {u.path: u for u in s.uncertainty}
-    pause = ranges["save_team.pause.stay_after"]  # the brief: 54 % resume (43–89 %)
+    pause = ranges["save_team.pause.stay_after"]  # [benchmarks]: 54 % resume (43–89 %)
     assert (pause.low, pause.mode, pause.high) == (0.43, 0.54, 0.89)
     t = tornado(s, list(ranges)).set_index("path")
     for path, u in ranges.items():
