@@ -89,7 +89,8 @@ def test_clv_of_constant_retention():
 
 
 def test_value_growth_hits_year3_uplift_exactly():
-    # [good-customers-leave] (docs/sources.md): repeat customers spend 67 % more in year 3 than in months 0–5.
+    # [good-customers-leave] (docs/sources.md): repeat customers spend 67 % more in year 3
+    # than in months 0–5.
     res = simsrc.simulate(simsrc.preset("b2b-saas"))
     rpc = res.revenue_per_customer()["standard"].to_numpy()
     assert rpc[24:36].mean() / rpc[0:6].mean() == pytest.approx(1.67, rel=1e-12)
