@@ -104,7 +104,8 @@ def documents(draw):
         )
         if action == "number" and isinstance(old, int | float) and not isinstance(old, bool):
             # near the field's own value, so many results are still valid scenarios
-            bound = min(2 * abs(float(old)) + 1, 1e300)
+            bound = min(2 * abs(float(old)) + 1, 1e300)  # nan and inf (earlier edits) too
+            bound = bound if bound == bound else 1e300
             container[key] = draw(
                 st.one_of(
                     st.floats(-bound, bound),
