@@ -98,3 +98,31 @@ def test_duplicate_column_names_are_refused():
     df = pd.DataFrame([[100, 80, 70]], columns=["0", "1", "1"])
     with pytest.raises(ScenarioError, match=r"^1: two columns have this name"):
         calibrate(df)
+
+
+def test_segments_observed_for_fewer_periods_than_the_table():
+    # Found by the fuzzer: a segment whose cohorts are younger made columns of unequal length.
+    df = pd.DataFrame(
+        {"segment": ["a", "b"], "0": [100, 100], "1": [80, 90], "2": [70, 85], "3": [60, None]}
+    )
+    _, report = calibrate(df, spread=0.3)
+    b = report.survival[report.survival["segment"] == "b"].set_index("tenure")
+    assert b["observed"].iloc[:3].tolist() == [1.0, 0.9, 0.85]
+    assert np.isnan(b.loc[3, "observed"]) and np.isfinite(b.loc[3, "fitted"])
+    assert np.isfinite(report.fit["max_gap"]).all()
+
+
+def test_value_curve_on_the_edge_of_the_reachable_region_still_fits():
+    # Found by the fuzzer: the optimum, rounded to 6 decimals, stepped outside the
+    # uplifts a ramp can reach and an internal assertion failed.
+    table = pd.DataFrame(
+        {
+            "segment": ["all"] * 4,
+            "tenure": [0, 1, 7, 36],
+            "customers": [1, 2, 1, 5],
+            "mean_charge": [5.0, 5.0, 16.0, 5.0],
+        }
+    )
+    fit = fit_value_curve(table)
+    assert np.isfinite(fit.rmse) and fit.prices["all"] > 0
+    assert np.isfinite(value_curve(fit.value, 36)).all()

@@ -229,3 +229,25 @@ def test_duckdb_errors_become_one_line_naming_the_file(tmp_path):
     with pytest.raises(ScenarioError, match=r"query: the database refused it: ") as info:
         read_customers(fake_db, query="SELECT * FROM t")
     assert "\n" not in str(info.value)
+
+
+def test_database_files_that_are_not_databases_name_the_file(tmp_path):
+    fake = tmp_path / "shop.duckdb"
+    fake.write_text("just text, not a database")
+    for connection in (None, f"duckdb:///{fake}"):
+        with pytest.raises(ScenarioError, match=r"shop.duckdb: cannot open the DuckDB database"):
+            read_customers(
+                fake if connection is None else None, query="SELECT 1", connection=connection
+            )
+    odd = tmp_path / "what?#.sqlite"  # characters that mean something in a URI
+    con = sqlite3.connect(odd)
+    con.execute("CREATE TABLE t (tenure INT)")
+    con.execute("INSERT INTO t VALUES (4)")
+    con.commit()
+    con.close()
+    df, _ = read_customers(odd, query="SELECT * FROM t")
+    assert df["tenure"].tolist() == [4]
+    closed = sqlite3.connect(":memory:")
+    closed.close()
+    with pytest.raises(ScenarioError, match=r"^connection: cannot use the connection"):
+        read_sql("SELECT 1", closed)

@@ -171,8 +171,6 @@ def snapshot_frames(draw: st.DrawFn) -> pd.DataFrame:
         if draw(st.booleans()):  # a junk column with an arbitrary (unicode) name
             data[draw(text)] = draw(st.lists(garbage, min_size=n, max_size=n))
     frame = pd.DataFrame(data, index=range(n))
-    if mode == "columns" and len(frame.columns) and draw(st.booleans()):
-        frame = pd.concat([frame, frame.iloc[:, :1]], axis=1)  # a column name twice
     if mode == "cells" and n and len(frame.columns):
         frame = frame.astype(object)
         for _ in range(draw(st.integers(1, 4))):
@@ -189,6 +187,8 @@ def snapshot_frames(draw: st.DrawFn) -> pd.DataFrame:
             format="mixed",
             utc=draw(st.booleans()),
         )
+    if mode == "columns" and len(frame.columns) and draw(st.booleans()):
+        frame = pd.concat([frame, frame.iloc[:, :1]], axis=1)  # a column name twice
     return frame
 
 

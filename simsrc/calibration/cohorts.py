@@ -285,6 +285,9 @@ def _calibrate_cohorts(
         sbg_rows.append(sbg_row(seg, sfit))
         t = np.arange(n_periods + 1)
         surv_obs = _pooled_survival(mat)
+        # A segment whose cohorts are younger than the table's longest is not observed
+        # at the last periods: unknown there, not a shorter column.
+        surv_obs = np.r_[surv_obs, np.full(n_periods + 1 - surv_obs.size, np.nan)]
         at = np.array([np.nansum(mat[:, n]) for n in range(n_periods + 1)])
         frame_g = pd.DataFrame(
             {
@@ -301,9 +304,10 @@ def _calibrate_cohorts(
         )
         survival_rows.append(frame_g)
         observed = frame_g["observed"].to_numpy(dtype=float)
-        gap = np.abs(frame_g["scenario"].to_numpy(dtype=float) - observed)[1:]
-        fgap = np.abs(frame_g["fitted"].to_numpy(dtype=float) - observed)[1:]
-        sgap = np.abs(frame_g["sbg"].to_numpy(dtype=float) - observed)[1:]
+        seen = np.isfinite(observed)[1:]  # at least period 1: fit_sbg needs two periods
+        gap = np.abs(frame_g["scenario"].to_numpy(dtype=float) - observed)[1:][seen]
+        fgap = np.abs(frame_g["fitted"].to_numpy(dtype=float) - observed)[1:][seen]
+        sgap = np.abs(frame_g["sbg"].to_numpy(dtype=float) - observed)[1:][seen]
         fit_rows.append(
             {
                 "segment": seg,

@@ -337,28 +337,48 @@ def _first_line(err: BaseException) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
+def _open_duckdb(path: Path) -> Any:
+    """A read-only DuckDB connection to a database file (refused by name if it is none)."""
+    _check_file(path)
+    duckdb = _duckdb()
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as err:
+        raise ScenarioError(
+            str(path), f"cannot open the DuckDB database: {_duckdb_message(err)}"
+        ) from None
+
+
+def _open_sqlite(path: Path) -> sqlite3.Connection:
+    """A read-only SQLite connection (a bad file is found by the first query)."""
+    _check_file(path)
+    # as_uri() percent-encodes the path: a "?" or "#" in a file name stays part of it
+    uri = path.absolute().as_uri() + "?mode=ro"
+    try:
+        return sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as err:
+        raise ScenarioError(str(path), f"cannot open the SQLite database: {err}") from None
+
+
 def _connect(target: str | os.PathLike[str]) -> tuple[Any, str]:
     """Open a DB-API connection from a URL or a database file path."""
     text = os.fspath(target)
     lower = text.lower()
     if "://" not in text:
         path = Path(text)
-        _check_file(path)
         if path.suffix.lower() in (".duckdb",):
-            return _duckdb().connect(str(path), read_only=True), f"{path} (DuckDB)"
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True), f"{path} (SQLite)"
+            return _open_duckdb(path), f"{path} (DuckDB)"
+        return _open_sqlite(path), f"{path} (SQLite)"
     rest = text.split("://", 1)[1]
     where = rest[1:] if rest.startswith("/") else rest  # scheme:///rel, scheme:////abs
     if lower.startswith("duckdb://"):
         if where in ("", ":memory:"):
             return _duckdb().connect(), "DuckDB (in memory)"
-        _check_file(Path(where))
-        return _duckdb().connect(where, read_only=True), f"{where} (DuckDB)"
+        return _open_duckdb(Path(where)), f"{where} (DuckDB)"
     if lower.startswith("sqlite://"):
         if where in ("", ":memory:"):
             return sqlite3.connect(":memory:"), "SQLite (in memory)"
-        _check_file(Path(where))
-        return sqlite3.connect(f"file:{where}?mode=ro", uri=True), f"{where} (SQLite)"
+        return _open_sqlite(Path(where)), f"{where} (SQLite)"
     try:
         import sqlalchemy
     except ImportError:
@@ -401,7 +421,12 @@ def read_sql(query: str, connection: Any) -> pd.DataFrame:
             "expected a DB-API connection (with .cursor()), a database URL or a file path "
             f"(got {type(connection).__name__})",
         )
-    cursor = connection.cursor()
+    try:
+        cursor = connection.cursor()
+    except Exception as err:  # a closed or broken connection, in the driver's own terms
+        raise ScenarioError(
+            "connection", f"cannot use the connection: {_duckdb_message(err)}"
+        ) from None
     try:
         cursor.execute(query)
         if cursor.description is None:

@@ -188,7 +188,7 @@ def fit_value_curve(
         return float(res.x), float(res.fun)
 
     scores = [(best_uplift(r), r) for r in _RAMPS]
-    (uplift, _), ramp = min(scores, key=lambda s: s[0][1])
+    (grid_uplift, _), grid_ramp = min(scores, key=lambda s: s[0][1])
     i = int(np.argmin([s[0][1] for s in scores]))
     lo, hi = _RAMPS[max(i - 1, 0)], _RAMPS[min(i + 1, _RAMPS.size - 1)]
     res = minimize_scalar(
@@ -196,14 +196,25 @@ def fit_value_curve(
     )
     ramp = float(res.x)
     uplift = best_uplift(ramp)[0]
+    # The optimum can lie on the edge of the reachable (uplift, ramp) region, and rounding
+    # to 6 decimals may step over it (found by fuzzing): fall back to the unrounded point,
+    # then to the best grid point, whichever gives a valid curve first.
+    v = None
+    for u, r in ((round(uplift, 6), round(ramp, 6)), (uplift, ramp), (grid_uplift, grid_ramp)):
+        r = min(max(r, 0.5), 120.0)
+        v = curve(u, r)
+        if v is not None:
+            break
+    if v is None:
+        raise ScenarioError(
+            "charge", "revenue by tenure could not be fitted (no valid value curve found)"
+        )
     value = ValueGrowth(
-        year3_uplift=round(uplift, 6),
-        ramp_months=round(min(max(ramp, 0.5), 120.0), 6),
+        year3_uplift=u,
+        ramp_months=r,
         expansion_rate=expansion_rate,
         contraction_rate=contraction_rate,
     )
-    v = curve(value.year3_uplift, value.ramp_months)
-    assert v is not None
     prices, total = cells.prices_and_loss(v)
     idx = np.clip(table["tenure"].to_numpy() - 1, 0, v.size - 1)
     fitted = np.array([prices[str(s)] for s in table["segment"]]) * v[idx]
