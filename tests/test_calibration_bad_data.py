@@ -372,3 +372,14 @@ def test_column_names_with_line_breaks_still_give_one_line():
     with pytest.raises(ScenarioError, match=r"^ten\\nure: negative tenure") as info:
         calibrate_frame(df, columns={"tenure": "ten\nure"})
     assert "\n" not in str(info.value)
+
+
+def test_argument_types_are_named_not_type_errors():
+    with pytest.raises(ScenarioError, match=r"^segment: expected a column name, False or None"):
+        calibrate_frame(good(), segment=["contract"])  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match=r"^columns: expected a mapping of role"):
+        calibrate_frame(good(), columns=["tenure"])  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match=r"^latent_causes: expected 'auto', None or a list"):
+        calibrate_frame(good(), latent_causes=5)  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match=r"^latent_causes: expected 'auto', None or a list"):
+        calibrate_frame(good(), latent_causes="onboarding")  # type: ignore[arg-type]

@@ -54,6 +54,7 @@ OPTION_NAMES = {
     "name",
     "reason_map",
     "base",
+    "latent_causes",
 }
 FUZZ = settings(
     max_examples=60,
@@ -237,7 +238,15 @@ bad_options = st.fixed_dictionaries(
     {},
     optional={
         "spread": st.one_of(st.floats(0, 0.95), st.none(), st.just(float("nan")), garbage),
-        "segment": st.one_of(st.just(False), st.none(), st.just("Contract"), text),
+        "segment": st.one_of(
+            st.just(False), st.none(), st.just("Contract"), text, st.just(True), st.just(["x"])
+        ),
+        "latent_causes": st.one_of(
+            st.just("auto"),
+            st.none(),
+            st.lists(st.sampled_from([*BASE.cause_names, "gremlins"]), max_size=2),
+            garbage,
+        ),
         "window_months": st.one_of(st.just("auto"), st.none(), st.integers(-2, 40), garbage),
         "as_of": st.one_of(
             st.none(), dates, st.just(pd.Timestamp("2023-01-01", tz="Europe/Berlin"))
@@ -248,6 +257,7 @@ bad_options = st.fixed_dictionaries(
         "name": st.one_of(st.none(), text),
         "columns": st.one_of(
             st.none(),
+            st.just(["tenure"]),
             st.dictionaries(
                 st.sampled_from(["tenure", "status", "start", "end", "age"]),
                 st.one_of(st.none(), st.sampled_from(list(GARBAGE_BY_COLUMN)), text),

@@ -37,7 +37,7 @@ import dataclasses
 import math
 import os
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -434,6 +434,26 @@ def _calibrate_frame(
     )
     if not isinstance(frame, pd.DataFrame):
         raise ScenarioError("frame", f"expected a pandas DataFrame (got {type(frame).__name__})")
+    if columns is not None and not isinstance(columns, Mapping):
+        raise ScenarioError(
+            "columns", f"expected a mapping of role -> column name (got {type(columns).__name__})"
+        )
+    if segment is True or not isinstance(segment, Hashable):
+        raise ScenarioError(
+            "segment", f"expected a column name, False or None (got {type(segment).__name__})"
+        )
+    if not (
+        latent_causes is None
+        or (isinstance(latent_causes, str) and latent_causes == "auto")
+        or (
+            isinstance(latent_causes, list | tuple)
+            and all(isinstance(c, str) for c in latent_causes)
+        )
+    ):
+        raise ScenarioError(
+            "latent_causes",
+            f"expected 'auto', None or a list of cause names (got {latent_causes!r:.60})",
+        )
     duplicated = frame.columns[frame.columns.duplicated()]
     if len(duplicated):
         # Selecting such a column gives a table, not a column: refuse before anything does.
