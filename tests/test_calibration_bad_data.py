@@ -4,6 +4,7 @@ Nothing is dropped silently: with ``drop_invalid`` rows are dropped and counted 
 report; without it the calibration stops with one readable line.
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -383,3 +384,17 @@ def test_argument_types_are_named_not_type_errors():
         calibrate_frame(good(), latent_causes=5)  # type: ignore[arg-type]
     with pytest.raises(ScenarioError, match=r"^latent_causes: expected 'auto', None or a list"):
         calibrate_frame(good(), latent_causes="onboarding")  # type: ignore[arg-type]
+
+
+def test_tenure_beyond_the_engines_240_months_calibrates():
+    # Found by the fuzzer (a customer since 2000): the engine simulates at most 240
+    # months, and arrays of 241+ and 240 months were combined.
+    df = good()
+    df.loc[1, "tenure"] = 300  # row 1 is a stayer
+    _, report = calibrate_frame(df, segment=False)
+    survival = report.survival.set_index("tenure")
+    assert np.isfinite(survival.loc[:240, "scenario"]).all()
+    assert survival.loc[241:, "scenario"].isna().all()  # not simulated, not invented
+    assert np.isfinite(survival["fitted"]).all()
+    assert np.isfinite(report.fit[["max_gap", "scenario_max_gap"]].to_numpy()).all()
+    assert np.isfinite(report.cause_shares["scenario_share"].dropna()).all()

@@ -197,14 +197,24 @@ def build_scenario(
     return Scenario.from_dict(d), notes
 
 
+ENGINE_MAX_MONTHS = 240
+"""Longest horizon the engine simulates (``horizon_months`` at most 240)."""
+
+
 def engine_paths(s: Scenario, months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Engine survival ``[G, T + 1]`` and churn by cause ``[G, T, K]`` of a unit cohort."""
-    h = max(months, 1)
-    sh = s.replace(horizon_months=min(max(h, 1), 240))
-    path = cohort_path(pack([sh]))
+    """Engine survival ``[G, T + 1]`` and churn by cause ``[G, T, K]`` of a unit cohort.
+
+    Months beyond :data:`ENGINE_MAX_MONTHS` (data with customers of more than 20 years'
+    tenure) are NaN: the engine does not simulate them.
+    """
+    h = min(max(months, 1), ENGINE_MAX_MONTHS)
+    path = cohort_path(pack([s.replace(horizon_months=h)]))
     active = path["active"][0]  # [G, H]: after each tenure month
     surv = np.concatenate([np.ones((active.shape[0], 1)), active], axis=1)[:, : months + 1]
     churned = path["churned"][0][:, :months, :]
+    if months > h:
+        surv = np.pad(surv, ((0, 0), (0, months - h)), constant_values=np.nan)
+        churned = np.pad(churned, ((0, 0), (0, months - h), (0, 0)), constant_values=np.nan)
     return surv, churned
 
 
@@ -227,11 +237,14 @@ def gross_up(
     if s.without_levers() == s or not fitted.any():
         return s, factors, True
 
+    # Matched over the months the engine simulates (see engine_paths), for both sides.
+    span = min(months, ENGINE_MAX_MONTHS)
+
     def expected(surv: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            h = 1.0 - surv[:, 1:] / surv[:, :-1]
+            h = 1.0 - surv[:, 1 : span + 1] / surv[:, :span]
         h = np.nan_to_num(h, nan=0.0)
-        return (at_risk[:, :months] * h[:, :months]).sum(axis=1)
+        return (at_risk[:, :span] * h).sum(axis=1)
 
     target = expected(target_survival)
     base_levels = np.array([c.levels for c in s.causes]).T  # [G, K]
@@ -329,6 +342,7 @@ def fit_stats(
     mask = n >= min_at_risk
     gap = np.abs(fitted[1 : months + 1] - obs)
     sgap = np.abs(scenario[1 : months + 1] - obs)
+    smask = mask & np.isfinite(sgap)  # the engine's path ends at 240 months
     with np.errstate(divide="ignore", invalid="ignore"):
         h = 1.0 - fitted[1 : months + 1] / fitted[:months]
     h = np.clip(np.nan_to_num(h, nan=0.0), 1e-12, 1 - 1e-12)
@@ -345,9 +359,9 @@ def fit_stats(
         "max_gap": float(gap[mask].max()) if mask.any() else math.nan,
         "rmse_gap": float(np.sqrt((gap[mask] ** 2).mean())) if mask.any() else math.nan,
         "within_tolerance": bool(np.all(gap[mask] <= band[mask])) if mask.any() else False,
-        "scenario_max_gap": float(sgap[mask].max()) if mask.any() else math.nan,
-        "scenario_within_tolerance": bool(np.all(sgap[mask] <= band[mask]))
-        if mask.any()
+        "scenario_max_gap": float(sgap[smask].max()) if smask.any() else math.nan,
+        "scenario_within_tolerance": bool(np.all(sgap[smask] <= band[smask]))
+        if smask.any()
         else False,
         "chi2": chi,
         "df": df,

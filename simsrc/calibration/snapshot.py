@@ -706,7 +706,7 @@ def _calibrate_snapshot(
         said = expected @ member if member is not None else expected  # by stated reason
         observed_k = stated[g]
         stated_mask = np.array([c in data_causes for c in causes])
-        sim_k = scen_churn[g].sum(axis=0)
+        sim_k = np.nansum(scen_churn[g], axis=0)  # NaN past the engine's 240 months
 
         def share(values: np.ndarray, k: int, mask: np.ndarray) -> float:
             total = float(values[mask].sum())
