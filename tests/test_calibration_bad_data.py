@@ -398,3 +398,31 @@ def test_tenure_beyond_the_engines_240_months_calibrates():
     assert np.isfinite(survival["fitted"]).all()
     assert np.isfinite(report.fit[["max_gap", "scenario_max_gap"]].to_numpy()).all()
     assert np.isfinite(report.cause_shares["scenario_share"].dropna()).all()
+
+
+def test_infinite_charges_are_excluded_from_revenue_like_text():
+    # Found by the fuzzer: an inf charge made its cell's mean inf and no curve fitted.
+    df = good()
+    df["monthly_charge"] = df["monthly_charge"].astype(float)
+    df.loc[[3, 4], "monthly_charge"] = [np.inf, -np.inf]
+    _, report = calibrate_frame(df, segment=False, spread=0.3)
+    assert any(
+        "monthly_charge: monthly charge not a (finite) number — 2 row(s)" in w
+        for w in report.warnings
+    )
+    assert np.isfinite(report.revenue["mean_charge"]).all()
+
+
+def test_a_revenue_curve_that_cannot_be_fitted_keeps_the_bases(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ScenarioError("charge", "revenue by tenure could not be fitted")
+
+    monkeypatch.setattr("simsrc.calibration.snapshot.fit_value_curve", refuse)
+    base = simsrc.preset("telecom")
+    scenario, report = calibrate_frame(good(), base=base, segment=False, spread=0.3)
+    assert scenario.value == base.value
+    assert any(
+        w.startswith("monthly_charge: revenue by tenure could not") for w in report.warnings
+    )
+    kept = report.parameters.set_index("path").loc["value.year3_uplift"]
+    assert kept["source"] == "kept from base" and "no value curve fits" in kept["note"]

@@ -698,8 +698,8 @@ def prepare_customers(
         col.note(
             "warning",
             cname,
-            "monthly charge not a number",
-            np.isnan(charge) & raw.notna().to_numpy(),
+            "monthly charge not a (finite) number",
+            ~np.isfinite(charge) & raw.notna().to_numpy(),
             "excluded from the revenue curve",
         )
         col.note(
@@ -716,7 +716,8 @@ def prepare_customers(
             raw.isna().to_numpy(),
             "excluded from the revenue curve",
         )
-        charge = np.where(charge >= 0, charge, np.nan)
+        # inf would make every mean charge of its cell inf, and the revenue fit with it
+        charge = np.where(np.isfinite(charge) & (charge >= 0), charge, np.nan)
 
     # -- window -------------------------------------------------------------------------
     window: int | None

@@ -345,12 +345,23 @@ def _calibrate_snapshot(
     value_update: dict[str, float] | None = None
     prices: dict[str, float] = {}
     revenue_table = revenue.assign(fitted=np.nan)
+    vfit = None
+    kept_note = "no monthly charges in the data"
     if not revenue.empty and (revenue["mean_charge"] > 0).any():
-        vfit = fit_value_curve(
-            revenue,
-            expansion_rate=base.value.expansion_rate,
-            contraction_rate=base.value.contraction_rate,
-        )
+        try:
+            vfit = fit_value_curve(
+                revenue,
+                expansion_rate=base.value.expansion_rate,
+                contraction_rate=base.value.contraction_rate,
+            )
+        except ScenarioError as err:
+            # Revenue by tenure is secondary to churn: a charge column no curve fits
+            # (e.g. all charges zero but one) keeps the base's curve and says so.
+            kept_note = "no value curve fits the monthly charges"
+            warnings.append(
+                f"{prep.columns.get('charge')}: {err.message}; the base's value curve is kept"
+            )
+    if vfit is not None:
         prices = vfit.prices
         revenue_table = vfit.table
         value_update = {
@@ -382,7 +393,7 @@ def _calibrate_snapshot(
                 f"value.{key}",
                 getattr(base.value, key),
                 "kept from base",
-                note="no monthly charges in the data",
+                note=kept_note,
             )
     for key in ("expansion_rate", "contraction_rate"):
         add_param(
