@@ -314,7 +314,7 @@ def check_outcome(frame: pd.DataFrame, kwargs: dict[str, object]) -> None:
     assert report.summary()  # the text the CLI prints can be made
 
 
-@FUZZ
+@settings(FUZZ, max_examples=45)  # the slower of the two: most examples reach the fit
 @given(frame=snapshot_frames(), kwargs=options)
 def test_fuzz_snapshots_give_a_result_or_one_clear_error(frame, kwargs):
     check_outcome(frame, kwargs)
