@@ -2,7 +2,8 @@
 
 Free-text or coded reasons are matched after normalising case, spaces and punctuation
 (``"Competitor made better offer"`` and ``competitor_made_better_offer`` are the same
-key). The default mapping knows the eight exit-survey reasons of the domain brief, the
+key). The default mapping knows the eight exit-survey reasons of [sms] (see
+``docs/sources.md``), the
 telecom sample's reasons and categories, the model's own cause names and a few common
 words; a user mapping is merged over it (user entries win). A reason mapped to ``None``
 says nothing about the cause (``"Don't know"``): such churners count towards total churn
@@ -132,7 +133,7 @@ def normalize_reason(text: object) -> str:
 
 def _build_default() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    for reason, label in EXIT_SURVEY_REASONS.items():  # the brief's eight reasons
+    for reason, label in EXIT_SURVEY_REASONS.items():  # the eight reasons of [sms]
         out[normalize_reason(reason)] = DEFAULT_REASON_TO_CAUSE[reason]
         out[normalize_reason(label)] = DEFAULT_REASON_TO_CAUSE[reason]
     for cause in (
