@@ -3,11 +3,10 @@
 Free-text or coded reasons are matched after normalising case, spaces and punctuation
 (``"Competitor made better offer"`` and ``competitor_made_better_offer`` are the same
 key). The default mapping knows the eight exit-survey reasons of [sms] (see
-``docs/sources.md``), the
-telecom sample's reasons and categories, the model's own cause names and a few common
-words; a user mapping is merged over it (user entries win). A reason mapped to ``None``
-says nothing about the cause (``"Don't know"``): such churners count towards total churn
-but not towards any one cause.
+``docs/sources.md``), the telecom sample's reasons and categories, the model's own cause
+names and a few common words; a user mapping is merged over it (user entries win). A
+reason mapped to ``None`` says nothing about the cause (``"Don't know"``): such churners
+count towards total churn but not towards any one cause.
 """
 
 from __future__ import annotations
