@@ -94,7 +94,7 @@ def kernel_rss_mb(voila_pid: int) -> dict[int, float]:
 
 def kernel_work_ms(moves: int) -> list[float]:
     """The peer: what the kernel computes for one move, measured in this process."""
-    from simsrc import dashboard as dsh
+    from simsrc.ui import dashboard as dsh
 
     dash = dsh.ExecutiveDashboard("b2b-saas")
     times = []

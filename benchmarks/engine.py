@@ -17,9 +17,9 @@ import time
 import numpy as np
 
 import simsrc
-from simsrc.engine import pack
-from simsrc.hazards import shape_curve, spread_to_beta, value_curve
-from simsrc.simulate import simulate_batch
+from simsrc.engine.cohorts import pack
+from simsrc.engine.curves import shape_curve, spread_to_beta, value_curve
+from simsrc.results.simulate import simulate_batch
 
 
 def median_ms(fn, repeat: int) -> float:
@@ -45,7 +45,7 @@ def per_customer_simulation(s: simsrc.Scenario, seed: int) -> dict[str, float]:
     shapes = np.array([shape_curve(c.shape, h) for c in s.causes])  # [K, H]
     value = value_curve(s.value, h)
     shares = np.array([g.share for g in s.segments])
-    paid = simsrc.engine.acquisition_curve(s)
+    paid = simsrc.engine.cohorts.acquisition_curve(s)
     het = [c.heterogeneous for c in s.causes]
     seg_params = []
     for g in range(len(s.segments)):

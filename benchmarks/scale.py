@@ -12,7 +12,7 @@ Run with ``python benchmarks/scale.py`` (``make bench-scale``). Prints
    of the engine (``--peer-customers`` to change the size);
 3. **Monte Carlo**: 1,000 random runs of a 100,000-customer, 120-month scenario, in this
    process and on a dask ``LocalCluster`` with two worker processes;
-4. **sweeps**: throughput of :func:`simsrc.sweep.sweep` (``--sweep 1000000`` for the
+4. **sweeps**: throughput of :func:`simsrc.analysis.sweep.sweep` (``--sweep 1000000`` for the
    million-scenario figure), locally and on the same cluster, with the parallel
    efficiency.
 
@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 import simsrc
-from simsrc.engine import (
+from simsrc.analysis.sweep import sweep
+from simsrc.engine.cohorts import (
     DOWNGRADE,
     DOWNGRADED,
     HELP,
@@ -43,10 +44,9 @@ from simsrc.engine import (
     lever_setup,
     pack,
 )
-from simsrc.levers import OFFER_NAMES
-from simsrc.parallel import cores
-from simsrc.stochastic import simulate_stochastic
-from simsrc.sweep import sweep
+from simsrc.model.levers import OFFER_NAMES
+from simsrc.results.parallel import cores
+from simsrc.results.stochastic import simulate_stochastic
 
 SERIES = ("active", "revenue", "churned", "saves", "paused")
 
@@ -323,7 +323,7 @@ def main() -> int:
         monte_carlo(args.mc_runs, None)
         sweeps(args.sweep, None)
         return 0
-    from simsrc.parallel import fast_workers
+    from simsrc.results.parallel import fast_workers
 
     with fast_workers():
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)

@@ -10,13 +10,13 @@ Quick start
 ['avg_monthly_churn', 'cac_payback_months', 'clv_per_customer']
 """
 
-from simsrc.attribution import attribute, lever_off
-from simsrc.compare import compare, kpi_table
-from simsrc.errors import ScenarioError
-from simsrc.io import load_scenario, parse_scenario_text, save_scenario, scenario_to_toml
-from simsrc.params import PARAMETERS, Param
-from simsrc.presets import list_presets, preset
-from simsrc.scenario import (
+from simsrc.analysis.attribution import attribute, lever_off
+from simsrc.analysis.compare import compare, kpi_table
+from simsrc.model.errors import ScenarioError
+from simsrc.model.files import load_scenario, parse_scenario_text, save_scenario, scenario_to_toml
+from simsrc.model.params import PARAMETERS, Param
+from simsrc.model.presets import list_presets, preset
+from simsrc.model.scenario import (
     EXIT_SURVEY_REASONS,
     Acquisition,
     Cause,
@@ -29,8 +29,8 @@ from simsrc.scenario import (
     levels_from_exit_survey,
     simple_scenario,
 )
-from simsrc.simulate import KPI_INFO, BatchResult, Result, simulate, simulate_batch
-from simsrc.stochastic import StochasticResult
+from simsrc.results.simulate import KPI_INFO, BatchResult, Result, simulate, simulate_batch
+from simsrc.results.stochastic import StochasticResult
 
 __all__ = [
     "EXIT_SURVEY_REASONS",

@@ -2,6 +2,6 @@
 
 import sys
 
-from simsrc.cli import main
+from simsrc.ui.cli import main
 
 sys.exit(main())

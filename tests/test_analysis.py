@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc import analysis
+from simsrc.analysis import lessons
 
 
 def test_halving_churn_approaches_double_only_in_the_long_run():
-    t = analysis.halving_churn_table(0.04, (12, 60, 240))
+    t = lessons.halving_churn_table(0.04, (12, 60, 240))
     assert t["revenue_ratio"].is_monotonic_increasing
     assert t["customers_ratio"].is_monotonic_increasing
     # revenue lags customers (it sums the whole path). End-of-month customers after n
@@ -23,20 +23,20 @@ def test_halving_churn_approaches_double_only_in_the_long_run():
 
 
 def test_value_rising_with_tenure_makes_halving_churn_worth_more():
-    flat = analysis.halving_churn_table(0.04, (60,))["revenue_ratio"].iloc[0]
-    rising = analysis.halving_churn_table(0.04, (60,), year3_uplift=0.67)["revenue_ratio"].iloc[0]
+    flat = lessons.halving_churn_table(0.04, (60,))["revenue_ratio"].iloc[0]
+    rising = lessons.halving_churn_table(0.04, (60,), year3_uplift=0.67)["revenue_ratio"].iloc[0]
     assert rising > flat
 
 
 def test_leaky_bucket_fills_to_acquisition_over_churn():
-    df = analysis.leaky_bucket(100, 0.05, 240)
+    df = lessons.leaky_bucket(100, 0.05, 240)
     assert df["customers"].iloc[-1] == pytest.approx(2000, rel=1e-4)
     assert (df["customers"] <= df["steady_state"]).all()
 
 
 @pytest.mark.parametrize("group", ["regular", "high_end"])
 def test_naive_projection_misses_what_the_sbg_gets(group):
-    df = analysis.naive_vs_sbg(group).set_index("year")
+    df = lessons.naive_vs_sbg(group).set_index("year")
     holdout = df.loc[8:]
     sbg_err = (holdout["sbg"] - holdout["actual"]).abs().max()
     naive_err = (holdout["naive"] - holdout["actual"]).abs().max()
@@ -46,7 +46,7 @@ def test_naive_projection_misses_what_the_sbg_gets(group):
 
 def test_hazards_by_cause_are_level_times_shape():
     s = simsrc.preset("b2b-saas")
-    df = analysis.hazards_by_cause(s, segment="standard")
+    df = lessons.hazards_by_cause(s, segment="standard")
     onboarding = df[df["cause"] == "Ineffective onboarding"]["hazard"].to_numpy()
     assert onboarding[0] == pytest.approx(0.02) and onboarding[2] == pytest.approx(
         0.02 * np.exp(-1)
@@ -55,7 +55,7 @@ def test_hazards_by_cause_are_level_times_shape():
 
 def test_offer_survival_shows_a_discount_delays_while_help_keeps():
     s = simsrc.preset("b2b-saas")
-    df = analysis.offer_survival(s, ("discount", "expert_help")).pivot(
+    df = lessons.offer_survival(s, ("discount", "expert_help")).pivot(
         index="tenure", columns="offer", values="survival"
     )
     assert (df["discount"] >= df["none"] - 1e-12).all()
@@ -66,7 +66,7 @@ def test_offer_survival_shows_a_discount_delays_while_help_keeps():
 
 
 def test_dunning_matrix_orders_style_and_channel():
-    df = analysis.dunning_matrix(simsrc.preset("b2b-saas")).set_index(["style", "channel"])
+    df = lessons.dunning_matrix(simsrc.preset("b2b-saas")).set_index(["style", "channel"])
     r = df["recovery_rate"]
     assert r[("help_first", "sms")] > r[("pay_up", "sms")] > r[("pay_up", "email")]
     assert r[("help_first", "email")] > r[("pay_up", "email")]

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simsrc
-from simsrc.simulate import MAX_NODES_ARG, MAX_RUNS
-from simsrc.stochastic import simulate_stochastic
+from simsrc.results.simulate import MAX_NODES_ARG, MAX_RUNS
+from simsrc.results.stochastic import simulate_stochastic
 
 # Short horizon and no levers: a valid call costs a few milliseconds.
 SCENARIO = simsrc.preset("telecom").without_levers().replace(horizon_months=4)

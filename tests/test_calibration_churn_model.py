@@ -27,8 +27,8 @@ from simsrc.calibration.churn_model import (
     model_curves,
 )
 from simsrc.calibration.sbg import sbg_log_likelihood, sbg_survival
-from simsrc.engine import cohort_path, pack
-from simsrc.hazards import beta_to_spread
+from simsrc.engine.cohorts import cohort_path, pack
+from simsrc.engine.curves import beta_to_spread
 
 # --------------------------------------------------------------------------------------
 # Exact identities

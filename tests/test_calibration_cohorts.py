@@ -7,7 +7,7 @@ import pytest
 import simsrc
 from simsrc import ScenarioError
 from simsrc.calibration import calibrate, fit_value_curve, revenue_by_tenure
-from simsrc.hazards import value_curve
+from simsrc.engine.curves import value_curve
 
 # Fader & Hardie (2007), Table 1, years 0–7 (% of 1000 customers).
 REGULAR = [100, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simsrc.calibration.hazards import cause_specific_hazards, life_table
+from simsrc.calibration.survival import cause_specific_hazards, life_table
 
 # Six customers, worked by hand below.
 #   tenure : 1  2  2  3  3  4

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import simsrc
-from simsrc import charts
-from simsrc.analysis import offer_survival
+from simsrc.analysis.lessons import offer_survival
+from simsrc.ui import charts
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_revenue_chart_encodes_month_revenue_and_scenario(base, halved):
 
 
 def test_revenue_band_sits_on_the_what_if_rows(base, halved):
-    from simsrc.sensitivity import monte_carlo
+    from simsrc.analysis.sensitivity import monte_carlo
 
     mc = monte_carlo(halved.scenario, n=40, seed=1)
     data = charts.monthly_data(base, halved, band=mc.monthly["revenue"])
@@ -75,7 +75,7 @@ def test_revenue_band_sits_on_the_what_if_rows(base, halved):
 
 
 def test_tornado_and_fan_charts(base):
-    from simsrc.sensitivity import tornado
+    from simsrc.analysis.sensitivity import tornado
 
     s = base.scenario
     t = tornado(s, ["acquisition.new_per_month", "segments.premium.monthly_price"])
@@ -277,7 +277,7 @@ def test_tables_are_what_the_charts_show(base, halved):
     data = charts.monthly_data(base, halved)
     t = charts.revenue_table(data)
     last = t.iloc[-1]
-    assert last["Revenue, baseline"] == simsrc.format.format_value(
+    assert last["Revenue, baseline"] == simsrc.ui.format.format_value(
         base.monthly["revenue"].iloc[-1], "currency"
     )
     assert last["Δ revenue"].startswith("+$")
@@ -293,7 +293,7 @@ def test_offline_bundle_is_built_once_and_reused(tmp_path):
 
     probe = (
         "import sys, altair as alt\n"
-        "from simsrc import charts\n"
+        "from simsrc.ui import charts\n"
         "charts.enable_offline()\n"
         "print(len(alt.JupyterChart._esm), alt.JupyterChart._is_offline,"
         " 'vl_convert' in sys.modules)\n"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import simsrc
-from simsrc import dashboard as dsh
-from simsrc.format import format_value
+from simsrc.ui import dashboard as dsh
+from simsrc.ui.format import format_value
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -340,14 +340,14 @@ def test_npv_best_mix_search(offers):
 
 
 def test_best_mix_only_uses_offers_a_reason_accepts(b2b):
-    from simsrc.optimize import optimize_offer_mix
+    from simsrc.analysis.optimize import optimize_offer_mix
 
     found = optimize_offer_mix(b2b, maxiter=3)
     s = found.scenario
     for k in range(len(s.causes)):
         for o, share in enumerate(s.save_team.mix[k]):
             if share > 0 and s.save_team.mix[k] != b2b.save_team.mix[k]:
-                assert s.save_team.offer(simsrc.levers.OFFER_NAMES[o]).acceptance[k] > 0
+                assert s.save_team.offer(simsrc.model.levers.OFFER_NAMES[o]).acceptance[k] > 0
 
 
 # -- notebooks stay thin ----------------------------------------------------------------------
@@ -357,11 +357,11 @@ def test_dashboard_notebooks_are_thin(name):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert len(code) == 1
     lines = [ln for ln in "".join(code[0]["source"]).splitlines() if ln and ln[0] != "#"]
-    assert len(lines) <= 3 and lines[0].startswith("from simsrc.dashboard import")
+    assert len(lines) <= 3 and lines[0].startswith("from simsrc.ui.dashboard import")
 
 
 def test_uncertainty_band_is_the_api_monte_carlo_of_the_what_if():
-    from simsrc.sensitivity import follow_ranges, monte_carlo
+    from simsrc.analysis.sensitivity import follow_ranges, monte_carlo
 
     dash = dsh.ExecutiveDashboard("b2b-saas")
     assert not dash.band_toggle.disabled and dash.band_note.value == ""

@@ -7,7 +7,7 @@ Each example must end in one of two ways:
 
 - a calibrated scenario that validates, with every report table present and the fitted
   numbers finite, or
-- a :class:`~simsrc.errors.ScenarioError` whose message is one line and names a field,
+- a :class:`~simsrc.model.errors.ScenarioError` whose message is one line and names a field,
   a column or an option,
 
 never any other exception. The fits are kept fast (≤ 40 rows, a fixed ``spread`` in
@@ -37,7 +37,7 @@ import simsrc
 from simsrc import ScenarioError
 from simsrc.calibration import calibrate_frame
 from simsrc.calibration.cli import REPORT_TABLES
-from simsrc.scenario import Scenario
+from simsrc.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = simsrc.preset("telecom")

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import simsrc
-from simsrc import cli
-from simsrc.errors import ScenarioError
+from simsrc.model.errors import ScenarioError
+from simsrc.ui import cli
 
 PRESETS = simsrc.list_presets()
 DOCS = {name: simsrc.preset(name).to_dict(full=True) for name in PRESETS}
@@ -310,7 +310,7 @@ def test_cli_through_its_entry_point(tmp_path_factory, name, path, value):
 
 @pytest.fixture(scope="module")
 def dashboard():
-    from simsrc.dashboard import ExecutiveDashboard
+    from simsrc.ui.dashboard import ExecutiveDashboard
 
     return ExecutiveDashboard("b2b-saas")
 

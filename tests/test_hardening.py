@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc import cli
-from simsrc.errors import ScenarioError
-from simsrc.io import MAX_FILE_BYTES, atomic_output, check_output, write_atomic
+from simsrc.model.errors import ScenarioError
+from simsrc.model.files import MAX_FILE_BYTES, atomic_output, check_output, write_atomic
+from simsrc.ui import cli
 
 
 def run_cli(*args, cwd=None, preexec_fn=None, timeout=120):
@@ -117,7 +117,7 @@ def test_the_read_itself_is_bounded(tmp_path, monkeypatch):
     path.write_bytes(b"#" * (MAX_FILE_BYTES + 10))
     with pytest.raises(ScenarioError, match="larger than 1,000,000 bytes"):
         simsrc.load_scenario(path)
-    from simsrc import io
+    from simsrc.model import files as io
 
     assert io.read_bytes_limited(path, limit=MAX_FILE_BYTES + 10) == b"#" * (MAX_FILE_BYTES + 10)
     with pytest.raises(ScenarioError, match="larger than"):
@@ -232,7 +232,7 @@ def test_a_killed_write_keeps_the_old_file_and_leaves_nothing(tmp_path):
     child = textwrap.dedent(
         f"""
         import sys, time
-        from simsrc.io import atomic_output
+        from simsrc.model.files import atomic_output
         with atomic_output({str(target)!r}) as tmp:
             with open(tmp, "wb") as fh:
                 fh.write(b"half a report" * 10000)
@@ -328,7 +328,7 @@ def test_duplicate_and_missing_names_are_reported_as_such():
 
 
 def test_empty_allowed_lists_and_long_values_read_well():
-    from simsrc.schema import reject_unknown
+    from simsrc.model.schema import reject_unknown
 
     with pytest.raises(ScenarioError, match=r"unknown key \(nothing is allowed here\)$"):
         reject_unknown({"x": 1}, [], "save_team.mix")

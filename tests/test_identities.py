@@ -5,8 +5,8 @@ import pytest
 from scipy.special import betaln
 
 import simsrc
-from simsrc import metrics
-from simsrc.hazards import beta_to_spread, spread_to_beta
+from simsrc.engine.curves import beta_to_spread, spread_to_beta
+from simsrc.results import metrics
 
 
 def test_finite_horizon_geometric_formula():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc.levers import OFFER_NAMES
+from simsrc.model.levers import OFFER_NAMES
 
 HORIZON = 36
 

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 import simsrc
 from simsrc import ScenarioError
-from simsrc.engine import cohort_path, core_path, pack
-from simsrc.levers import OFFER_NAMES
+from simsrc.engine.cohorts import cohort_path, core_path, pack
+from simsrc.model import levers
+from simsrc.model.levers import OFFER_NAMES
 
 CORE_KPIS = ["total_revenue", "npv", "ending_active", "ending_mrr", "total_churned",
              "avg_monthly_churn", "clv_per_customer", "grr_last_12m", "nrr_last_12m"]  # fmt: skip
@@ -34,9 +35,9 @@ def test_levers_switched_off_equal_the_core_model(name):
     s = simsrc.preset(name)
     off = s.without_levers()
     core = dataclasses.replace(  # the same business with default (empty) lever sections
-        s, save_team=simsrc.levers.SaveTeam(), dunning=simsrc.levers.Dunning(),
-        win_back=simsrc.levers.WinBack(), programs=simsrc.levers.Programs(),
-        contact=simsrc.levers.ContactPolicy(), word_of_mouth=simsrc.levers.WordOfMouth(),
+        s, save_team=levers.SaveTeam(), dunning=levers.Dunning(),
+        win_back=levers.WinBack(), programs=levers.Programs(),
+        contact=levers.ContactPolicy(), word_of_mouth=levers.WordOfMouth(),
     )  # fmt: skip
     a, b = simsrc.simulate(off), simsrc.simulate(core)
     for k in CORE_KPIS:
@@ -454,7 +455,7 @@ def test_unknown_offer_or_cause_names_are_rejected():
 
 
 def test_cli_accepts_lever_overrides():
-    from simsrc.cli import main
+    from simsrc.ui.cli import main
 
     assert main(["run", "b2b-saas", "--set", "save_team.coverage=0.9",
                  "--set", "dunning.style=\"help_first\""]) == 0  # fmt: skip

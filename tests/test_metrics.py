@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc import metrics
+from simsrc.results import metrics
 
 
 def test_mrr_churn_worked_example():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc.engine import cohort_path, pack
+from simsrc.engine.cohorts import cohort_path, pack
 
 # -- expert help and a downgrade compose -------------------------------------------------
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc.optimize import SPEND_KPIS, optimize_offer_mix
-from simsrc.sweep import sweep
+from simsrc.analysis.optimize import SPEND_KPIS, optimize_offer_mix
+from simsrc.analysis.sweep import sweep
 
 CONTRACT = "save_team.mix.price_competitor.contract"
 OFFERS = ("expert_help", "downgrade", "contract")  # a subset keeps the tests fast
@@ -68,8 +68,8 @@ def test_errors(base):
 
 
 # -- a budget across levers, capacity, explained ----------------------------------------------
-from simsrc.levers import OFFER_NAMES  # noqa: E402
-from simsrc.optimize import optimize_retention  # noqa: E402
+from simsrc.analysis.optimize import optimize_retention  # noqa: E402
+from simsrc.model.levers import OFFER_NAMES  # noqa: E402
 
 
 @pytest.fixture(scope="module")

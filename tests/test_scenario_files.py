@@ -8,7 +8,7 @@ import pytest
 
 import simsrc
 from simsrc import ScenarioError
-from simsrc.io import MAX_FILE_BYTES
+from simsrc.model.files import MAX_FILE_BYTES
 
 
 @pytest.mark.parametrize("name", simsrc.list_presets())
@@ -30,7 +30,7 @@ def test_at_least_three_presets_with_sources_named():
     names = simsrc.list_presets()
     assert len(names) >= 3
     for n in names:
-        text = resources.files("simsrc.presets").joinpath(f"{n}.toml").read_text()
+        text = resources.files("simsrc.model.presets").joinpath(f"{n}.toml").read_text()
         assert "Source" in text  # every preset names where its numbers come from
 
 
@@ -272,7 +272,7 @@ def test_deeply_nested_toml_is_one_clear_error(tmp_path):
     bad.write_text("x = " + "[" * 2000 + "]" * 2000 + "\n")
     with pytest.raises(simsrc.ScenarioError, match="nested too deeply"):
         simsrc.load_scenario(bad)
-    from simsrc.cli import main
+    from simsrc.ui.cli import main
 
     assert main(["run", str(bad)]) == 2
     assert main(["run", "b2b-saas", "--set", "name=" + "[" * 2000 + "]" * 2000]) == 2

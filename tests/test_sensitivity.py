@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import simsrc
-from simsrc.sensitivity import monte_carlo, numeric_paths, tornado
+from simsrc.analysis.sensitivity import monte_carlo, numeric_paths, tornado
 
 
 @pytest.fixture(scope="module")

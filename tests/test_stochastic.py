@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc import stochastic
-from simsrc.draws import RandomDraw
-from simsrc.engine import convolve, core_path, pack
-from simsrc.simulate import (
+from simsrc.engine.cohorts import convolve, core_path, pack
+from simsrc.engine.draws import RandomDraw
+from simsrc.results import stochastic
+from simsrc.results.simulate import (
     OLD_COHORT_SERIES,
     _kpis,
     _monthly_arrays,
@@ -15,7 +15,7 @@ from simsrc.simulate import (
     kpis_from_monthly,
     money_series,
 )
-from simsrc.stochastic import (
+from simsrc.results.stochastic import (
     _CORE_ZEROS,
     _MONEY,
     BLOCK,

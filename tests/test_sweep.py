@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import simsrc
-from simsrc.sweep import sweep
+from simsrc.analysis.sweep import sweep
 
 GRID = {
     "acquisition.new_per_month": [50, 120],
@@ -83,7 +83,7 @@ def test_bad_path_names_the_path(base, path):
 
 def test_bad_value_names_the_path_and_range_before_running(base, monkeypatch):
     calls = []
-    monkeypatch.setattr("simsrc.sweep.simulate_batch", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr("simsrc.analysis.sweep.simulate_batch", lambda *a, **k: calls.append(1))
     with pytest.raises(simsrc.ScenarioError, match="between 0 and") as info:
         sweep(
             base,

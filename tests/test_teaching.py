@@ -3,7 +3,7 @@
 import pytest
 
 import simsrc
-from simsrc import teaching
+from simsrc.ui import teaching
 
 
 def test_slider_takes_label_bounds_and_help_from_the_parameter_table():

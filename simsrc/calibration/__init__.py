@@ -6,7 +6,7 @@
 - :mod:`simsrc.calibration.sbg`: the shifted-beta-geometric model of Fader & Hardie
   (2007), fitted by maximum likelihood to a survival curve, a cohort table or customer
   durations (with censoring and delayed entry).
-- :mod:`simsrc.calibration.hazards`: discrete-time life tables, cause-specific hazards
+- :mod:`simsrc.calibration.survival`: discrete-time life tables, cause-specific hazards
   and cumulative incidence from a one-row-per-customer snapshot (with delayed entry).
 - :mod:`simsrc.calibration.snapshot` / :mod:`simsrc.calibration.cohorts`: the two
   calibration paths behind :func:`calibrate`; :mod:`simsrc.calibration.build` their
@@ -30,7 +30,6 @@ from simsrc.calibration.churn_model import (
     fit_churn_model,
     model_curves,
 )
-from simsrc.calibration.hazards import cause_specific_hazards, life_table
 from simsrc.calibration.prepare import ROLES, prepare_customers
 from simsrc.calibration.readers import read_customers, read_sql
 from simsrc.calibration.reasons import (
@@ -51,6 +50,7 @@ from simsrc.calibration.sbg import (
     sbg_survival,
     sbg_to_mean_polarization,
 )
+from simsrc.calibration.survival import cause_specific_hazards, life_table
 from simsrc.calibration.value import fit_value_curve, revenue_by_tenure
 
 __all__ = [

@@ -29,10 +29,10 @@ from simsrc.calibration.churn_model import (
 )
 from simsrc.calibration.prepare import Issue
 from simsrc.calibration.sbg import SBGFit
-from simsrc.engine import cohort_path, pack
-from simsrc.hazards import beta_to_spread
-from simsrc.scenario import Scenario, Shape
-from simsrc.simulate import simulate
+from simsrc.engine.cohorts import cohort_path, pack
+from simsrc.engine.curves import beta_to_spread
+from simsrc.model.scenario import Scenario, Shape
+from simsrc.results.simulate import simulate
 
 LEVER_SECTIONS = (
     "save_team",

@@ -53,10 +53,10 @@ from simsrc.calibration.readers import _read_with_notes
 from simsrc.calibration.reasons import load_reason_map
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.snapshot import _calibrate_snapshot
-from simsrc.errors import ScenarioError
-from simsrc.io import load_scenario
-from simsrc.presets import list_presets, preset
-from simsrc.scenario import Scenario
+from simsrc.model.errors import ScenarioError
+from simsrc.model.files import load_scenario
+from simsrc.model.presets import list_presets, preset
+from simsrc.model.scenario import Scenario
 
 __all__ = ["MAX_NAME_LENGTH", "calibrate", "calibrate_frame", "check_options", "resolve_base"]
 
@@ -338,7 +338,7 @@ def check_options(
     >>> check_options(period_months=0)
     Traceback (most recent call last):
     ...
-    simsrc.errors.ScenarioError: period_months: must be a whole number between 1 and 24 (got 0)
+    simsrc.ScenarioError: period_months: must be a whole number between 1 and 24 (got 0)
     """
     if kind not in ("auto", "snapshot", "cohorts"):
         raise ScenarioError("kind", f"must be 'auto', 'snapshot' or 'cohorts' (got {kind!r})")
@@ -383,7 +383,7 @@ def check_name(name: object, where: str = "name") -> None:
     >>> check_name("  ")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    simsrc.errors.ScenarioError: name: must not be empty or only spaces ...
+    simsrc.ScenarioError: name: must not be empty or only spaces ...
     """
     if name is None:
         return

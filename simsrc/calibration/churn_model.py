@@ -39,8 +39,8 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 from scipy.special import expit, logit
 
-from simsrc.hazards import beta_quadrature, shape_curve, spread_to_beta
-from simsrc.scenario import Shape
+from simsrc.engine.curves import beta_quadrature, shape_curve, spread_to_beta
+from simsrc.model.scenario import Shape
 
 __all__ = [
     "ChurnModel",
@@ -143,7 +143,7 @@ class ChurnModel:
 def frailty(spread: float, reference_churn: float, nodes: int) -> tuple[FloatArray, FloatArray]:
     """Relative propensities ``z`` and weights: the engine's heterogeneity classes.
 
-    Same construction as :func:`simsrc.hazards.frailty_nodes` (Gauss–Jacobi quadrature of
+    Same construction as :func:`simsrc.engine.curves.frailty_nodes` (Gauss–Jacobi quadrature of
     Beta(α, β) with mean ``reference_churn`` and the given spread), without its cache, as
     a fit visits thousands of spreads.
 
@@ -190,7 +190,7 @@ def _segment_curves(
     A customer of class j leaves for cause k in month t with probability
     ``hz_k(t) z_j^[het_k] / max(T_j(t), 1)``, ``T_j(t) = z_j H(t) + N(t)`` the summed
     heterogeneous and other hazards — the engine's capped competing hazards
-    (:func:`simsrc.engine.core_path`). Population quantities average over the classes.
+    (:func:`simsrc.engine.cohorts.core_path`). Population quantities average over the classes.
     """
     hz = levels[:, None] * shape_rows  # [K, T]
     h_het = hz[het].sum(axis=0)
@@ -233,7 +233,7 @@ def model_curves(
     One flat cause with spread from Beta(α, β) and level at its mean is the sBG
     (:func:`simsrc.calibration.sbg.sbg_survival` gives the same numbers):
 
-    >>> from simsrc.hazards import beta_to_spread
+    >>> from simsrc.engine.curves import beta_to_spread
     >>> m, s = beta_to_spread(0.704, 1.182)
     >>> model = ChurnModel(np.array([[m]]), (Shape(),), (True,), s, m)
     >>> surv, _ = model_curves(model, 3)

@@ -1,6 +1,6 @@
 """``simsrc calibrate``: calibrate a scenario from a data file or a SQL query.
 
-Wire it into :mod:`simsrc.cli` with ``add_calibrate_command(sub)`` where ``sub`` is the
+Wire it into :mod:`simsrc.ui.cli` with ``add_calibrate_command(sub)`` where ``sub`` is the
 parser's subparsers object; the handler raises :class:`simsrc.ScenarioError` for user
 errors (the CLI prints them on one line and exits with code 2).
 
@@ -27,8 +27,8 @@ import pandas as pd
 
 from simsrc.calibration.calibrate import calibrate, check_name
 from simsrc.calibration.prepare import MAX_TENURE, ROLES, parse_as_of
-from simsrc.errors import ScenarioError
-from simsrc.io import check_output, require_regular_file, save_scenario, write_atomic
+from simsrc.model.errors import ScenarioError
+from simsrc.model.files import check_output, require_regular_file, save_scenario, write_atomic
 
 __all__ = ["add_calibrate_command", "run_calibrate"]
 
@@ -173,7 +173,7 @@ def _columns(items: list[str]) -> dict[str, str]:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV atomically (:func:`simsrc.io.write_atomic`)."""
+    """Write a CSV atomically (:func:`simsrc.model.files.write_atomic`)."""
     write_atomic(path, frame.to_csv(index=False))
 
 
@@ -285,7 +285,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
     Every option and every output is checked before the data are read and fitted, so
     a typing error or a blocked output costs no waiting; the outputs are then written
-    atomically (:func:`simsrc.io.write_atomic`), after the fit has succeeded.
+    atomically (:func:`simsrc.model.files.write_atomic`), after the fit has succeeded.
 
     Raises
     ------

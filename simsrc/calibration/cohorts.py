@@ -42,9 +42,9 @@ from simsrc.calibration.churn_model import (
 from simsrc.calibration.prepare import MAX_SEGMENTS
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.sbg import SBGFit, fit_sbg
-from simsrc.errors import ScenarioError
-from simsrc.hazards import shape_curve
-from simsrc.scenario import Scenario
+from simsrc.engine.curves import shape_curve
+from simsrc.model.errors import ScenarioError
+from simsrc.model.scenario import Scenario
 
 # --------------------------------------------------------------------------------------
 # Cohort survival tables

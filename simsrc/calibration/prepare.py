@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from simsrc.calibration.reasons import UNKNOWN, ReasonMapping, map_reasons
-from simsrc.errors import ScenarioError
+from simsrc.model.errors import ScenarioError
 
 __all__ = [
     "ROLES",
@@ -116,7 +116,7 @@ def parse_as_of(value: object, where: str = "as_of") -> pd.Timestamp | None:
     >>> parse_as_of("2022-02-30")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    simsrc.errors.ScenarioError: as_of: '2022-02-30' is not a calendar date ...
+    simsrc.ScenarioError: as_of: '2022-02-30' is not a calendar date ...
     """
     if value is None:
         return None

@@ -18,7 +18,7 @@ a Latin-1 character, so older exports (Latin-1, most of Windows-1252) still load
 report says so. Files that are not text at all (a ZIP or Excel workbook renamed ``.csv``,
 anything holding NUL bytes) are refused by name before DuckDB sees them. Only regular
 files are opened (a FIFO or ``/dev/zero`` would block or never end), and every error of
-DuckDB, SQLite or pandas while reading becomes one :class:`~simsrc.errors.ScenarioError`
+DuckDB, SQLite or pandas while reading becomes one :class:`~simsrc.model.errors.ScenarioError`
 line naming the file.
 """
 
@@ -31,8 +31,8 @@ from typing import Any
 
 import pandas as pd
 
-from simsrc.errors import ScenarioError
-from simsrc.io import require_regular_file
+from simsrc.model.errors import ScenarioError
+from simsrc.model.files import require_regular_file
 
 __all__ = ["NULL_STRINGS", "read_customers", "read_sql"]
 

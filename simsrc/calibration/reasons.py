@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from simsrc.errors import ScenarioError
-from simsrc.io import read_bytes_limited
-from simsrc.scenario import DEFAULT_REASON_TO_CAUSE, EXIT_SURVEY_REASONS
+from simsrc.model.errors import ScenarioError
+from simsrc.model.files import read_bytes_limited
+from simsrc.model.scenario import DEFAULT_REASON_TO_CAUSE, EXIT_SURVEY_REASONS
 
 __all__ = [
     "DEFAULT_REASON_MAP",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from simsrc.scenario import Scenario
+from simsrc.model.scenario import Scenario
 
 __all__ = ["CalibrationReport"]
 

@@ -40,15 +40,15 @@ from simsrc.calibration.churn_model import (
     SegmentCounts,
     model_curves,
 )
-from simsrc.calibration.hazards import cause_specific_hazards, life_table
 from simsrc.calibration.prepare import Prepared, risk_rows
 from simsrc.calibration.reasons import UNKNOWN
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.sbg import SBGFit, fit_sbg_durations
+from simsrc.calibration.survival import cause_specific_hazards, life_table
 from simsrc.calibration.value import fit_value_curve, revenue_by_tenure
-from simsrc.errors import ScenarioError
-from simsrc.hazards import shape_curve
-from simsrc.scenario import Scenario
+from simsrc.engine.curves import shape_curve
+from simsrc.model.errors import ScenarioError
+from simsrc.model.scenario import Scenario
 
 # --------------------------------------------------------------------------------------
 # Customer snapshots

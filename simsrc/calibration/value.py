@@ -2,7 +2,7 @@
 
 The engine bills a customer of segment ``g`` in tenure month τ the list price
 ``p_g · v(τ)`` with ``v(τ) = (1 + g (1 − e^{−τ/T}))`` (expansion and contraction aside),
-``g`` set by the year-3 uplift (:func:`simsrc.hazards.value_curve`). A snapshot shows
+``g`` set by the year-3 uplift (:func:`simsrc.engine.curves.value_curve`). A snapshot shows
 each customer's current monthly charge at their tenure, so the curve is fitted to the
 mean charge by segment and tenure by weighted least squares, one starting price per
 segment and one curve for all. Cross-sectional charges mix growth with tenure and price
@@ -20,9 +20,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize_scalar
 
-from simsrc.errors import ScenarioError
-from simsrc.hazards import value_curve
-from simsrc.scenario import ValueGrowth
+from simsrc.engine.curves import value_curve
+from simsrc.model.errors import ScenarioError
+from simsrc.model.scenario import ValueGrowth
 
 __all__ = ["ValueFit", "fit_value_curve", "revenue_by_tenure"]
 
@@ -138,7 +138,7 @@ def fit_value_curve(
     -----
     Minimises ``Σ n_gt (ȳ_gt − p_g v(t − 1))²`` over ``p_g`` (closed form for a given
     curve), the ramp time scale (grid of 20 values from 1 to 120 months, then refined)
-    and the uplift (bounded scalar search), ``v`` from :func:`simsrc.hazards.value_curve`.
+    and the uplift (bounded scalar search), ``v`` from :func:`simsrc.engine.curves.value_curve`.
 
     Examples
     --------

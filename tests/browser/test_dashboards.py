@@ -2,7 +2,7 @@
 
 Each test opens a dashboard served by Voila in headless Chromium with every outside
 request aborted, acts on it (keyboard on a slider, clicks, a file upload) and checks the
-KPI text against the Python API for the same scenario, formatted with simsrc.format,
+KPI text against the Python API for the same scenario, formatted with simsrc.ui.format,
 and that the charts redraw.
 """
 
@@ -13,7 +13,7 @@ import re
 import pytest
 
 import simsrc
-from simsrc.format import format_value
+from simsrc.ui.format import format_value
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -126,7 +126,7 @@ def test_churn_slider_and_halve_churn(page, voila_url):
 
 
 def test_uncertainty_band(page, voila_url):
-    from simsrc.sensitivity import monte_carlo
+    from simsrc.analysis.sensitivity import monte_carlo
 
     open_dashboard(page, voila_url, EXECUTIVE)
     band = ".sx-chart svg .revenue_layer_0_marks path"
@@ -236,7 +236,7 @@ def test_offer_mix_dashboard(page, voila_url):
     page.locator(".sx-search button, button.sx-search").first.click()
     best = page.locator(".sx-best-npv")
     best.wait_for()
-    from simsrc.optimize import optimize_offer_mix
+    from simsrc.analysis.optimize import optimize_offer_mix
 
     # the dashboard's search is the package's optimiser, with the dashboard's settings
     found = optimize_offer_mix(what_if, maxiter=40)

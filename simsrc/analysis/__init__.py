@@ -1,0 +1,1 @@
+"""Questions asked of the model: compare, attribution, sensitivity, sweeps, optimisation."""

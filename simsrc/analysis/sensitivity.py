@@ -1,0 +1,413 @@
+"""Sensitivity and parameter uncertainty: tornado tables and Monte Carlo bands.
+
+* :func:`tornado` moves each parameter down and up (by ±``pct`` of its value, or over
+  its ``[uncertainty]`` range) and ranks parameters by how much a KPI swings;
+* :func:`monte_carlo` samples every ``[uncertainty]`` range of a scenario and reports
+  P10/P50/P90 bands of monthly revenue, MRR and active customers and of the KPIs.
+
+Both answer all their what-ifs in one :func:`simsrc.simulate_batch` call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from simsrc.model.errors import ScenarioError
+from simsrc.model.params import PARAMETERS, Param
+from simsrc.model.scenario import Scenario, Uncertain
+from simsrc.results.simulate import KPI_INFO, simulate_batch
+
+Array = NDArray[np.float64]
+
+QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
+"""Band names and their quantiles."""
+
+_NOT_SWEPT = frozenset({"horizon_months"})  # structural: variants must share a horizon
+
+
+def _walk(node: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    """Concrete dotted paths and leaf values of a scenario dictionary."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
+        for item in node:
+            name = item.get("name")
+            if name is not None:
+                yield from _walk(
+                    {k: v for k, v in item.items() if k != "name"}, f"{prefix}.{name}"
+                )
+    else:
+        yield prefix, node
+
+
+def numeric_paths(scenario: Scenario, *, nonzero: bool = True) -> list[str]:
+    """Concrete paths of the scenario's numeric parameters (listed in the table).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario to enumerate.
+    nonzero : bool
+        Only parameters whose value is not zero (a relative change of zero is nothing).
+
+    Returns
+    -------
+    list of str
+        In the scenario-file order; ``horizon_months`` is left out (structural).
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> "segments.premium.monthly_price" in numeric_paths(simsrc.preset("b2b-saas"))
+    True
+    """
+    data = scenario.to_dict(full=True)
+    data.pop("uncertainty", None)
+    out = []
+    for path, value in _walk(data, ""):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if path in _NOT_SWEPT or PARAMETERS.find(path) is None:
+            continue
+        if nonzero and value == 0:
+            continue
+        out.append(path)
+    return out
+
+
+def _label(row: Param, path: str) -> str:
+    """The table label, with the item names a ``*`` pattern matched."""
+    names = [
+        part
+        for part, pattern in zip(path.split("."), row.path.split("."), strict=False)
+        if pattern == "*" or (fnmatchcase(part, pattern) and part != pattern)
+    ]
+    return f"{row.label} ({', '.join(names)})" if names else row.label
+
+
+def current_value(scenario: Scenario, path: str) -> float:
+    """The scenario's value at a concrete dotted path.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> current_value(simsrc.preset("b2b-saas"), "segments.premium.monthly_price") > 0
+    True
+    """
+    for p, value in _walk(scenario.to_dict(full=True), ""):
+        if p == path:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                break
+            return float(value)
+    raise ScenarioError(path, "not a numeric parameter of this scenario")
+
+
+def _range(row: Param, base: float, pct: float, u: Uncertain | None) -> tuple[float, float]:
+    if u is not None:
+        return float(u.low), float(u.high)
+    lo = min(max(base * (1.0 - pct), row.lo), row.hi)
+    hi = min(max(base * (1.0 + pct), row.lo), row.hi)
+    lo, hi = min(lo, hi), max(lo, hi)
+    if row.integer:
+        lo, hi = float(math.floor(lo)), float(math.ceil(hi))
+        lo, hi = max(lo, row.lo), min(hi, row.hi)
+    return lo, hi
+
+
+def _as_number(x: float, row: Param) -> float | int:
+    return round(x) if row.integer else float(x)
+
+
+def tornado(
+    scenario: Scenario,
+    paths: Sequence[str] | None = None,
+    pct: float = 0.1,
+    kpi: str = "npv",
+) -> pd.DataFrame:
+    """One-at-a-time sensitivity of a KPI: the data of a tornado chart.
+
+    Each parameter is set to a low and a high value with everything else at the base:
+    ±``pct`` of its value (clamped to the parameter's bounds), or its ``[uncertainty]``
+    range when the scenario gives one. All variants run in one batched call.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The base point.
+    paths : sequence of str, optional
+        Concrete parameter paths; default every non-zero numeric parameter of the
+        scenario (variants the scenario's own checks reject, e.g. a segment share that
+        no longer sums to one, are left out of the default list).
+    pct : float
+        Relative change, ``0 < pct < 1``.
+    kpi : str
+        The KPI to explain (see :data:`simsrc.KPI_INFO`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``path, label, base_value, low_value, high_value, kpi_low, kpi_high,
+        swing, elasticity``, sorted by ``swing = |kpi_high − kpi_low|``, largest first.
+        ``elasticity`` is the arc elasticity at the base point,
+        ``((kpi_high − kpi_low) / kpi_base) / ((high − low) / base)`` (NaN when the base
+        KPI or the range is zero).
+
+    Raises
+    ------
+    ValueError
+        For ``pct`` outside (0, 1) or an unknown KPI.
+    ScenarioError
+        For an unknown path or a variant the scenario rejects (explicit paths only).
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> s = simsrc.preset("b2b-saas")
+    >>> t = tornado(s, ["segments.premium.monthly_price", "acquisition.new_per_month"])
+    >>> list(t.columns)[:3]
+    ['path', 'label', 'base_value']
+    >>> bool(t["swing"].is_monotonic_decreasing)
+    True
+    """
+    if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0.0 < pct < 1.0:
+        raise ValueError(f"pct must be a fraction strictly between 0 and 1 (got {pct!r})")
+    if kpi not in KPI_INFO:
+        raise ValueError(f"unknown KPI {kpi!r}; choose from {', '.join(KPI_INFO)}")
+    explicit = paths is not None
+    todo = list(paths) if paths is not None else numeric_paths(scenario)
+    ranges = {u.path: u for u in scenario.uncertainty}
+    rows: list[dict[str, Any]] = []
+    variants: list[Scenario] = [scenario]
+    for path in todo:
+        row = PARAMETERS.find(path)
+        if row is None:
+            raise ScenarioError(path, "not a numeric parameter (see `simsrc params`)")
+        if path in _NOT_SWEPT:
+            raise ScenarioError(path, "cannot be varied in a batch (structural)")
+        base = current_value(scenario, path)
+        lo, hi = _range(row, base, float(pct), ranges.get(path))
+        try:
+            pair = [scenario.set(path, _as_number(v, row)) for v in (lo, hi)]
+        except ScenarioError:
+            if explicit:
+                raise
+            continue
+        variants += pair
+        rows.append(
+            {
+                "path": path,
+                "label": _label(row, path),
+                "base_value": base,
+                "low_value": lo,
+                "high_value": hi,
+            }
+        )
+    values = simulate_batch(variants).kpis[kpi].to_numpy(dtype=float)
+    k0 = values[0]
+    out = pd.DataFrame(
+        rows, columns=["path", "label", "base_value", "low_value", "high_value"]
+    ).astype({"base_value": float, "low_value": float, "high_value": float})
+    out["kpi_low"] = values[1::2]
+    out["kpi_high"] = values[2::2]
+    out["swing"] = (out["kpi_high"] - out["kpi_low"]).abs()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_kpi = (out["kpi_high"] - out["kpi_low"]) / k0
+        rel_par = (out["high_value"] - out["low_value"]) / out["base_value"]
+        el = np.where((rel_par != 0) & (k0 != 0), rel_kpi / rel_par, np.nan)
+    out["elasticity"] = el
+    out = out.sort_values("swing", ascending=False, kind="stable", na_position="last")
+    return out.reset_index(drop=True)
+
+
+# -- Monte Carlo over parameter uncertainty -------------------------------------------
+
+
+def sample_uncertainty(scenario: Scenario, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Draw ``n`` joint samples of the scenario's uncertain parameters (independent).
+
+    Uniform ranges use ``rng.uniform``; triangular ranges ``rng.triangular`` with the
+    given mode (default the midpoint). Integer parameters are rounded.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> s = simsrc.preset("b2b-saas").replace(uncertainty=(
+    ...     simsrc.Uncertain("segments.premium.monthly_price", 900, 1100),))
+    >>> sample_uncertainty(s, 3, np.random.default_rng(0)).shape
+    (3, 1)
+    """
+    cols: dict[str, Array] = {}
+    for u in scenario.uncertainty:
+        row = PARAMETERS[u.path]
+        if u.high <= u.low:
+            x = np.full(n, float(u.low))
+        elif u.distribution == "triangular":
+            mode = (u.low + u.high) / 2.0 if u.mode is None else u.mode
+            x = rng.triangular(u.low, mode, u.high, size=n)
+        else:
+            x = rng.uniform(u.low, u.high, size=n)
+        if row.integer:
+            x = np.clip(np.round(x), row.lo, row.hi)
+        cols[u.path] = np.asarray(x, dtype=float)
+    return pd.DataFrame(cols)
+
+
+def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
+    """Move uncertainty ranges set around ``reference``'s values to ``scenario``'s.
+
+    A what-if that changes an uncertain parameter (say, halves a churn level) keeps
+    the range's relative width around the new value: each bound (and mode) is
+    multiplied by ``new / old`` (shifted by ``new − old`` when the old value is zero)
+    and kept within the parameter's bounds. Ranges of unchanged parameters stay as
+    they are.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> base = simsrc.preset("b2b-saas")
+    >>> what_if = base.set("acquisition.new_per_month", 240)
+    >>> u = next(u for u in follow_ranges(what_if, base).uncertainty
+    ...          if u.path == "acquisition.new_per_month")
+    >>> (u.low, u.high)
+    (180.0, 300.0)
+    """
+    moved = []
+    for u in scenario.uncertainty:
+        old, new = current_value(reference, u.path), current_value(scenario, u.path)
+        if old == new:
+            moved.append(u)
+            continue
+        row = PARAMETERS[u.path]
+
+        def shift(x: float, old: float = old, new: float = new, row: Param = row) -> float:
+            y = x * new / old if old else x + new - old
+            return float(min(max(y, row.lo), row.hi))
+
+        mode = None if u.mode is None else shift(u.mode)
+        moved.append(Uncertain(u.path, shift(u.low), shift(u.high), u.distribution, mode))
+    return scenario.replace(uncertainty=tuple(moved))
+
+
+def _bands(x: Array) -> pd.DataFrame:
+    """P10/P50/P90 and mean over the first axis of ``[runs, H]`` → frame indexed by month."""
+    q = np.quantile(x, list(QUANTILES.values()), axis=0)
+    df = pd.DataFrame({name: q[i] for i, name in enumerate(QUANTILES)})
+    df["mean"] = x.mean(axis=0)
+    df.index.name = "month"
+    return df
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """Outcome of :func:`monte_carlo`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The base scenario (its ``uncertainty`` ranges were sampled).
+    samples : pandas.DataFrame
+        The sampled parameter values, one row per run, one column per path.
+    kpis : pandas.DataFrame
+        KPIs of every run (same rows as ``samples``).
+    kpi_bands : pandas.DataFrame
+        Index ``p10, p50, p90, mean``; one column per KPI.
+    monthly : dict of str to pandas.DataFrame
+        ``"revenue"``, ``"mrr"``, ``"active"``: columns ``p10, p50, p90, mean`` by month
+        (summed over segments).
+    runs : dict of str to ndarray
+        The monthly series of every run, ``[n, H]`` (same keys as ``monthly``).
+    """
+
+    scenario: Scenario
+    samples: pd.DataFrame
+    kpis: pd.DataFrame
+    kpi_bands: pd.DataFrame
+    monthly: dict[str, pd.DataFrame]
+    runs: dict[str, Array]
+
+
+MONTHLY_SERIES = ("revenue", "mrr", "active")
+
+
+def monte_carlo(scenario: Scenario, n: int = 500, seed: int | None = None) -> MonteCarloResult:
+    """Propagate the scenario's parameter uncertainty to monthly series and KPIs.
+
+    Samples every ``[uncertainty]`` range (independently; uniform or triangular) with
+    ``numpy.random.default_rng(seed)`` and simulates all draws in one batched call.
+    The same seed gives identical output.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario with at least one :class:`simsrc.Uncertain` range.
+    n : int
+        Number of draws.
+    seed : int, optional
+        Seed for reproducible draws.
+
+    Returns
+    -------
+    MonteCarloResult
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario has no uncertainty ranges.
+    ValueError
+        If ``n < 1``.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> s = simsrc.preset("b2b-saas").replace(uncertainty=(
+    ...     simsrc.Uncertain("acquisition.new_per_month", 40, 80),))
+    >>> mc = monte_carlo(s, n=50, seed=1)
+    >>> list(mc.monthly["revenue"].columns)
+    ['p10', 'p50', 'p90', 'mean']
+    >>> bands = mc.monthly["revenue"]
+    >>> bool((bands["p10"] <= bands["p90"]).all())
+    True
+    """
+    from simsrc.analysis.sweep import build_scenarios
+
+    if not scenario.uncertainty:
+        raise ScenarioError(
+            "uncertainty", "the scenario has no uncertainty ranges to sample (add [uncertainty])"
+        )
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer (got {n!r})")
+    rng = np.random.default_rng(seed)
+    samples = sample_uncertainty(scenario, n, rng)
+    points = samples.copy()
+    for u in scenario.uncertainty:
+        if PARAMETERS[u.path].integer:
+            points[u.path] = points[u.path].astype(int)
+    out = simulate_batch(build_scenarios(scenario, points), monthly=True)
+    assert out.arrays is not None
+    kpis = out.kpis.reset_index(drop=True)
+    q = kpis.quantile(list(QUANTILES.values()))
+    q.index = pd.Index(list(QUANTILES))
+    kpi_bands = pd.concat([q, kpis.mean().to_frame("mean").T])
+    runs = {name: out.arrays[name].sum(axis=1) for name in MONTHLY_SERIES}
+    monthly = {name: _bands(x) for name, x in runs.items()}
+    return MonteCarloResult(scenario, samples, kpis, kpi_bands, monthly, runs)
+
+
+__all__ = [
+    "MonteCarloResult",
+    "current_value",
+    "follow_ranges",
+    "monte_carlo",
+    "numeric_paths",
+    "sample_uncertainty",
+    "tornado",
+]

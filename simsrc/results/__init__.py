@@ -1,0 +1,1 @@
+"""What came out: simulate, results and KPIs, random runs, parallel execution."""

@@ -1,0 +1,1 @@
+"""What talks to a person: formatting, the command line, teaching widgets, charts, dashboards."""
