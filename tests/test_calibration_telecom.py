@@ -209,7 +209,7 @@ def test_full_history_reading_is_available_and_much_more_optimistic():
 
 def test_uncertainty_ranges_kept_are_the_bases_and_cover_the_calibrated_values(telecom):
     scenario, _report = telecom
-    from simsrc.model.scenario import _get_path
+    from simsrc.model.paths import get_path
 
     base = simsrc.preset("telecom")
     kept = {u.path for u in scenario.uncertainty}
@@ -218,7 +218,7 @@ def test_uncertainty_ranges_kept_are_the_bases_and_cover_the_calibrated_values(t
     assert not any(p.startswith(("acquisition.", "segments.", "causes.")) for p in kept)
     data = scenario.to_dict()
     for u in scenario.uncertainty:
-        assert u.low <= _get_path(data, u.path) <= u.high, u.path
+        assert u.low <= get_path(data, u.path) <= u.high, u.path
     from simsrc.analysis.sensitivity import monte_carlo
 
     npv = monte_carlo(scenario, n=8, seed=1).kpis["npv"]  # and Monte Carlo runs on them

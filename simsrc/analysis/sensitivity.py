@@ -11,7 +11,7 @@ Both answer all their what-ifs in one :func:`simsrc.simulate_batch` call.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.scenario import Scenario, Uncertain
@@ -31,22 +32,6 @@ QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 """Band names and their quantiles."""
 
 _NOT_SWEPT = frozenset({"horizon_months"})  # structural: variants must share a horizon
-
-
-def _walk(node: Any, prefix: str) -> Iterator[tuple[str, Any]]:
-    """Concrete dotted paths and leaf values of a scenario dictionary."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
-        for item in node:
-            name = item.get("name")
-            if name is not None:
-                yield from _walk(
-                    {k: v for k, v in item.items() if k != "name"}, f"{prefix}.{name}"
-                )
-    else:
-        yield prefix, node
 
 
 def numeric_paths(scenario: Scenario, *, nonzero: bool = True) -> list[str]:
@@ -73,10 +58,10 @@ def numeric_paths(scenario: Scenario, *, nonzero: bool = True) -> list[str]:
     data = scenario.to_dict(full=True)
     data.pop("uncertainty", None)
     out = []
-    for path, value in _walk(data, ""):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
+    for path, value in paths.numeric_leaves(data):
         if path in _NOT_SWEPT or PARAMETERS.find(path) is None:
+            continue
+        if path.rpartition(".")[2].isdigit():  # one month of a seasonality list says little
             continue
         if nonzero and value == 0:
             continue
@@ -103,12 +88,10 @@ def current_value(scenario: Scenario, path: str) -> float:
     >>> current_value(simsrc.preset("b2b-saas"), "segments.premium.monthly_price") > 0
     True
     """
-    for p, value in _walk(scenario.to_dict(full=True), ""):
-        if p == path:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                break
-            return float(value)
-    raise ScenarioError(path, "not a numeric parameter of this scenario")
+    value = paths.get_path(scenario.to_dict(full=True), path)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(path, "not a numeric parameter of this scenario")
+    return float(value)
 
 
 def _range(row: Param, base: float, pct: float, u: Uncertain | None) -> tuple[float, float]:

@@ -22,7 +22,8 @@ import pandas as pd
 
 from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS
-from simsrc.model.scenario import Scenario, _get_path, _set_path
+from simsrc.model.paths import get_path, set_path
+from simsrc.model.scenario import Scenario
 from simsrc.results.parallel import Engine, check_engine, run_tasks
 from simsrc.results.simulate import KPI_INFO, simulate_batch
 
@@ -103,7 +104,7 @@ def validate_points(base: Scenario, points: pd.DataFrame) -> None:
         for value in points[path]:
             row.check(_plain(value), path)
         try:  # the path exists in this scenario (cross-field checks come per point)
-            _get_path(data, path)
+            get_path(data, path)
         except ScenarioError as err:
             if err.path == path:
                 raise
@@ -134,7 +135,7 @@ def build_scenarios(base: Scenario, points: pd.DataFrame) -> list[Scenario]:
         for section in sections:
             d[section] = copy.deepcopy(data[section])
         for path, value in zip(paths, values, strict=True):
-            _set_path(d, path, _plain(value))  # what Scenario.set does, per path
+            set_path(d, path, _plain(value))  # what Scenario.set does, per path
         out.append(Scenario.from_dict(d))
     return out
 

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from simsrc.model import schema
-from simsrc.model.errors import ScenarioError, shorten, shown
+from simsrc.model import paths, schema
+from simsrc.model.errors import ScenarioError, shown
 from simsrc.model.levers import (
     OFFER_NAMES,
     Channels,
@@ -296,6 +296,22 @@ class Scenario:
         """
         return dataclasses.replace(self, **changes)
 
+    def get(self, path: str) -> Any:
+        """The value at a dotted path (the paths :meth:`set` and ``simsrc params`` use).
+
+        Raises
+        ------
+        ScenarioError
+            If the path does not exist in this scenario, naming what does.
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> simsrc.preset("b2b-saas").get("segments.premium.monthly_price")
+        1500.0
+        """
+        return paths.get_path(self.to_dict(full=True), path)
+
     def set(self, path: str, value: Any, *, name: str | None = None) -> Scenario:
         """Return a copy with one field changed, addressed by its dotted path.
 
@@ -324,7 +340,7 @@ class Scenario:
         80.0
         """
         data = self.to_dict(full=True)
-        _set_path(data, path, value)
+        paths.set_path(data, path, value)
         if name is not None:
             data["name"] = name
         return Scenario.from_dict(data)
@@ -782,32 +798,24 @@ def _validate(s: Scenario) -> None:
 
 
 _PATHS: dict[tuple[Any, ...], frozenset[str]] = {}
+_PATHS_KEPT = 64  # shapes remembered; a long-running dashboard sees few, a sweep one
 
 
 def _numeric_paths(s: Scenario) -> frozenset[str]:
     """Every concrete dotted path of a number in scenarios shaped like ``s``.
 
     Paths depend only on the scenario's shape (its segment and cause names and the
-    length of its lists), so they are worked out once per shape.
+    length of its lists), so they are worked out once per shape; the oldest shape is
+    forgotten when more than ``_PATHS_KEPT`` have been seen.
     """
     key = (s.segment_names, s.cause_names, len(s.acquisition.seasonality))
-    if key not in _PATHS:
-        paths: set[str] = set()
-
-        def walk(node: Any, prefix: str) -> None:
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    walk(v, f"{prefix}.{k}" if prefix else str(k))
-            elif isinstance(node, list):
-                for i, v in enumerate(node):
-                    name = v.get("name") if isinstance(v, dict) else None
-                    walk(v, f"{prefix}.{name if name is not None else i}")
-            elif isinstance(node, int | float) and not isinstance(node, bool):
-                paths.add(prefix)
-
-        walk(s.to_dict(full=True), "")
-        _PATHS[key] = frozenset(paths)
-    return _PATHS[key]
+    found = _PATHS.get(key)
+    if found is None:
+        found = frozenset(path for path, _ in paths.numeric_leaves(s.to_dict(full=True)))
+        if len(_PATHS) >= _PATHS_KEPT:
+            del _PATHS[next(iter(_PATHS))]
+        _PATHS[key] = found
+    return found
 
 
 def _validate_uncertainty(s: Scenario) -> None:
@@ -936,83 +944,6 @@ def _named_items(obj: Any, path: str, most: int) -> tuple[tuple[str, ...], list[
         names.append(table["name"])
     _check_names(names, path)
     return tuple(names), items
-
-
-def _locate(data: dict[str, Any], path: str) -> tuple[Any, str | int]:
-    """The container holding a dotted path's value, and its key there.
-
-    Lists of named items (segments, causes) are addressed by name, other lists by
-    index. Raises :class:`ScenarioError` naming the first part that does not exist.
-    """
-    if not isinstance(path, str):
-        raise TypeError(
-            f"path must be a dotted path such as 'acquisition.new_per_month' (got {shown(path)})"
-        )
-    parts = path.split(".")
-    if not all(parts):
-        raise ScenarioError(
-            "path",
-            f"{shorten(repr(path))} is not a dotted path such as 'acquisition.new_per_month'",
-        )
-    node: Any = data
-    for i, part in enumerate(parts):
-        here = ".".join(parts[: i + 1])
-        last = i == len(parts) - 1
-        if isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
-            matches = [item for item in node if item.get("name") == part]
-            if not matches:
-                names = ", ".join(str(item.get("name")) for item in node)
-                raise ScenarioError(here, f"no item named {shorten(part)!r} (known: {names})")
-            if last:
-                raise ScenarioError(here, "is a whole item; set its fields one at a time")
-            node = matches[0]
-        elif isinstance(node, list):
-            if not part.isdigit():
-                raise ScenarioError(here, "a list's items are addressed by number")
-            if not node:
-                raise ScenarioError(here, "index out of range (the list is empty)")
-            if int(part) >= len(node):
-                raise ScenarioError(here, f"index out of range (0–{len(node) - 1})")
-            if last:
-                return node, int(part)
-            node = node[int(part)]
-        elif isinstance(node, dict):
-            if part not in node:
-                known = ", ".join(node) or "nothing"
-                raise ScenarioError(here, f"unknown key (known: {known})")
-            if last:
-                return node, part
-            node = node[part]
-        else:
-            raise ScenarioError(".".join(parts[:i]), "is a value, not a table or list")
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-
-def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set a value in a scenario dictionary by dotted path (lists addressed by name).
-
-    A whole table (a section, a segment, a cause's shape) is not replaced by a partial
-    one: keys left out would silently fall back to defaults. Per-name tables such as
-    ``causes.onboarding.levels`` may be set to one number, meaning every name.
-    """
-    node, key = _locate(data, path)
-    old = node[key]
-    if isinstance(old, dict) and isinstance(value, Mapping):
-        raise ScenarioError(
-            path,
-            f"is a whole table; set its fields one at a time, e.g. {path}.{next(iter(old), 'x')}",
-        )
-    if isinstance(old, list) and old and isinstance(old[0], dict):
-        raise ScenarioError(
-            path, "is a list of named items; set their fields by name (or use replace())"
-        )
-    node[key] = value
-
-
-def _get_path(data: dict[str, Any], path: str) -> Any:
-    """Read a value from a scenario dictionary by dotted path (see :func:`_set_path`)."""
-    node, key = _locate(data, path)
-    return node[key]
 
 
 def simple_scenario(

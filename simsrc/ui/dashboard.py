@@ -55,6 +55,7 @@ from simsrc.analysis.attribution import attribute
 from simsrc.analysis.lessons import offer_survival
 from simsrc.analysis.optimize import RetentionPlan, optimize_offer_mix
 from simsrc.analysis.sensitivity import MonteCarloResult, follow_ranges, monte_carlo
+from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import MAX_FILE_BYTES, parse_scenario_text, scenario_to_toml
 from simsrc.model.levers import OFFER_NAMES
@@ -203,8 +204,8 @@ def check_control(key: str, value: object) -> Any:
     return round(x) if row.integer else round(x, 10)
 
 
-def scenario_value(scenario: Scenario | Mapping[str, Any], path: str) -> Any:
-    """A value of a scenario by dotted path (segments and causes addressed by name).
+def scenario_value(scenario: Scenario | dict[str, Any], path: str) -> Any:
+    """A value of a scenario (or scenario document) by dotted path.
 
     Examples
     --------
@@ -212,29 +213,8 @@ def scenario_value(scenario: Scenario | Mapping[str, Any], path: str) -> Any:
     >>> scenario_value(simsrc.preset("b2b-saas"), "save_team.mix.onboarding.expert_help")
     0.8
     """
-    node: Any = scenario.to_dict(full=True) if isinstance(scenario, Scenario) else scenario
-    for part in path.split("."):
-        if isinstance(node, list):
-            node = next(item for item in node if item.get("name") == part)
-        else:
-            node = node[part]
-    return node
-
-
-def _put(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set a value in a scenario dictionary by dotted path (a fresh copy along the path)."""
-    parts = path.split(".")
-    node: Any = data
-    for part in parts[:-1]:
-        if isinstance(node, list):
-            i = next(i for i, item in enumerate(node) if item.get("name") == part)
-            node[i] = dict(node[i])
-            node = node[i]
-        else:
-            child = node[part]
-            node[part] = list(child) if isinstance(child, list) else dict(child)
-            node = node[part]
-    node[parts[-1]] = value
+    document = scenario.to_dict(full=True) if isinstance(scenario, Scenario) else scenario
+    return paths.get_path(document, path)
 
 
 def build_what_if(
@@ -273,7 +253,7 @@ def build_what_if(
     changed = {k: v for k, v in fields.items() if scenario_value(data, k) != v}
     if changed:
         for key, value in changed.items():
-            _put(data, key, value)
+            paths.set_path(data, key, value)
         data["name"] = name
         s = Scenario.from_dict(data)
     else:
