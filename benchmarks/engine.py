@@ -18,7 +18,8 @@ import numpy as np
 
 import simsrc
 from simsrc.engine.cohorts import pack
-from simsrc.engine.curves import shape_curve, spread_to_beta, value_curve
+from simsrc.engine.curves import shape_curve, value_curve
+from simsrc.model.conversions import spread_to_beta
 from simsrc.results.simulate import simulate_batch
 
 

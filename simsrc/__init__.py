@@ -12,23 +12,22 @@ Quick start
 
 from simsrc.analysis.attribution import attribute, lever_off
 from simsrc.analysis.compare import compare, kpi_table
+from simsrc.analysis.exit_survey import levels_from_exit_survey
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import load_scenario, parse_scenario_text, save_scenario, scenario_to_toml
 from simsrc.model.params import PARAMETERS, Param
-from simsrc.model.presets import list_presets, preset
-from simsrc.model.scenario import (
-    EXIT_SURVEY_REASONS,
+from simsrc.model.parts import (
     Acquisition,
     Cause,
     Heterogeneity,
-    Scenario,
     Segment,
     Shape,
     Uncertain,
     ValueGrowth,
-    levels_from_exit_survey,
-    simple_scenario,
 )
+from simsrc.model.presets import list_presets, preset
+from simsrc.model.scenario import Scenario, simple_scenario
+from simsrc.model.surveys import EXIT_SURVEY_REASONS
 from simsrc.results.simulate import KPI_INFO, BatchResult, Result, simulate, simulate_batch
 from simsrc.results.stochastic import StochasticResult
 

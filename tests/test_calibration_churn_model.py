@@ -28,7 +28,7 @@ from simsrc.calibration.churn_model import (
 )
 from simsrc.calibration.sbg import sbg_log_likelihood, sbg_survival
 from simsrc.engine.cohorts import cohort_path, pack
-from simsrc.engine.curves import beta_to_spread
+from simsrc.model.conversions import beta_to_spread
 
 # --------------------------------------------------------------------------------------
 # Exact identities

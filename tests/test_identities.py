@@ -5,7 +5,7 @@ import pytest
 from scipy.special import betaln
 
 import simsrc
-from simsrc.engine.curves import beta_to_spread, spread_to_beta
+from simsrc.model.conversions import beta_to_spread, spread_to_beta
 from simsrc.results import metrics
 
 

@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS, Param
-from simsrc.model.scenario import Scenario, Uncertain
+from simsrc.model.parts import Uncertain
+from simsrc.model.scenario import Scenario
 from simsrc.results.simulate import KPI_INFO, simulate_batch
 
 Array = NDArray[np.float64]

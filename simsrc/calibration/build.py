@@ -30,8 +30,9 @@ from simsrc.calibration.churn_model import (
 from simsrc.calibration.prepare import Issue
 from simsrc.calibration.sbg import SBGFit
 from simsrc.engine.cohorts import cohort_path, pack
-from simsrc.engine.curves import beta_to_spread
-from simsrc.model.scenario import Scenario, Shape
+from simsrc.model.conversions import beta_to_spread
+from simsrc.model.parts import Shape
+from simsrc.model.scenario import Scenario
 from simsrc.results.simulate import simulate
 
 LEVER_SECTIONS = (

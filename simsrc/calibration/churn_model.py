@@ -39,8 +39,9 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 from scipy.special import expit, logit
 
-from simsrc.engine.curves import beta_quadrature, shape_curve, spread_to_beta
-from simsrc.model.scenario import Shape
+from simsrc.engine.curves import beta_quadrature, shape_curve
+from simsrc.model.conversions import spread_to_beta
+from simsrc.model.parts import Shape
 
 __all__ = [
     "ChurnModel",
@@ -233,7 +234,7 @@ def model_curves(
     One flat cause with spread from Beta(α, β) and level at its mean is the sBG
     (:func:`simsrc.calibration.sbg.sbg_survival` gives the same numbers):
 
-    >>> from simsrc.engine.curves import beta_to_spread
+    >>> from simsrc.model.conversions import beta_to_spread
     >>> m, s = beta_to_spread(0.704, 1.182)
     >>> model = ChurnModel(np.array([[m]]), (Shape(),), (True,), s, m)
     >>> surv, _ = model_curves(model, 3)

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import read_bytes_limited
-from simsrc.model.scenario import DEFAULT_REASON_TO_CAUSE, EXIT_SURVEY_REASONS
+from simsrc.model.surveys import DEFAULT_REASON_TO_CAUSE, EXIT_SURVEY_REASONS
 
 __all__ = [
     "DEFAULT_REASON_MAP",

@@ -22,7 +22,7 @@ from scipy.optimize import minimize_scalar
 
 from simsrc.engine.curves import value_curve
 from simsrc.model.errors import ScenarioError
-from simsrc.model.scenario import ValueGrowth
+from simsrc.model.parts import ValueGrowth
 
 __all__ = ["ValueFit", "fit_value_curve", "revenue_by_tenure"]
 

@@ -13,8 +13,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import eigh_tridiagonal
 
+from simsrc.model.conversions import ramp_gain, spread_to_beta
 from simsrc.model.errors import ScenarioError
-from simsrc.model.scenario import Shape, ValueGrowth
+from simsrc.model.parts import Shape, ValueGrowth
 
 MAX_NODES = 48
 """Cap on heterogeneity classes. Gauss–Jacobi quadrature with J nodes reproduces the
@@ -118,27 +119,6 @@ def _value_curve(
     return out
 
 
-def ramp_gain(uplift: float, ramp: float) -> float:
-    """Gain ``g`` of the saturating ramp that yields a given year-3 uplift.
-
-    Examples
-    --------
-    >>> round(ramp_gain(0.0, 12.0), 12)
-    0.0
-    """
-    k = np.arange(36, dtype=float)
-    a0 = float((1.0 - np.exp(-k[:6] / ramp)).mean())
-    a3 = float((1.0 - np.exp(-k[24:36] / ramp)).mean())
-    denom = a3 - (1.0 + uplift) * a0
-    if denom <= 0 or 1.0 + uplift / denom <= 0:
-        raise ScenarioError(
-            "value.year3_uplift",
-            f"an uplift of {uplift:g} cannot be reached with a ramp of {ramp:g} months "
-            "(use a shorter ramp or a smaller uplift)",
-        )
-    return uplift / denom
-
-
 STEPPED_NODES = 24
 """Heterogeneity classes when a save team or dunning makes the engine step month by
 month (each class costs a state vector there): survival error below 1e-5 out to 240
@@ -156,54 +136,6 @@ def nodes_for(horizon: int, stepped: bool = False) -> int:
     """
     exact = min(math.ceil((horizon + 1) / 2), MAX_NODES)
     return min(exact, STEPPED_NODES) if stepped else exact
-
-
-def spread_to_beta(mean: float, spread: float) -> tuple[float, float]:
-    """Beta(α, β) of individual churn probabilities with a given mean and spread.
-
-    The spread index ``s = CV² / (1 + CV²)`` (CV: coefficient of variation of individual
-    churn probability) is scale-free: 0 means identical customers, 0.5 means propensity
-    varies as much as its mean. Fader & Hardie's polarization index is then
-    ``φ = 1/(α+β+1) = s/(1-s) · m/(1-m)``. A Beta distribution needs φ < 1, so a mean
-    ``m`` allows a spread of at most ``1 − m``; larger spreads are clamped to that limit
-    (only reachable with mean churn above 5 % a month, as the spread is at most 0.95).
-
-    Parameters
-    ----------
-    mean : float
-        Mean churn probability m, in (0, 1).
-    spread : float
-        Spread index s in (0, 1).
-
-    Returns
-    -------
-    tuple of float
-        ``(alpha, beta)``.
-
-    Examples
-    --------
-    >>> a, b = spread_to_beta(0.3, 0.5)
-    >>> round(a / (a + b), 12)
-    0.3
-    """
-    cv2 = spread / (1.0 - spread)
-    phi = min(cv2 * mean / (1.0 - mean), 1.0 - 1e-9)
-    total = (1.0 - phi) / phi
-    return mean * total, (1.0 - mean) * total
-
-
-def beta_to_spread(alpha: float, beta: float) -> tuple[float, float]:
-    """Mean churn probability and spread index of a Beta(α, β) (inverse of the above).
-
-    Examples
-    --------
-    >>> m, s = beta_to_spread(*spread_to_beta(0.05, 0.4))
-    >>> round(m, 12), round(s, 12)
-    (0.05, 0.4)
-    """
-    mean = alpha / (alpha + beta)
-    cv2 = beta / (alpha * (alpha + beta + 1.0))
-    return mean, cv2 / (1.0 + cv2)
 
 
 def frailty_nodes(

@@ -35,6 +35,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+LEVER_SECTIONS: tuple[str, ...] = (
+    "save_team", "dunning", "win_back", "programs", "contact", "word_of_mouth", "channels",
+)  # fmt: skip
+"""The scenario sections that hold retention levers, in scenario-file order."""
+
 OFFER_NAMES: tuple[str, ...] = (
     "discount", "free_month", "expert_help", "downgrade", "contract", "pause",
 )  # fmt: skip

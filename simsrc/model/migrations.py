@@ -16,7 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from simsrc.model.conversions import beta_to_spread
 from simsrc.model.errors import ScenarioError, shown
+from simsrc.model.params import PARAMETERS
+from simsrc.model.schema import reject_unknown, require_mapping
+
+SCHEMA_VERSION = 2
+"""Version of the scenario dictionary written by this package (files and ``to_dict``)."""
 
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -25,10 +31,6 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     Everything read here is validated with the same one-line errors as schema 2, naming
     the schema-1 field (``segments[0].monthly_churn``, ``heterogeneity.polarization``).
     """
-    from simsrc.engine.curves import beta_to_spread
-    from simsrc.model.params import PARAMETERS
-    from simsrc.model.schema import reject_unknown, require_mapping
-
     out = {k: v for k, v in data.items() if k not in {"heterogeneity", "schema_version"}}
     raw = data.get("segments", [])
     if not isinstance(raw, list | tuple):
@@ -55,7 +57,7 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
         )
     if phi:
         # φ = 1/(α+β+1) with the mean churn of the first segment fixes α and β; the
-        # spread index is then independent of the mean (see hazards.spread_to_beta).
+        # spread index is then independent of the mean (see conversions.spread_to_beta).
         m = float(next(iter(levels.values()), 0.0))
         if not 0 < m < 1:
             raise ScenarioError(
@@ -93,8 +95,6 @@ def migrate(data: Mapping[str, Any]) -> dict[str, Any]:
     >>> migrate({"schema_version": 2, "name": "x"})["schema_version"]
     2
     """
-    from simsrc.model.scenario import SCHEMA_VERSION
-
     out = dict(data)
     version = out.get("schema_version", SCHEMA_VERSION)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
