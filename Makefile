@@ -21,6 +21,7 @@ lint: install
 	$(VENV)/bin/ruff check simsrc tests benchmarks notebooks scripts
 	$(VENV)/bin/ruff format --check simsrc tests benchmarks notebooks scripts
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache  # the floors of docs/architecture.md
 
 format: install
 	$(VENV)/bin/ruff format simsrc tests benchmarks notebooks scripts

@@ -17,10 +17,10 @@ import time
 import numpy as np
 
 import simsrc
-from simsrc.engine.cohorts import pack
 from simsrc.engine.curves import shape_curve, value_curve
+from simsrc.engine.pack import pack
 from simsrc.model.conversions import spread_to_beta
-from simsrc.results.simulate import simulate_batch
+from simsrc.results.expected import simulate_batch
 
 
 def median_ms(fn, repeat: int) -> float:
@@ -46,7 +46,7 @@ def per_customer_simulation(s: simsrc.Scenario, seed: int) -> dict[str, float]:
     shapes = np.array([shape_curve(c.shape, h) for c in s.causes])  # [K, H]
     value = value_curve(s.value, h)
     shares = np.array([g.share for g in s.segments])
-    paid = simsrc.engine.cohorts.acquisition_curve(s)
+    paid = simsrc.engine.pack.acquisition_curve(s)
     het = [c.heterogeneous for c in s.causes]
     seg_params = []
     for g in range(len(s.segments)):

@@ -33,17 +33,9 @@ import numpy as np
 
 import simsrc
 from simsrc.analysis.sweep import sweep
-from simsrc.engine.cohorts import (
-    DOWNGRADE,
-    DOWNGRADED,
-    HELP,
-    HELPED,
-    HOLD_INDEX,
-    NORMAL,
-    core_path,
-    lever_setup,
-    pack,
-)
+from simsrc.engine.core import core_path
+from simsrc.engine.pack import DOWNGRADE, DOWNGRADED, HELP, HELPED, HOLD_INDEX, NORMAL, pack
+from simsrc.engine.stepped import lever_setup
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.results.parallel import cores
 from simsrc.results.stochastic import simulate_stochastic

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import simsrc
-from simsrc.ui.format import format_value
+from simsrc.model.units import format_value
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

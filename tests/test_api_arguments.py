@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simsrc
-from simsrc.results.simulate import MAX_NODES_ARG, MAX_RUNS
-from simsrc.results.stochastic import simulate_stochastic
+from simsrc.results.expected import MAX_NODES_ARG
+from simsrc.results.stochastic import MAX_RUNS, simulate_stochastic
 
 # Short horizon and no levers: a valid call costs a few milliseconds.
 SCENARIO = simsrc.preset("telecom").without_levers().replace(horizon_months=4)

@@ -27,7 +27,8 @@ from simsrc.calibration.churn_model import (
     model_curves,
 )
 from simsrc.calibration.sbg import sbg_log_likelihood, sbg_survival
-from simsrc.engine.cohorts import cohort_path, pack
+from simsrc.engine.cohorts import cohort_path
+from simsrc.engine.pack import pack
 from simsrc.model.conversions import beta_to_spread
 
 # --------------------------------------------------------------------------------------

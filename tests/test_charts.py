@@ -277,7 +277,7 @@ def test_tables_are_what_the_charts_show(base, halved):
     data = charts.monthly_data(base, halved)
     t = charts.revenue_table(data)
     last = t.iloc[-1]
-    assert last["Revenue, baseline"] == simsrc.ui.format.format_value(
+    assert last["Revenue, baseline"] == simsrc.model.units.format_value(
         base.monthly["revenue"].iloc[-1], "currency"
     )
     assert last["Δ revenue"].startswith("+$")

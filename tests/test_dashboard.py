@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import simsrc
+from simsrc.model.units import format_value
 from simsrc.ui import dashboard as dsh
-from simsrc.ui.format import format_value
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import simsrc
-from simsrc.engine.cohorts import pack
+from simsrc.engine.pack import pack
 
 
 def test_batch_equals_single_runs():
@@ -121,7 +121,8 @@ def test_halving_churn_over_a_finite_horizon_is_less_than_double():
 
 def test_referral_renewal_equation_equals_month_by_month_arrivals():
     """The referrals-only shortcut gives what arrivals() gives month by month."""
-    from simsrc.engine.cohorts import arrivals, cohort_path, convolve, inflow
+    from simsrc.engine.calendar import arrivals, convolve, inflow
+    from simsrc.engine.cohorts import cohort_path
 
     for name in ("b2b-saas", "consumer-app"):
         s = simsrc.preset(name).without_levers().set("acquisition.referrals_per_active", 0.02)

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 import simsrc
 from simsrc import ScenarioError
-from simsrc.engine.cohorts import cohort_path, core_path, pack
+from simsrc.engine.cohorts import cohort_path
+from simsrc.engine.core import core_path
+from simsrc.engine.pack import pack
 from simsrc.model import levers
 from simsrc.model.levers import OFFER_NAMES
 

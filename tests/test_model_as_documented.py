@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc.engine.cohorts import cohort_path, pack
+from simsrc.engine.cohorts import cohort_path
+from simsrc.engine.pack import pack
 
 # -- expert help and a downgrade compose -------------------------------------------------
 

@@ -4,17 +4,13 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc.engine.cohorts import convolve, core_path, pack
+from simsrc.engine.calendar import convolve
+from simsrc.engine.core import core_path
 from simsrc.engine.draws import RandomDraw
+from simsrc.engine.pack import pack
 from simsrc.results import stochastic
-from simsrc.results.simulate import (
-    OLD_COHORT_SERIES,
-    _kpis,
-    _monthly_arrays,
-    _run,
-    kpis_from_monthly,
-    money_series,
-)
+from simsrc.results.expected import _kpis, _monthly_arrays, _run, money_series
+from simsrc.results.kpis import OLD_COHORT_SERIES, kpis_from_monthly
 from simsrc.results.stochastic import (
     _CORE_ZEROS,
     _MONEY,

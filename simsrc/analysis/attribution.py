@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
-from simsrc.results.simulate import simulate_batch
+from simsrc.results.expected import simulate_batch
 
 
 def _programs(s: Scenario, **off: Any) -> Scenario:
@@ -61,8 +62,6 @@ def lever_off(scenario: Scenario, lever: str) -> Scenario:
     False
     """
     if lever not in LEVERS:
-        from simsrc.model.errors import ScenarioError
-
         raise ScenarioError("lever", f"unknown lever {lever!r} (known: {', '.join(LEVERS)})")
     label, off = LEVERS[lever]
     return dataclasses.replace(off(scenario), name=f"{scenario.name} · without {label.lower()}")

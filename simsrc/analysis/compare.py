@@ -7,7 +7,8 @@ import pandas as pd
 
 from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
-from simsrc.results.simulate import KPI_INFO, simulate_batch
+from simsrc.results.expected import simulate_batch
+from simsrc.results.kpis import KPI_INFO
 
 
 def kpi_table(*scenarios: Scenario) -> pd.DataFrame:

@@ -13,10 +13,13 @@ import pandas as pd
 
 from simsrc.analysis.compare import kpi_table
 from simsrc.calibration.sbg import fit_sbg, sbg_survival
-from simsrc.engine.cohorts import cohort_path, pack
+from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.curves import shape_curve
+from simsrc.engine.pack import pack
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario, simple_scenario
+from simsrc.results.expected import money_kernels, simulate_batch
+from simsrc.results.simulate import simulate
 
 FADER_HARDIE_2007 = pd.DataFrame(
     {
@@ -91,8 +94,6 @@ def leaky_bucket(new_per_month: float, monthly_churn: float, months: int = 120) 
     s = simple_scenario(
         new_per_month=new_per_month, monthly_churn=monthly_churn, horizon_months=months
     )
-    from simsrc.results.simulate import simulate
-
     m = simulate(s).monthly
     return pd.DataFrame(
         {
@@ -237,8 +238,6 @@ def dunning_matrix(scenario: Scenario) -> pd.DataFrame:
             variants.append(dataclasses.replace(scenario, dunning=dunning,
                                                 name=f"{style} by {channel}"))  # fmt: skip
             keys.append((style, channel))
-    from simsrc.results.simulate import simulate_batch
-
     out = simulate_batch(variants, monthly=True)
     arrays = out.arrays or {}
     return pd.DataFrame(
@@ -292,10 +291,8 @@ def cohort_value(scenario: Scenario) -> pd.DataFrame:
     >>> bool(abs(v["margin"].sum() - simsrc.simulate(s).kpis["clv_per_customer"]) < 1e-6)
     True
     """
-    from simsrc.results.simulate import _money_kernels
-
     p = pack([scenario])
-    margin = _money_kernels(p, cohort_path(p))["gross_margin"][0]  # [G, H] per customer
+    margin = money_kernels(p, cohort_path(p))["gross_margin"][0]  # [G, H] per customer
     d = p.discount[0] ** np.arange(p.horizon)
     per_month = (p.share[0][:, None] * margin * d).sum(axis=0)
     years = pd.DataFrame({"year": np.arange(p.horizon) // 12 + 1, "margin": per_month})

@@ -34,12 +34,12 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from simsrc.engine.cohorts import pack
+from simsrc.engine.pack import pack
 from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
-from simsrc.results.simulate import simulate_batch
-from simsrc.ui.format import format_value
+from simsrc.model.units import format_value
+from simsrc.results.expected import simulate_batch
 
 Array = NDArray[np.float64]
 

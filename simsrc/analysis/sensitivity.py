@@ -20,12 +20,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from simsrc.analysis.sweep import build_scenarios
 from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.parts import Uncertain
 from simsrc.model.scenario import Scenario
-from simsrc.results.simulate import KPI_INFO, simulate_batch
+from simsrc.results.expected import simulate_batch
+from simsrc.results.kpis import KPI_INFO
 
 Array = NDArray[np.float64]
 
@@ -361,8 +363,6 @@ def monte_carlo(scenario: Scenario, n: int = 500, seed: int | None = None) -> Mo
     >>> bool((bands["p10"] <= bands["p90"]).all())
     True
     """
-    from simsrc.analysis.sweep import build_scenarios
-
     if not scenario.uncertainty:
         raise ScenarioError(
             "uncertainty", "the scenario has no uncertainty ranges to sample (add [uncertainty])"

@@ -24,8 +24,9 @@ from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS
 from simsrc.model.paths import get_path, set_path
 from simsrc.model.scenario import Scenario
+from simsrc.results.expected import simulate_batch
+from simsrc.results.kpis import KPI_INFO
 from simsrc.results.parallel import Engine, check_engine, run_tasks
-from simsrc.results.simulate import KPI_INFO, simulate_batch
 
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client

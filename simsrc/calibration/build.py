@@ -29,7 +29,8 @@ from simsrc.calibration.churn_model import (
 )
 from simsrc.calibration.prepare import Issue
 from simsrc.calibration.sbg import SBGFit
-from simsrc.engine.cohorts import cohort_path, pack
+from simsrc.engine.cohorts import cohort_path
+from simsrc.engine.pack import pack
 from simsrc.model.conversions import beta_to_spread
 from simsrc.model.parts import Shape
 from simsrc.model.scenario import Scenario

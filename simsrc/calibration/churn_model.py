@@ -191,7 +191,7 @@ def _segment_curves(
     A customer of class j leaves for cause k in month t with probability
     ``hz_k(t) z_j^[het_k] / max(T_j(t), 1)``, ``T_j(t) = z_j H(t) + N(t)`` the summed
     heterogeneous and other hazards — the engine's capped competing hazards
-    (:func:`simsrc.engine.cohorts.core_path`). Population quantities average over the classes.
+    (:func:`simsrc.engine.core.core_path`). Population quantities average over the classes.
     """
     hz = levels[:, None] * shape_rows  # [K, T]
     h_het = hz[het].sum(axis=0)

@@ -15,7 +15,7 @@ numbers of customers, per cohort cell, never customer by customer:
   classes are tracked;
 * **with save team or dunning**, every cohort's populations by segment, heterogeneity
   class and state (paying, helped, downgraded, held by an offer by months left, in
-  dunning) step month by month through :func:`simsrc.engine.cohorts.lever_step` — the very
+  dunning) step month by month through :func:`simsrc.engine.stepped.lever_step` — the very
   code of the expected-value engine — with its splits drawn by
   :class:`simsrc.engine.draws.RandomDraw` (multinomial leaving and saving, binomial recovery,
   resumption and win-back).
@@ -46,50 +46,42 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from simsrc.engine.cohorts import (
-    NORMAL,
-    LeverSetup,
-    LeverState,
-    Packed,
-    Path,
-    arrivals,
-    core_path,
-    lever_setup,
-    lever_step,
-    pack,
-)
+from simsrc.engine.calendar import arrivals
+from simsrc.engine.core import CohortPath, core_path
 from simsrc.engine.draws import RandomDraw
+from simsrc.engine.pack import NORMAL, Packed, pack
+from simsrc.engine.stepped import LeverSetup, LeverState, lever_setup, lever_step
+from simsrc.model.checks import check_flag, check_instance, check_seed, check_whole
 from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
+from simsrc.results.expected import (
+    PASS_THROUGH,
+    Result,
+    money_series,
+    monthly_columns,
+    per_customer_price,
+    simulate_expected,
+)
+from simsrc.results.kpis import KPI_INFO, OLD_COHORT_SERIES, kpis_from_monthly
 from simsrc.results.parallel import (
     Engine,
     check_client,
     check_engine,
-    check_flag,
-    check_instance,
-    check_seed,
     check_threads,
-    check_whole,
     run_tasks,
-)
-from simsrc.results.simulate import (
-    _PASS_THROUGH,
-    KPI_INFO,
-    MAX_RUNS,
-    OLD_COHORT_SERIES,
-    Result,
-    kpis_from_monthly,
-    money_series,
-    monthly_columns,
-    per_customer_price,
-    simulate,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
 
 Array = NDArray[np.float64]
+
+MAX_RUNS = 100_000
+"""Most random runs a call accepts. Every run keeps its monthly table: about 0.5 MB per
+run at 240 months without levers (measured), so the largest call at the longest horizon
+needs tens of GB; short horizons need proportionally less."""
+
 
 BLOCK = 100
 """Runs drawn together from one random stream (fewer when fewer runs are asked for)."""
@@ -116,10 +108,10 @@ _EXACT = float(2**53)
 _MONEY = (
     "present", "active", "revenue", "mrr", "new_mrr", "churned_mrr", "expansion_mrr",
     "contraction_mrr", "gross_margin", "discounts_given", "offer_costs", "messaging_costs",
-    "program_costs", "leavers", "win_back_messages", *_PASS_THROUGH,
+    "program_costs", "leavers", "win_back_messages", *PASS_THROUGH,
 )  # fmt: skip
 _BY = {"churned_by": "churned", "requests_by": "requests", "bad_by": "bad", "saves_by": "saves"}
-_CORE_ZEROS = frozenset(_PASS_THROUGH) - {"bad_exits"} | {
+_CORE_ZEROS = frozenset(PASS_THROUGH) - {"bad_exits"} | {
     "discounts_given",
     "offer_costs",
     "saves",
@@ -226,7 +218,7 @@ def _linear_money(p: Packed, names: tuple[str, ...]) -> dict[str, Array]:
     """Per-customer coefficients of the money series, for paths without levers.
 
     Without save team or dunning a customer's price depends on tenure alone, so every
-    series of :func:`simsrc.results.simulate.money_series` is linear in the counts present,
+    series of :func:`simsrc.results.expected.money_series` is linear in the counts present,
     active, leaving for each cause and messaged for win-back. Evaluating it once per
     unit count gives tables ``[M, G, H]`` (leavers: ``[M, G, H, K]``) with which a
     cohort's money is a few weighted sums.
@@ -239,7 +231,7 @@ def _linear_money(p: Packed, names: tuple[str, ...]) -> dict[str, Array]:
     vol = p.voluntary[0]
 
     def unit(**counts: Array) -> Array:
-        path = {name: zero for name in (*_PASS_THROUGH, "discount_units", "offer_cash")}
+        path = {name: zero for name in (*PASS_THROUGH, "discount_units", "offer_cash")}
         path.update(present=zero, active=zero, revenue_units=zero)
         path["churned"] = np.zeros((1, n_g, h, k))
         path.update(counts)
@@ -377,7 +369,7 @@ class _CohortExits:
         return out, leave.astype(float)
 
 
-def _core_block(p: Packed, core: Path, runs: int, rng: np.random.Generator) -> _Calendar:
+def _core_block(p: Packed, core: CohortPath, runs: int, rng: np.random.Generator) -> _Calendar:
     """Runs without save team or dunning: each cohort's future in one multinomial draw.
 
     Arrays run tenure-first (``[τ, B, G]``) so that a cohort's money is one batched
@@ -659,7 +651,7 @@ def simulate_stochastic(
     n_threads = check_threads(threads)
     entropy = np.random.SeedSequence(seed).entropy
     assert isinstance(entropy, int)  # seed is None or an int: never a list of words
-    expected = simulate(scenario)
+    expected = simulate_expected(scenario)
     check_random_counts(expected)
     blocks = _block_streams(entropy, runs)
     parts = run_tasks(
@@ -728,7 +720,7 @@ def _result(
     values = kpis_from_monthly(p, a, old)
     n = len(values["npv"])
     exp = expected.kpis
-    off_npv = simulate(scenario.without_levers()).kpis["npv"]
+    off_npv = simulate_expected(scenario.without_levers()).kpis["npv"]
     with np.errstate(divide="ignore", invalid="ignore"):
         pv = values.pop("_pv_retention")
         values["retention_roi"] = np.where(pv > 0, (values["npv"] - off_npv) / pv, np.nan)

@@ -45,8 +45,8 @@ from simsrc.analysis.attribution import LEVERS
 from simsrc.model.files import write_atomic
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
-from simsrc.results.simulate import Result
-from simsrc.ui.format import format_value
+from simsrc.model.units import format_value
+from simsrc.results.expected import Result
 
 BASELINE, WHAT_IF = "Baseline", "What-if"
 SCENARIOS = (BASELINE, WHAT_IF)
@@ -76,7 +76,7 @@ _DASH = alt.StrokeDash(
 
 # -- helpers ---------------------------------------------------------------------------
 def currency_symbol(currency: str) -> str:
-    """The symbol :func:`simsrc.ui.format.format_value` puts before money in ``currency``.
+    """The symbol :func:`simsrc.model.units.format_value` puts before money in ``currency``.
 
     Examples
     --------

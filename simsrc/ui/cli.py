@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from simsrc.analysis.compare import compare
+from simsrc.calibration.cli import add_calibrate_command
 from simsrc.model.errors import ScenarioError, shorten
 from simsrc.model.files import check_output, load_scenario, save_scenario, write_atomic
 from simsrc.model.params import PARAMETERS
 from simsrc.model.presets import list_presets, preset
 from simsrc.model.scenario import Scenario
-from simsrc.results.simulate import KPI_INFO, simulate
-from simsrc.ui.format import format_delta_pct, format_value
+from simsrc.model.units import format_delta_pct, format_value
+from simsrc.results.kpis import KPI_INFO
+from simsrc.results.simulate import simulate
 
 
 class UsageError(Exception):
@@ -228,8 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("out", help="file to write")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=_cmd_init)
-    from simsrc.calibration.cli import add_calibrate_command
-
     add_calibrate_command(sub)
     return p
 

@@ -62,9 +62,11 @@ from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.presets import list_presets, preset
 from simsrc.model.scenario import Scenario
-from simsrc.results.simulate import KPI_INFO, Result, simulate, simulate_batch
+from simsrc.model.units import format_delta_pct, format_value
+from simsrc.results.expected import Result, simulate_batch
+from simsrc.results.kpis import KPI_INFO
+from simsrc.results.simulate import simulate
 from simsrc.ui import charts
-from simsrc.ui.format import format_delta_pct, format_value
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())  # never print to the page; operators opt in
@@ -537,7 +539,7 @@ def control_label(label: str, unit: str = "", hint: str = "") -> str:
 
 # -- KPI cards ---------------------------------------------------------------------------
 def format_amount(x: float, unit: str, currency: str = "USD") -> str:
-    """:func:`simsrc.ui.format.format_value`, also for negative rates (a change in save rate).
+    """:func:`simsrc.model.units.format_value`, also for negative rates (a change in save rate).
 
     Examples
     --------
@@ -560,7 +562,7 @@ def kpi_card(
 ) -> str:
     """HTML of one KPI card: what-if value, change against baseline, baseline value.
 
-    Values use :func:`simsrc.ui.format.format_value` (currency, K/M/B); the change is shown
+    Values use :func:`simsrc.model.units.format_value` (currency, K/M/B); the change is shown
     as an amount and a percentage, green when it is good news, red when it is bad.
 
     Examples
@@ -1268,7 +1270,7 @@ class ExecutiveDashboard(Dashboard):
     >>> dash.halve_churn()
     >>> import simsrc
     >>> expected = simsrc.simulate(simsrc.preset("b2b-saas").halve_churn()).kpis
-    >>> dash.kpi_text("total_revenue") == simsrc.ui.format.format_value(
+    >>> dash.kpi_text("total_revenue") == simsrc.model.units.format_value(
     ...     expected["total_revenue"], "currency")
     True
     """

@@ -2,7 +2,7 @@
 
 Each test opens a dashboard served by Voila in headless Chromium with every outside
 request aborted, acts on it (keyboard on a slider, clicks, a file upload) and checks the
-KPI text against the Python API for the same scenario, formatted with simsrc.ui.format,
+KPI text against the Python API for the same scenario, formatted with simsrc.model.units,
 and that the charts redraw.
 """
 
@@ -13,7 +13,7 @@ import re
 import pytest
 
 import simsrc
-from simsrc.ui.format import format_value
+from simsrc.model.units import format_value
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,4 +1,11 @@
-"""Human-friendly formatting of KPI values (CLI tables, dashboards, notebooks)."""
+"""Units of parameters and KPIs, and how a value in each unit is written for people.
+
+The words used as units here (``currency``, ``rate``, ``customers``, ``months``,
+``multiple``, …) are those of :data:`simsrc.PARAMETERS` and :data:`simsrc.KPI_INFO`.
+Formatting is pure text from numbers, so every floor that speaks to a person — the CLI
+tables, dashboards, notebooks and an optimised plan's explanation — writes a value the
+same way.
+"""
 
 from __future__ import annotations
 

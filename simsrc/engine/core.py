@@ -1,0 +1,145 @@
+"""The path of a unit cohort over tenure, and its closed form without save team or dunning.
+
+:class:`CohortPath` holds the named per-tenure series of one cohort per scenario and
+segment; :func:`core_path` computes them with no loop over months; the value and save
+fractions here are what the stepped path (:mod:`simsrc.engine.stepped`) starts from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simsrc.engine.pack import DOWNGRADE, N_OFFERS, Packed
+
+Array = NDArray[np.float64]
+
+# -- the path of a unit cohort ------------------------------------------------------
+
+COUNT_SERIES = (
+    "present", "active", "revenue_units", "discount_units", "offer_cash", "reached",
+    "held", "paused", "resumed", "delinquent", "onsets", "recovered", "cut_off",
+    "dunning_messages", "helped", "downgraded", "lapsed", "bad_exits",
+)  # fmt: skip
+"""Per-tenure series of a unit cohort, ``[S, G, H]`` each (``revenue_units`` and
+``discount_units`` in multiples of the month's list price ``price × v(τ)``; ``offer_cash``
+in money)."""
+CAUSE_SERIES = ("churned", "requests", "bad")
+"""Per-tenure series by cause, ``[S, G, H, K]``."""
+OFFER_SERIES = ("saves",)
+"""Per-tenure series by offer, ``[S, G, H, O]``."""
+
+
+@dataclass(frozen=True)
+class CohortPath:
+    """A unit cohort's path over tenure: named series per scenario and segment."""
+
+    series: dict[str, Array]
+
+    def __getitem__(self, name: str) -> Array:
+        return self.series[name]
+
+    def take(self, index: NDArray[np.intp]) -> CohortPath:
+        """Paths of the selected scenarios (used to expand shared paths)."""
+        return CohortPath({k: v[index] for k, v in self.series.items()})
+
+
+def individual_hazards(p: Packed) -> tuple[Array, NDArray[np.bool_]]:
+    """Hazard by tenure and cause ``[S, G, H, K]`` and heterogeneity mask ``[S, 1, 1, K]``."""
+    hz = p.level[:, :, None, :] * p.shape.transpose(0, 2, 1)[:, None, :, :]
+    return hz, p.heterogeneous[:, None, None, :] > 0
+
+
+def core_path(p: Packed) -> CohortPath:
+    """The path without save team or dunning, in closed form (no loop over months).
+
+    A customer of class ``j`` (relative propensity ``z_j``) leaves for cause ``k`` in
+    tenure month τ with probability ``level_k · shape_k(τ) · z_j`` (``z_j`` only for
+    heterogeneous causes). Their total is ``T_j(τ) = z_j H(τ) + N(τ)`` with ``H`` and
+    ``N`` the summed heterogeneous and other hazards; when ``T_j > 1`` all of the class's
+    hazards are scaled by ``1 / T_j``. So a class survives as the cumulative product of
+    ``1 − min(T_j, 1)``, and each cause's outflow needs only two sums over classes:
+    ``Σ_j S_j z_j / max(T_j, 1)`` and ``Σ_j S_j / max(T_j, 1)``. With one flat cause this
+    is the shifted-beta-geometric model.
+    """
+    hz, het = individual_hazards(p)
+    h_het = np.where(het, hz, 0.0).sum(axis=-1)  # [S, G, H]
+    h_other = np.where(het, 0.0, hz).sum(axis=-1)
+    z = p.z[:, None, :, None]  # [S, 1, J, 1]
+    total = z * h_het[:, :, None, :]  # [S, G, J, H], memory-bound: few passes
+    total += h_other[:, :, None, :]
+    capped = bool(total.max(initial=0.0) > 1.0)
+    keep = 1.0 - (np.minimum(total, 1.0) if capped else total)
+    surv = np.empty_like(total)  # share of the cohort in class j at the start of month τ
+    surv[..., 0] = p.w[:, None, :]
+    np.cumprod(keep[..., :-1], axis=-1, out=surv[..., 1:])
+    surv[..., 1:] *= p.w[:, None, :, None]
+    scaled = surv / np.maximum(total, 1.0) if capped else surv
+    z_sum = np.einsum("sgjh,sj->sgh", scaled, p.z)
+    plain_sum = scaled.sum(axis=2)
+    churned = hz * np.where(het, z_sum[..., None], plain_sum[..., None])
+    present = surv.sum(axis=2)
+    zeros = np.zeros_like(present)
+    series = {name: zeros for name in COUNT_SERIES}
+    vol = p.voluntary[:, None, None, :] > 0
+    series.update(
+        present=present,
+        active=present - churned.sum(axis=-1),
+        revenue_units=present,
+        churned=churned,
+        requests=np.where(vol, churned, 0.0),
+        bad=np.where(vol, churned, 0.0),  # nobody engages leavers without a save team
+        saves=np.zeros((*present.shape, N_OFFERS)),
+    )
+    series["bad_exits"] = series["bad"].sum(axis=-1)
+    return CohortPath(series)
+
+
+def remaining_value(p: Packed, core: CohortPath) -> Array:
+    """Expected discounted margin still to come from a customer present at tenure τ.
+
+    Computed on the path without levers (how the firm values a customer), over the
+    horizon plus a geometric tail at the last month's retention. ``[S, G, H]``.
+    """
+    h = p.horizon
+    present, active = core["present"], core["active"]
+    unit = p.price[:, :, None] * p.value[:, None, :]
+    margin = present * (unit * p.margin[:, :, None] - p.cost_to_serve[:, :, None])
+    d = p.discount[:, None, None]
+    powers = d ** np.arange(h)[None, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        retention = np.where(present[..., -1] > 0, active[..., -1] / present[..., -1], 0.0)
+        q = d[..., 0] * retention
+        tail = margin[..., -1] * q / (1.0 - q)
+        future = np.cumsum((margin * powers)[..., ::-1], axis=-1)[..., ::-1]
+        future = future + (tail * powers[..., -1])[..., None]
+        out = np.where(present > 0, future / (powers * present), 0.0)
+    return np.asarray(out)
+
+
+def save_fractions(p: Packed, core: CohortPath) -> Array:
+    """Share of cancellation requests saved by each offer, ``[S, G, H, K, O]``.
+
+    ``coverage × mix × acceptance``, limited to the segments an offer may be made to and,
+    with value targeting, to tenures where the customer's remaining margin is at least
+    ``value_threshold`` × the offer's cost.
+    """
+    lv = p.levers
+    list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
+    given_up = (1.0 - lv.price_multiplier)[:, None, None, :] * list_price[..., None]
+    months = lv.months.copy()
+    months[:, DOWNGRADE] = 12.0  # a downgrade gives up a year's difference, for targeting
+    cost = given_up * months[:, None, None, :] + lv.cost_per_save[:, None, None, :]
+    value = remaining_value(p, core)
+    eligible = (lv.value_threshold[:, None, None, None] <= 0) | (
+        value[..., None] >= lv.value_threshold[:, None, None, None] * cost
+    )  # [S, G, H, O]
+    allowed = eligible * lv.offer_segments[:, :, None, :]
+    per_cause = lv.mix * lv.acceptance.transpose(0, 2, 1) * p.voluntary[:, :, None]  # [S, K, O]
+    return np.asarray(
+        lv.coverage[:, None, None, None, None]
+        * per_cause[:, None, None, :, :]
+        * allowed[:, :, :, None, :]
+    )

@@ -1,0 +1,680 @@
+"""Run scenarios through the engine and present the results.
+
+:func:`simulate` returns a :class:`Result` for one scenario (monthly frame, cohort
+survival, KPIs); :func:`simulate_batch` runs many scenarios of the same structure in one
+batched call and returns their KPIs as a DataFrame (and optionally the monthly arrays).
+Both go through the same engine path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from simsrc.engine.calendar import Inflow, convolve, inflow
+from simsrc.engine.cohorts import unique_paths
+from simsrc.engine.core import CohortPath
+from simsrc.engine.curves import value_curve
+from simsrc.engine.pack import Packed, pack
+from simsrc.model.checks import check_flag, check_instance, check_whole
+from simsrc.model.levers import OFFER_NAMES
+from simsrc.model.scenario import Scenario
+from simsrc.results import metrics
+
+Array = NDArray[np.float64]
+
+# Money and customer series per unit cohort, stacked on the last axis in this order.
+_SERIES = (
+    "present", "active", "revenue", "mrr", "new_mrr", "churned_mrr", "expansion_mrr",
+    "contraction_mrr", "gross_margin", "discounts_given", "offer_costs", "messaging_costs",
+    "program_costs", "leavers", "win_back_messages",
+    "reached", "held", "paused", "resumed", "delinquent", "onsets", "recovered", "cut_off",
+    "dunning_messages", "helped", "downgraded", "lapsed", "bad_exits",
+)  # fmt: skip
+PASS_THROUGH = _SERIES[_SERIES.index("reached") :]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Engine output for a batch: packed inputs, cohort path, money kernels, inflow."""
+
+    packed: Packed
+    path: CohortPath
+    kern: dict[str, Array]  # name -> [S, G, H]
+    flows: Inflow
+
+    @property
+    def new(self) -> Array:
+        return self.flows.new
+
+
+def per_customer_price(path: Mapping[str, Array], list_price: Array) -> Array:
+    """Monthly revenue per present customer (list price where nobody is present)."""
+    present = path["present"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(present > 0, path["revenue_units"] / present, 1.0) * list_price)
+
+
+def money_series(
+    p: Packed,
+    path: Mapping[str, Array],
+    list_price: Array,
+    prev_price: Array,
+    first: Array,
+    messaged: Array,
+) -> dict[str, Array]:
+    """Money and customer series from a path's counts — elementwise, any layout.
+
+    Every array shares one layout ``[N, G, T]`` (by cause: ``[N, G, T, K]``), with the
+    scenario axis first (size 1 broadcasts): a unit cohort by tenure in the
+    expected-value engine, or one month of many cohorts in the stochastic mode.
+
+    Parameters
+    ----------
+    p : Packed
+        Prices, margins and lever costs.
+    path : mapping of str to ndarray
+        The path's counts (:data:`simsrc.engine.core.COUNT_SERIES` and ``churned``).
+    list_price : ndarray
+        The month's list price ``price × v(τ)`` of each cell.
+    prev_price : ndarray
+        Revenue per customer of the same customers a month earlier (equal to this
+        month's in their first month).
+    first : ndarray of bool
+        Cells in the customers' first month (tenure 0).
+    messaged : ndarray
+        Leavers of ``delay`` months ago, sent a win-back message now.
+    """
+    lv = p.levers
+    present, active = path["present"], path["active"]
+    price_now = per_customer_price(path, list_price)
+    leavers = path["churned"].sum(axis=-1) + path["lapsed"]
+    step = price_now - prev_price
+    revenue = path["revenue_units"] * list_price
+    vol_leavers = (path["churned"] * p.voluntary[:, None, None, :]).sum(axis=-1)
+    win_back = lv.win_back[:, None, None]
+    messaging = (
+        path["dunning_messages"] * lv.dunning_cost[:, None, None]
+        + messaged * (lv.win_back_cost[:, None, None] * win_back)
+        + (vol_leavers + path["lapsed"]) * (lv.survey_cost * lv.survey)[:, None, None]
+        + present * lv.contact_cost[:, None, None]
+    )
+    columns = {
+        "present": present,
+        "active": active,
+        "revenue": revenue,
+        "mrr": active * price_now,
+        "new_mrr": np.where(first, active * price_now, 0.0),
+        "churned_mrr": np.where(first, 0.0, leavers * prev_price),  # not in a starting MRR
+        "expansion_mrr": active * np.maximum(step, 0.0),
+        "contraction_mrr": active * np.maximum(-step, 0.0),
+        "gross_margin": revenue * p.margin[:, :, None] - present * p.cost_to_serve[:, :, None],
+        "discounts_given": path["discount_units"] * list_price,
+        "offer_costs": path["offer_cash"],
+        "messaging_costs": messaging,
+        "program_costs": present
+        * (
+            np.where(first, lv.onboarding_cost[:, None, None], 0.0)
+            + lv.success_cost[:, None, None]
+        ),
+        "leavers": leavers,
+        "win_back_messages": messaged * win_back,
+    }
+    columns.update({name: path[name] for name in PASS_THROUGH})
+    return columns
+
+
+def money_kernels(p: Packed, path: CohortPath) -> dict[str, Array]:
+    """Money and customer series of a unit cohort by tenure, ``[S, G, H]`` each."""
+    list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
+    price_now = per_customer_price(path.series, list_price)
+    prev = np.concatenate([price_now[..., :1], price_now[..., :-1]], axis=-1)
+    first = np.zeros(p.horizon, dtype=bool)
+    first[0] = True
+    leavers = path["churned"].sum(axis=-1) + path["lapsed"]
+    messaged = np.zeros_like(leavers)  # leavers D months earlier, messaged now
+    delay = p.levers.win_back_delay.astype(int)
+    for i in np.flatnonzero(p.levers.win_back > 0):
+        d = int(delay[i])
+        if d < p.horizon:
+            messaged[i, :, d:] = leavers[i, :, : p.horizon - d]
+    return money_series(p, path.series, list_price, prev, first, messaged)
+
+
+def _run(p: Packed, path: CohortPath | None = None) -> _Run:
+    if path is None:
+        path, which = unique_paths(p)
+        if len(which) and path["present"].shape[0] < p.n:
+            path = path.take(which)
+    kern = money_kernels(p, path)
+    return _Run(p, path, kern, inflow(p, path))
+
+
+def _calendar_costs(r: _Run) -> dict[str, Array]:
+    """Costs that belong to the calendar, not to a cohort: ``[S, H]`` each."""
+    p, f = r.packed, r.flows
+    lv = p.levers
+    h = p.horizon
+    return {
+        "acquisition_cost": np.einsum("sgt,sg->st", f.paid, p.cac),
+        "reactivation_costs": f.reactivated.sum(axis=1) * lv.reactivation_cost[:, None],
+        "service_costs": np.repeat(lv.service_cost[:, None], h, axis=1),
+    }
+
+
+def _kpis(r: _Run) -> dict[str, Array]:
+    """Headline KPIs in closed form from the path (no monthly arrays needed)."""
+    p, new = r.packed, r.new
+    h = p.horizon
+    rev_new = new[..., ::-1]  # new[H-1-τ] aligned with tenure τ
+    # Σ_t Σ_{c≤t} new[c] K[t−c] = Σ_τ K[τ] · Σ_{c ≤ H−1−τ} new[c]: totals need cumulative
+    # acquisition only, not cumulative kernels; discounting works the same way.
+    d = p.discount[:, None] ** np.arange(h)[None, :]  # [S, H]
+    weight = np.cumsum(new, axis=2)[..., ::-1]
+    weight_pv = np.cumsum(new * d[:, None, :], axis=2)[..., ::-1] * d[:, None, :]
+
+    def total(name: str) -> Array:
+        return np.einsum("sgt,sgt->s", weight, r.kern[name])
+
+    def ending(name: str) -> Array:
+        return np.einsum("sgt,sgt->s", rev_new, r.kern[name])
+
+    def present_value(name: str) -> Array:
+        return np.einsum("sgt,sgt->s", weight_pv, r.kern[name])
+
+    cal = _calendar_costs(r)
+    cohort_costs = ("offer_costs", "messaging_costs", "program_costs")
+    retention_cal = cal["reactivation_costs"] + cal["service_costs"]
+    retention = sum(total(c) for c in cohort_costs) + retention_cal.sum(axis=1)
+    pv_retention = sum(present_value(c) for c in cohort_costs) + (retention_cal * d).sum(1)
+    npv = present_value("gross_margin") - pv_retention - (cal["acquisition_cost"] * d).sum(axis=1)
+    churned_by_cause = np.einsum("sgt,sgtk->sk", rev_new, np.cumsum(r.path["churned"], axis=2))
+    churned = churned_by_cause.sum(axis=1) + total("lapsed")
+    present = total("present")
+    margin_k = r.kern["gross_margin"]
+    clv = np.einsum("sg,sg->s", p.share, (margin_k * d[:, None, :]).sum(axis=2))
+    arpa0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1])
+    margin0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1] * p.margin)
+    cac = np.einsum("sg,sg->s", p.share, p.cac)
+    saves = np.einsum("sgt,sgto->s", weight, r.path["saves"])
+    requests = np.einsum("sgt,sgtk->s", weight, r.path["requests"])
+    save_cost = total("offer_costs") + total("discounts_given")
+    invol = churned_by_cause @ (1.0 - p.voluntary[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payback = np.where(
+            margin0 > 0, metrics.cac_payback_months(cac, arpa0, margin0 / arpa0), np.inf
+        )
+        out = {
+            "avg_monthly_churn": np.where(present > 0, churned / present, np.nan),
+            "save_rate": np.where(requests > 0, saves / requests, np.nan),
+            "cost_per_save": np.where(saves > 0, save_cost / saves, np.nan),
+            "recovery_rate": np.where(  # share of resolved late payments that were recovered
+                total("recovered") + total("cut_off") > 0,
+                total("recovered") / (total("recovered") + total("cut_off")),
+                np.nan,
+            ),
+            "involuntary_share": np.where(churned > 0, invol / churned, np.nan),
+        }
+    grr, nrr = _retention_last_year(r)
+    return {
+        "total_revenue": total("revenue"),
+        "total_gross_margin": total("gross_margin"),
+        "total_acquisition_cost": cal["acquisition_cost"].sum(axis=1),
+        "total_retention_cost": retention,
+        "npv": npv,
+        "ending_active": ending("active"),
+        "ending_mrr": ending("mrr"),
+        "total_acquired": new.sum(axis=(1, 2)),
+        "total_churned": churned,
+        "avg_monthly_churn": out["avg_monthly_churn"],
+        "clv_per_customer": clv,
+        "cac_payback_months": payback,
+        "grr_last_12m": grr,
+        "nrr_last_12m": nrr,
+        "save_rate": out["save_rate"],
+        "cost_per_save": out["cost_per_save"],
+        "recovery_rate": out["recovery_rate"],
+        "involuntary_share": out["involuntary_share"],
+        "total_discounts_given": total("discounts_given"),
+        "total_reactivated": r.flows.reactivated.sum(axis=(1, 2)),
+        "retention_roi": np.full(len(npv), np.nan),
+        "_pv_retention": pv_retention,
+    }
+
+
+def _retention_last_year(r: _Run) -> tuple[Array, Array]:
+    """GRR and NRR of the customers active at the end of month H−13, over 12 months."""
+    p = r.packed
+    h = p.horizon
+    n_s = r.new.shape[0]
+    if h < 13:
+        return np.full(n_s, np.nan), np.full(n_s, np.nan)
+    t0 = h - 13
+    new0 = r.new[:, :, : t0 + 1]  # cohorts existing at t0
+    lag = t0 - np.arange(t0 + 1)  # tenure of cohort c at t0
+
+    def at(name: str, offset: int) -> Array:
+        return np.einsum("sgc,sgc->s", new0, r.kern[name][:, :, lag + offset])
+
+    def window(name: str) -> Array:  # Σ over tenure lag+1 … lag+12
+        cum = np.cumsum(r.kern[name], axis=2)
+        return np.einsum("sgc,sgc->s", new0, cum[:, :, lag + 12] - cum[:, :, lag])
+
+    start = at("mrr", 0)
+    churned, contraction = window("churned_mrr"), window("contraction_mrr")
+    expansion = window("expansion_mrr")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grr = np.where(start > 0, metrics.grr(start, churned, contraction), np.nan)
+        nrr = np.where(start > 0, metrics.nrr(start, churned, contraction, expansion), np.nan)
+    return grr, nrr
+
+
+def _monthly_arrays(r: _Run) -> dict[str, Array]:
+    """Calendar series per scenario and segment, ``[S, G, H]`` (by cause/offer: ``+[K|O]``)."""
+    series = convolve(r.new, np.stack([r.kern[name] for name in _SERIES], axis=-1))
+    out = {name: series[..., i] for i, name in enumerate(_SERIES)}
+    for name in ("churned", "requests", "bad", "saves"):
+        out[name + "_by"] = convolve(r.new, r.path[name])
+    out["paid_new"] = r.flows.paid
+    out["referred_new"] = r.flows.referred
+    out["reactivated"] = r.flows.reactivated
+    out["lost_to_word_of_mouth"] = r.flows.lost_to_word_of_mouth
+    g = r.new.shape[1]
+    for name, v in _calendar_costs(r).items():  # spread over segments for the [S, G, H] layout
+        if name == "acquisition_cost":
+            out[name] = r.flows.paid * r.packed.cac[:, :, None]
+        elif name == "reactivation_costs":
+            out[name] = r.flows.reactivated * r.packed.levers.reactivation_cost[:, None, None]
+        else:
+            out[name] = np.repeat(v[:, None, :] / g, g, axis=1)
+    return out
+
+
+def monthly_columns(a: Mapping[str, Array], scenario: Scenario) -> dict[str, Array]:
+    """The monthly table's columns from calendar arrays summed over segments.
+
+    ``a`` maps the names of the engine's calendar arrays to ``[..., H]`` arrays (by cause
+    or offer ``[..., H, K|O]``); any leading axes (e.g. random runs) are kept. See
+    :attr:`Result.monthly` for the columns.
+    """
+    s = scenario
+    col: dict[str, Array] = {}
+    col["new_paid"] = a["paid_new"]
+    col["new_referred"] = a["referred_new"]
+    col["reactivated"] = a["reactivated"]
+    col["new"] = col["new_paid"] + col["new_referred"] + col["reactivated"]
+    col["lost_to_word_of_mouth"] = a["lost_to_word_of_mouth"]
+    col["billed"] = a["present"]
+    col["active"] = a["active"]
+    col["lapsed_after_offer"] = a["lapsed"]
+    churn = a["churned_by"]
+    col["churned"] = churn.sum(axis=-1) + a["lapsed"]
+    for i, name in enumerate(s.cause_names):
+        col[f"churned_{name}"] = churn[..., i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        col["churn_rate"] = np.where(col["billed"] > 0, col["churned"] / col["billed"], np.nan)
+    col["former_customers"] = np.cumsum(col["churned"] - col["reactivated"], axis=-1)
+    requests = a["requests_by"]
+    col["cancellation_requests"] = requests.sum(axis=-1)
+    for i, name in enumerate(s.cause_names):
+        col[f"requests_{name}"] = requests[..., i]
+    col["save_team_contacts"] = a["reached"]
+    col["saves"] = a["saves_by"].sum(axis=-1)
+    for i, name in enumerate(OFFER_NAMES):
+        col[f"saves_{name}"] = a["saves_by"][..., i]
+    col["in_offer"] = a["held"]
+    for name in ("paused", "resumed", "helped", "downgraded", "bad_exits", "delinquent"):
+        col[name] = a[name]
+    col["delinquency_onsets"] = a["onsets"]
+    for name in ("recovered", "cut_off", "dunning_messages", "win_back_messages"):
+        col[name] = a[name]
+    survey = s.programs.exit_survey
+    reach = getattr(s.channels, survey.channel).reach * survey.response_rate
+    for i, c in enumerate(s.causes):
+        answered = survey.enabled and c.voluntary
+        col[f"survey_responses_{c.name}"] = churn[..., i] * (reach if answered else 0.0)
+    # Customers who lapse when an offer ends are surveyed (and charged for) too; the
+    # engine does not carry their original reason, so their answers are a group of their own.
+    col["survey_responses_after_offer"] = a["lapsed"] * (reach if survey.enabled else 0.0)
+    for name in ("revenue", "mrr", "new_mrr", "expansion_mrr", "contraction_mrr",
+                 "churned_mrr", "gross_margin", "discounts_given", "offer_costs",
+                 "messaging_costs", "acquisition_cost"):  # fmt: skip
+        col[name] = a[name]
+    col["program_costs"] = a["program_costs"] + a["service_costs"]
+    col["offer_costs"] = col["offer_costs"] + a["reactivation_costs"]
+    mrr = col["mrr"]
+    start = np.concatenate([np.full_like(mrr[..., :1], np.nan), mrr[..., :-1]], axis=-1)
+    start = np.where(start > 0, start, np.nan)
+    col["gross_mrr_churn"] = metrics.gross_mrr_churn(
+        start, col["churned_mrr"], col["contraction_mrr"]
+    )
+    col["net_mrr_churn"] = metrics.net_mrr_churn(
+        start, col["churned_mrr"], col["contraction_mrr"], col["expansion_mrr"]
+    )
+    col["retention_costs"] = col["offer_costs"] + col["messaging_costs"] + col["program_costs"]
+    col["margin_after_retention"] = col["gross_margin"] - col["retention_costs"]
+    col["contribution"] = col["margin_after_retention"] - col["acquisition_cost"]
+    col["cumulative_revenue"] = np.cumsum(col["revenue"], axis=-1)
+    col["cumulative_contribution"] = np.cumsum(col["contribution"], axis=-1)
+    return {k: np.asarray(v, dtype=float) for k, v in col.items()}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of simulating one scenario. Frozen; carries its scenario.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario that produced this result.
+    arrays : mapping of str to ndarray
+        Monthly series by segment, ``[G, H]`` (``*_by``: ``[G, H, K or O]``).
+    kernel_active : ndarray
+        Fraction of a unit cohort still with the company at the end of each tenure month,
+        ``[G, H]``.
+    kpi_values : mapping of str to float
+        Headline figures (see :data:`KPI_INFO`).
+    """
+
+    scenario: Scenario
+    arrays: Mapping[str, Array]
+    kernel_active: Array
+    kpi_values: Mapping[str, float]
+
+    @property
+    def kpis(self) -> Mapping[str, float]:
+        """Headline figures by name (read-only mapping)."""
+        return self.kpi_values
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """One row per month: customers, churn by cause, levers, revenue, MRR, money.
+
+        Customers: ``month``, ``new`` (= ``new_paid`` + ``new_referred`` +
+        ``reactivated``), ``lost_to_word_of_mouth``, ``billed`` (with the company during
+        the month), ``active`` (at its end), ``churned`` (all who left: causes and lapsed
+        offers), ``churned_<cause>``, ``churn_rate``, ``former_customers``.
+        Save team: ``cancellation_requests``, ``requests_<cause>``,
+        ``save_team_contacts``, ``saves``, ``saves_<offer>``, ``in_offer``, ``paused``,
+        ``resumed``, ``lapsed_after_offer``, ``helped``, ``downgraded``, ``bad_exits``.
+        Dunning: ``delinquent``, ``delinquency_onsets``, ``recovered``, ``cut_off``,
+        ``dunning_messages``. Win-back: ``win_back_messages``, ``reactivated``.
+        Surveys: ``survey_responses_<cause>`` and ``survey_responses_after_offer``
+        (customers who left when an offer ended).
+        Money: ``revenue``, ``mrr``, ``new_mrr``, ``expansion_mrr``, ``contraction_mrr``,
+        ``churned_mrr``, ``gross_mrr_churn``, ``net_mrr_churn``, ``gross_margin``,
+        ``discounts_given``, ``offer_costs``, ``messaging_costs``, ``program_costs``,
+        ``retention_costs``, ``margin_after_retention``, ``acquisition_cost``,
+        ``contribution`` (margin after retention − acquisition), ``cumulative_revenue``,
+        ``cumulative_contribution``.
+        """
+        a = {k: v.sum(axis=0) for k, v in self.arrays.items()}
+        df = pd.DataFrame({"month": np.arange(self.scenario.horizon_months)})
+        return pd.concat([df, pd.DataFrame(monthly_columns(a, self.scenario))], axis=1)
+
+    @cached_property
+    def by_segment(self) -> pd.DataFrame:
+        """Tidy monthly figures per segment (one row per month and segment)."""
+        frames = []
+        for g, seg in enumerate(self.scenario.segment_names):
+            part = pd.DataFrame({"month": np.arange(self.scenario.horizon_months)})
+            part["segment"] = seg
+            for key in ("paid_new", "referred_new", "reactivated", "present", "active",
+                        "revenue", "mrr", "gross_margin", "acquisition_cost"):  # fmt: skip
+                part[key] = self.arrays[key][g]
+            part["churned"] = self.arrays["churned_by"][g].sum(axis=-1) + self.arrays["lapsed"][g]
+            frames.append(part)
+        return pd.concat(frames, ignore_index=True)
+
+    @cached_property
+    def survival(self) -> pd.DataFrame:
+        """Share of a new cohort still with the company after each tenure month.
+
+        Index: ``tenure`` (months completed, starting at 0 with everyone active); one
+        column per segment and ``all`` (weighted by the segments' shares of new customers).
+        """
+        g_active = self.kernel_active
+        shares = np.array([s.share for s in self.scenario.segments])
+        ones = np.ones((g_active.shape[0], 1))
+        surv = np.concatenate([ones, g_active], axis=1)  # tenure 0 … H
+        df = pd.DataFrame(surv.T, columns=list(self.scenario.segment_names))
+        df["all"] = surv.T @ shares
+        df.index.name = "tenure"
+        return df
+
+    @cached_property
+    def cohort_survival(self) -> pd.DataFrame:
+        """Cohort × tenure matrix: share of each monthly cohort active after τ months.
+
+        Rows are acquisition months, columns tenure months completed (0 … H); cells
+        beyond the horizon are NaN. Cohorts differ only through their segment mix.
+        """
+        h = self.scenario.horizon_months
+        new = self.arrays["paid_new"] + self.arrays["referred_new"] + self.arrays["reactivated"]
+        surv = np.concatenate(
+            [np.ones((self.kernel_active.shape[0], 1)), self.kernel_active], axis=1
+        )  # [G, H+1]
+        tot = new.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            matrix = (new.T @ surv) / tot[:, None]
+        observed = np.arange(h + 1)[None, :] <= (h - np.arange(h))[:, None]
+        matrix = np.where(observed, matrix, np.nan)
+        df = pd.DataFrame(matrix, columns=pd.Index(np.arange(h + 1), name="tenure"))
+        df.index.name = "cohort"
+        return df
+
+    def revenue_per_customer(self) -> pd.DataFrame:
+        """Monthly list price per customer by tenure and segment (the value-growth curve)."""
+        v = value_multipliers(self.scenario)
+        df = pd.DataFrame({seg.name: seg.monthly_price * v for seg in self.scenario.segments})
+        df.index.name = "tenure"
+        return df
+
+
+def value_multipliers(scenario: Scenario) -> Array:
+    """Revenue multiplier by tenure for a scenario (``v(0) = 1``)."""
+    return np.asarray(value_curve(scenario.value, scenario.horizon_months))
+
+
+def _with_roi(kpis: dict[str, Array], off: dict[str, Array]) -> None:
+    """Retention ROI = (NPV − NPV without levers) / present value of retention costs.
+
+    The gain is net of everything the levers cost, the revenue that discounts, free
+    months and pauses give away included; the denominator is the cash spent on
+    retention (save team, offers, messages, programs). So 54× means every unit spent
+    on retention returned 54 on top of itself, after the revenue given away.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kpis["retention_roi"] = np.where(
+            kpis["_pv_retention"] > 0,
+            (kpis["npv"] - off["npv"]) / kpis["_pv_retention"],
+            np.nan,
+        )
+
+
+MAX_NODES_ARG = 121
+"""Most heterogeneity classes ``nodes=`` accepts. J classes reproduce the sBG survival
+exactly up to tenure 2J − 1, so 121 are exact over the longest horizon (240 months); with
+shaped hazards the presets' KPIs at 121 classes are within 1e-8 (relative) of 400
+classes. More would only cost: the quadrature's eigenvectors take J² numbers (``nodes=
+10**6`` asked for 7 TiB) and the engine's class arrays S × G × J × H."""
+
+
+def check_nodes(nodes: object) -> int | None:
+    """``nodes=``: None (the default for the horizon) or 1 … :data:`MAX_NODES_ARG`."""
+    return None if nodes is None else check_whole(nodes, "nodes", 1, MAX_NODES_ARG)
+
+
+def simulate_expected(scenario: Scenario, *, nodes: int | None = None) -> Result:
+    """Expected values of one scenario (what :func:`simsrc.simulate` returns by default).
+
+    When the scenario uses levers, its levers-off copy is simulated in the same batched
+    call so that the retention ROI can be reported.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to simulate.
+    nodes : int, optional
+        Heterogeneity classes, 1 … :data:`MAX_NODES_ARG` (default: exact sBG for
+        horizons up to 95 months).
+
+    Returns
+    -------
+    Result
+    """
+    check_instance(scenario, "scenario", Scenario, "a Scenario")
+    nodes = check_nodes(nodes)
+    off = scenario.without_levers()
+    batch = [scenario] if off == scenario else [scenario, off]
+    r = _run(pack(batch, nodes=nodes))
+    kpis = _kpis(r)
+    if len(batch) == 2:
+        _with_roi(kpis, {k: v[1:] for k, v in kpis.items()})
+    arrays = {k: v[0] for k, v in _monthly_arrays(r).items()}
+    values = {k: float(v[0]) for k, v in kpis.items() if not k.startswith("_")}
+    return Result(
+        scenario=scenario,
+        arrays=MappingProxyType(arrays),
+        kernel_active=r.path["active"][0],
+        kpi_values=MappingProxyType(values),
+    )
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """KPIs (and optionally monthly arrays) of many scenarios simulated together.
+
+    Attributes
+    ----------
+    scenarios : tuple of Scenario
+        The scenarios, in order (empty when the batch was given as packed arrays).
+    kpis : pandas.DataFrame
+        One row per scenario, one column per KPI.
+    arrays : mapping of str to ndarray or None
+        Monthly series ``[S, G, H]`` when requested.
+    """
+
+    scenarios: tuple[Scenario, ...]
+    kpis: pd.DataFrame
+    arrays: Mapping[str, Array] | None
+
+
+def simulate_batch(
+    scenarios: Sequence[Scenario] | Packed,
+    *,
+    monthly: bool = False,
+    nodes: int | None = None,
+    roi: bool = False,
+) -> BatchResult:
+    """Simulate many scenarios with the same structure in one batched engine call.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or Packed
+        Scenarios (same horizon, segments and causes) or already packed arrays (sweeps
+        build these directly to avoid creating thousands of objects).
+    monthly : bool
+        Also return monthly arrays (costs O(S × H²) memory traffic).
+    nodes : int, optional
+        Heterogeneity classes, 1 … 121 (ignored for packed arrays, which carry theirs).
+    roi : bool
+        Also simulate each scenario's levers-off twin (in the same batch) to report
+        ``retention_roi``; otherwise that KPI is NaN. Needs scenarios, not packed arrays.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    TypeError
+        ``scenarios`` not a sequence of :class:`Scenario` (or packed arrays), ``monthly``
+        or ``roi`` not a bool, ``nodes`` not an integer.
+    ValueError
+        ``nodes`` out of range, ``roi=True`` with packed arrays, or scenarios of
+        different structure (:class:`~simsrc.ScenarioError`).
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> base = simsrc.preset("b2b-saas")
+    >>> out = simsrc.simulate_batch([base, base.halve_churn()])
+    >>> bool(out.kpis["total_revenue"].iloc[1] > out.kpis["total_revenue"].iloc[0])
+    True
+    """
+    monthly = check_flag(monthly, "monthly")
+    nodes = check_nodes(nodes)
+    roi = check_flag(roi, "roi")
+    objs: tuple[Scenario, ...] = ()
+    if isinstance(scenarios, Packed):
+        if roi:
+            raise ValueError("roi=True needs Scenario objects, not packed arrays")
+        p = scenarios
+    else:
+        objs = _check_scenarios(scenarios)
+        p = pack(objs + tuple(s.without_levers() for s in objs) if roi else objs, nodes=nodes)
+    kpi_parts: list[pd.DataFrame] = []
+    month_parts: list[dict[str, Array]] = []
+    size = chunk_size(p)
+    for start in range(0, p.n, size):
+        r = _run(p.take(slice(start, start + size)))
+        values = _kpis(r)
+        kpi_parts.append(pd.DataFrame(values))
+        if monthly:
+            month_parts.append(_monthly_arrays(r))
+    kpis = pd.concat(kpi_parts, ignore_index=True)
+    if roi:
+        n = len(objs)
+        cols = {k: kpis[k].to_numpy() for k in ("npv", "_pv_retention")}
+        values = {"npv": cols["npv"][:n], "_pv_retention": cols["_pv_retention"][:n]}
+        _with_roi(values, {"npv": cols["npv"][n:]})
+        kpis = kpis.iloc[:n].copy()
+        kpis["retention_roi"] = values["retention_roi"]
+    kpis = kpis.drop(columns=[c for c in kpis.columns if c.startswith("_")])
+    if objs:
+        kpis.index = pd.Index([s.name for s in objs], name="scenario")
+    arrays = (
+        {k: np.concatenate([m[k] for m in month_parts])[: len(kpis)] for k in month_parts[0]}
+        if monthly
+        else None
+    )
+    return BatchResult(objs, kpis, arrays)
+
+
+def _check_scenarios(scenarios: object) -> tuple[Scenario, ...]:
+    """``simulate_batch``'s scenarios as a tuple; refuse anything but Scenario objects."""
+    if isinstance(scenarios, Scenario):
+        raise TypeError(
+            "scenarios must be a sequence of Scenario objects or packed arrays (got one "
+            "Scenario: pass [scenario], or use simulate)"
+        )
+    if isinstance(scenarios, str | bytes | Mapping) or not isinstance(scenarios, Iterable):
+        raise TypeError(
+            "scenarios must be a sequence of Scenario objects or packed arrays "
+            f"(got {type(scenarios).__name__})"
+        )
+    objs = tuple(scenarios)
+    for i, s in enumerate(objs):
+        check_instance(s, f"scenarios[{i}]", Scenario, "a Scenario")
+    return objs
+
+
+def chunk_size(p: Packed, budget_bytes: float = 64e6) -> int:
+    """Scenarios per engine call so one class-by-tenure array stays within a budget.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> from simsrc.engine.pack import pack
+    >>> chunk_size(pack([simsrc.preset("b2b-saas")])) > 100
+    True
+    """
+    per_scenario = 8.0 * p.share.shape[1] * p.z.shape[1] * p.horizon
+    return max(1, int(budget_bytes // per_scenario))
