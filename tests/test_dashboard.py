@@ -369,7 +369,7 @@ def test_uncertainty_band_is_the_api_monte_carlo_of_the_what_if():
     dash.set_control("churn.onboarding", 0.6)
     browser_sends(dash.band_toggle, index=1)  # the person clicks "On"
     expected = monte_carlo(follow_ranges(dash.what_if, dash.baseline), n=dash.band_draws, seed=0)
-    q = expected.kpi_bands["total_revenue"]
+    q = expected.kpi_bands.loc["total_revenue"]
     note = html.unescape(dash.band_note.value)
     assert f"{format_value(q['p10'], 'currency')} – {format_value(q['p90'], 'currency')}" in note
     rows = dash.datasets["monthly"]

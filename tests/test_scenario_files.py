@@ -9,6 +9,7 @@ import pytest
 import simsrc
 from simsrc import ScenarioError
 from simsrc.model.files import MAX_FILE_BYTES
+from simsrc.model.paths import numeric_leaves
 
 
 @pytest.mark.parametrize("name", simsrc.list_presets())
@@ -44,6 +45,20 @@ def test_set_by_path_and_replace_are_validated_copies():
         ScenarioError, match=r"horizon_months: must be a whole number between 1 and 240"
     ):
         base.replace(horizon_months=0)
+
+
+@pytest.mark.parametrize("name", simsrc.list_presets())
+def test_every_number_of_a_scenario_has_a_parameter_row_and_reads_back(name):
+    s = simsrc.preset(name)
+    numbers = dict(numeric_leaves(s.to_dict(full=True)))
+    assert len(numbers) > 100
+    for path, value in numbers.items():
+        if path.startswith("uncertainty."):  # keyed by paths: ranges, not parameters
+            continue
+        if path != "schema_version":
+            assert simsrc.PARAMETERS.find(path) is not None, path
+        assert s.get(path) == value
+    assert s.set("acquisition.new_per_month", 7).get("acquisition.new_per_month") == 7.0
 
 
 def _bad(data_change, match):

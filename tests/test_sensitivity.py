@@ -114,7 +114,7 @@ def test_median_revenue_is_revenue_at_median_price(uncertain_price):
     # … and the revenue at the true median (1500) within sampling error
     at_median = simsrc.simulate(uncertain_price.set(PRICE, 1500.0)).monthly["revenue"]
     np.testing.assert_allclose(p50, at_median, rtol=0.03)
-    kp50 = mc.kpi_bands.loc["p50", "total_revenue"]
+    kp50 = mc.kpi_bands.loc["total_revenue", "p50"]
     assert kp50 == pytest.approx(
         simsrc.simulate(uncertain_price.set(PRICE, 1500.0)).kpis["total_revenue"], rel=0.03
     )
@@ -134,7 +134,7 @@ def test_bands_are_ordered_and_same_seed_is_identical(uncertain_price):
         assert (band["p10"] <= band["p50"]).all() and (band["p50"] <= band["p90"]).all()
         pd.testing.assert_frame_equal(band, b.monthly[name])
     for k in ("npv", "total_revenue", "ending_active"):
-        assert a.kpi_bands.loc["p10", k] <= a.kpi_bands.loc["p50", k] <= a.kpi_bands.loc["p90", k]
+        assert a.kpi_bands.loc[k, "p10"] <= a.kpi_bands.loc[k, "p50"] <= a.kpi_bands.loc[k, "p90"]
     pd.testing.assert_frame_equal(a.kpi_bands, b.kpi_bands)
     pd.testing.assert_frame_equal(a.samples, b.samples)
     assert a.samples["acquisition.new_per_month"].between(60, 200).all()

@@ -221,6 +221,145 @@ def _variables(s: Scenario, offers: Sequence[str]) -> list[tuple[str, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class _MixSpace:
+    """The feasible mixes: each share in [0, 1], each cause's decided shares within room.
+
+    ``rows[i] @ x`` is cause ``i``'s total decided share; ``room[i]`` what its offers
+    that are not decided leave over (shares of one cause sum to at most 1).
+    """
+
+    causes: list[str]
+    rows: Array  # [causes, variables]
+    room: Array  # [causes]
+
+    @classmethod
+    def of(cls, s: Scenario, pairs: list[tuple[str, str]], n: int) -> _MixSpace:
+        """The space of a scenario's decided (cause, offer) pairs and ``n`` variables."""
+        mix = s.to_dict(full=True)["save_team"]["mix"]
+        causes = sorted({c for c, _ in pairs}, key=s.cause_names.index)
+        rows = np.zeros((len(causes), n))
+        for i, cause in enumerate(causes):
+            rows[i, : len(pairs)] = [1.0 if c == cause else 0.0 for c, _ in pairs]
+        fixed = [sum(v for o, v in mix[c].items() if (c, o) not in pairs) for c in causes]
+        return cls(causes, rows, np.array([max(1.0 - f, 0.0) for f in fixed]))
+
+    def step_room(self, x: Array) -> Array:
+        """How far each variable may grow: its bound, and its cause's row."""
+        free = 1.0 - x
+        for row, room in zip(self.rows, self.room, strict=True):
+            free = np.where(row > 0, np.minimum(free, room - row @ x), free)
+        return free
+
+    def clip(self, x: Array) -> Array:
+        """The nearest point inside the space (shares scaled down within their row)."""
+        x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
+        for row, room in zip(self.rows, self.room, strict=True):
+            total = row @ x
+            if total > room:
+                x = np.where(row > 0, x * (room / total) * (1 - 1e-12), x)
+        return x
+
+    def full_rows(self, x: Array) -> list[str]:
+        """Causes whose decided shares use all their room."""
+        return [
+            c for c, row, room in zip(self.causes, self.rows, self.room, strict=True)
+            if row @ x >= room - _TOL
+        ]  # fmt: skip
+
+
+def _greedy(s: Scenario, pairs: list[tuple[str, str]], space: _MixSpace, x0: Array) -> Array:
+    """Each cause's most accepted offer for all its room (coverage as it is)."""
+    greedy = np.zeros_like(x0)
+    acc = pack([s]).levers.acceptance[0]
+    for cause, room in zip(space.causes, space.room, strict=True):
+        idx = [j for j, (c, _) in enumerate(pairs) if c == cause]
+        k = s.cause_names.index(cause)
+        top = max(idx, key=lambda j: acc[OFFER_NAMES.index(pairs[j][1]), k])
+        greedy[top] = room
+    if len(x0) > len(pairs):
+        greedy[-1] = x0[-1]
+    return greedy
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One SLSQP search space: the problem, its feasible mixes, budget and capacity."""
+
+    prob: _Problem
+    space: _MixSpace
+    budget: float
+    capacity: float
+
+    def at(self, x: Array) -> tuple[Array, Array, Array]:
+        """NPV, spend and peak contacts at x, each followed by its gradient.
+
+        SLSQP may try points a little outside the mix rows (shares of a reason summing
+        past 1); those are evaluated at their projection, which is a valid scenario.
+        """
+        y = self.space.clip(x)
+        return self.prob.with_gradients(y, self.space.step_room(y))
+
+    def feasible_start(self, x: Array) -> Array | None:
+        """Scale offers (and coverage) down until spend and contacts fit."""
+        for t in (1.0, 0.5, 0.25, 0.1, 0.0):
+            y = self.space.clip(x * t)
+            _, spend, peak = self.prob.run([y])
+            if spend[0] <= self.budget and peak[0] <= self.capacity:
+                return y
+        return None
+
+    def constraints(self) -> list[dict[str, Any]]:
+        """SLSQP's inequality constraints: mix rows, budget and capacity (scaled)."""
+        space = self.space
+        out: list[dict[str, Any]] = []
+        if len(space.causes):
+            out.append(
+                {"type": "ineq", "fun": lambda x: space.room - space.rows @ x,
+                 "jac": lambda x: -space.rows}
+            )  # fmt: skip
+        for which, limit in ((1, self.budget), (2, self.capacity)):
+            if np.isfinite(limit):
+                out.append(self._cap(which, limit))
+        return out
+
+    def _cap(self, which: int, limit: float) -> dict[str, Any]:
+        """Constraint ``value ≤ limit`` on output ``which`` (1 spend, 2 peak), scaled."""
+        scale = max(limit, 1.0)
+        return {
+            "type": "ineq",
+            "fun": lambda x: np.array([(limit - self.at(x)[which][0]) / scale]),
+            "jac": lambda x: -self.at(x)[which][1:][None, :] / scale,
+        }
+
+    def best(self, starts: Sequence[Array], maxiter: int) -> tuple[Array, Any] | None:
+        """The best feasible end point of SLSQP over the starts, and its result."""
+        npv_scale = max(abs(float(self.prob.run([self.space.clip(starts[0])])[0][0])), 1.0)
+        constraints = self.constraints()
+        best: tuple[float, Array, Any] | None = None
+        for start in starts:
+            x_start = self.feasible_start(start)
+            if x_start is None:
+                continue
+            res = minimize(
+                lambda x: -self.at(x)[0][0] / npv_scale,
+                x_start,
+                jac=lambda x: -self.at(x)[0][1:] / npv_scale,
+                method="SLSQP",
+                bounds=[(0.0, 1.0)] * self.prob.n,
+                constraints=constraints,
+                options={"maxiter": maxiter, "ftol": 1e-10},
+            )
+            x = self.space.clip(res.x)  # SLSQP may end a hair outside the bounds
+            npv, spend, peak = (float(v[0]) for v in self.prob.run([x]))
+            if spend > self.budget * (1 + 1e-6) or peak > self.capacity * (1 + 1e-6):
+                x = x_start  # SLSQP stopped outside: keep the feasible start
+                npv = float(self.prob.run([x])[0][0])
+            if best is None or npv > best[0]:
+                best = (npv, x, res)
+        return None if best is None else (best[1], best[2])
+
+
 def _solve(
     s: Scenario,
     offers: Sequence[str],
@@ -234,105 +373,16 @@ def _solve(
     data = s.to_dict(full=True)
     mix = data["save_team"]["mix"]
     prob = _Problem(data, pairs, with_coverage, need_peak=np.isfinite(capacity))
-    causes = sorted({c for c, _ in pairs}, key=s.cause_names.index)
-    fixed = {c: sum(v for o, v in mix[c].items() if (c, o) not in pairs) for c in causes}
-    rows = np.zeros((len(causes), prob.n))
-    for i, cause in enumerate(causes):
-        rows[i, : len(pairs)] = [1.0 if c == cause else 0.0 for c, _ in pairs]
-    room = np.array([max(1.0 - fixed[c], 0.0) for c in causes])
-    upper = np.ones(prob.n)
-
-    def step_room(x: Array) -> Array:
-        """How far each variable may grow: its bound, and its cause's row."""
-        free = upper - x
-        for i in range(len(causes)):
-            left = room[i] - rows[i] @ x
-            free = np.where(rows[i] > 0, np.minimum(free, left), free)
-        return free
-
-    def clip(x: Array) -> Array:
-        x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
-        for i in range(len(causes)):
-            total = rows[i] @ x
-            if total > room[i]:
-                x = np.where(rows[i] > 0, x * (room[i] / total) * (1 - 1e-12), x)
-        return x
-
+    space = _MixSpace.of(s, pairs, prob.n)
     x0 = np.array(
         [mix[c][o] for c, o in pairs] + ([s.save_team.coverage] if with_coverage else [])
     )
-    greedy = np.zeros(prob.n)  # each cause's most accepted offer, for all its requests
-    acc = pack([s]).levers.acceptance[0]
-    for i, cause in enumerate(causes):
-        idx = [j for j, (c, _) in enumerate(pairs) if c == cause]
-        k = s.cause_names.index(cause)
-        top = max(idx, key=lambda j: acc[OFFER_NAMES.index(pairs[j][1]), k])
-        greedy[top] = room[i]
-    if with_coverage:
-        greedy[-1] = x0[-1]
-
-    def feasible_start(x: Array) -> Array | None:
-        """Scale offers (and coverage) down until spend and contacts fit."""
-        for t in (1.0, 0.5, 0.25, 0.1, 0.0):
-            y = clip(x * t)
-            _, spend, peak = prob.run([y])
-            if spend[0] <= budget and peak[0] <= capacity:
-                return y
-        return None
-
-    def at(x: Array) -> tuple[Array, Array, Array]:
-        """NPV, spend and peak contacts at x, each followed by its gradient.
-
-        SLSQP may try points a little outside the mix rows (shares of a reason summing
-        past 1); those are evaluated at their projection, which is a valid scenario.
-        """
-        y = clip(x)
-        return prob.with_gradients(y, step_room(y))
-
-    def cap(which: int, limit: float) -> dict[str, Any]:
-        """Constraint ``value ≤ limit`` on output ``which`` (1 spend, 2 peak), scaled."""
-        scale = max(limit, 1.0)
-        return {
-            "type": "ineq",
-            "fun": lambda x: np.array([(limit - at(x)[which][0]) / scale]),
-            "jac": lambda x: -at(x)[which][1:][None, :] / scale,
-        }
-
-    npv_scale = max(abs(float(prob.run([clip(x0)])[0][0])), 1.0)
-    constraints: list[dict[str, Any]] = []
-    if len(causes):
-        constraints.append(
-            {"type": "ineq", "fun": lambda x: room - rows @ x, "jac": lambda x: -rows}
-        )
-    if np.isfinite(budget):
-        constraints.append(cap(1, budget))
-    if np.isfinite(capacity):
-        constraints.append(cap(2, capacity))
-
-    best: tuple[float, Array, Any] | None = None
-    for start in (x0, greedy):
-        x_start = feasible_start(start)
-        if x_start is None:
-            continue
-        res = minimize(
-            lambda x: -at(x)[0][0] / npv_scale,
-            x_start,
-            jac=lambda x: -at(x)[0][1:] / npv_scale,
-            method="SLSQP",
-            bounds=[(0.0, 1.0)] * prob.n,
-            constraints=constraints,
-            options={"maxiter": maxiter, "ftol": 1e-10},
-        )
-        x = clip(res.x)  # SLSQP may end a hair outside the bounds
-        npv, spend, peak = (float(v[0]) for v in prob.run([x]))
-        if spend > budget * (1 + 1e-6) or peak > capacity * (1 + 1e-6):
-            x = x_start  # SLSQP stopped outside: keep the feasible start
-            npv = float(prob.run([x])[0][0])
-        if best is None or npv > best[0]:
-            best = (npv, x, res)
-    if best is None:
+    found = _Search(prob, space, budget, capacity).best(
+        [x0, _greedy(s, pairs, space, x0)], maxiter
+    )
+    if found is None:
         return None, prob.evaluations
-    _, x, res = best
+    x, res = found
     prob.need_peak = True  # the plan reports its busiest month, capped or not
     npv, spend, peak = (float(v[0]) for v in prob.run([x]))
     binding: list[str] = []
@@ -342,10 +392,8 @@ def _solve(
         binding.append("capacity")
     if with_coverage and x[-1] >= 1 - _TOL:
         binding.append("save_team.coverage (at most 100 %)")
-    for i, c in enumerate(causes):
-        if rows[i] @ x >= room[i] - _TOL:
-            binding.append(f"save_team.mix.{c} (shares sum to 1)")
-    table = pd.DataFrame(0.0, index=pd.Index(causes, name="cause"), columns=list(offers))
+    binding += [f"save_team.mix.{c} (shares sum to 1)" for c in space.full_rows(x)]
+    table = pd.DataFrame(0.0, index=pd.Index(space.causes, name="cause"), columns=list(offers))
     for (c, o), v in zip(pairs, x, strict=False):
         table.loc[c, o] = v
     chosen = prob.scenario(x)

@@ -26,13 +26,11 @@ from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.parts import Uncertain
 from simsrc.model.scenario import Scenario
+from simsrc.results.bands import kpi_table, monthly_band
 from simsrc.results.expected import simulate_batch
 from simsrc.results.kpis import KPI_INFO
 
 Array = NDArray[np.float64]
-
-QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
-"""Band names and their quantiles."""
 
 _NOT_SWEPT = frozenset({"horizon_months"})  # structural: variants must share a horizon
 
@@ -283,15 +281,6 @@ def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
     return scenario.replace(uncertainty=tuple(moved))
 
 
-def _bands(x: Array) -> pd.DataFrame:
-    """P10/P50/P90 and mean over the first axis of ``[runs, H]`` → frame indexed by month."""
-    q = np.quantile(x, list(QUANTILES.values()), axis=0)
-    df = pd.DataFrame({name: q[i] for i, name in enumerate(QUANTILES)})
-    df["mean"] = x.mean(axis=0)
-    df.index.name = "month"
-    return df
-
-
 @dataclass(frozen=True)
 class MonteCarloResult:
     """Outcome of :func:`monte_carlo`.
@@ -305,7 +294,8 @@ class MonteCarloResult:
     kpis : pandas.DataFrame
         KPIs of every run (same rows as ``samples``).
     kpi_bands : pandas.DataFrame
-        Index ``p10, p50, p90, mean``; one column per KPI.
+        One row per KPI: ``p10, p50, p90, mean, std_error`` over the runs (the layout of
+        :attr:`simsrc.StochasticResult.kpi_bands`).
     monthly : dict of str to pandas.DataFrame
         ``"revenue"``, ``"mrr"``, ``"active"``: columns ``p10, p50, p90, mean`` by month
         (summed over segments).
@@ -378,11 +368,9 @@ def monte_carlo(scenario: Scenario, n: int = 500, seed: int | None = None) -> Mo
     out = simulate_batch(build_scenarios(scenario, points), monthly=True)
     assert out.arrays is not None
     kpis = out.kpis.reset_index(drop=True)
-    q = kpis.quantile(list(QUANTILES.values()))
-    q.index = pd.Index(list(QUANTILES))
-    kpi_bands = pd.concat([q, kpis.mean().to_frame("mean").T])
+    kpi_bands = kpi_table(kpis)
     runs = {name: out.arrays[name].sum(axis=1) for name in MONTHLY_SERIES}
-    monthly = {name: _bands(x) for name, x in runs.items()}
+    monthly = {name: monthly_band(x) for name, x in runs.items()}
     return MonteCarloResult(scenario, samples, kpis, kpi_bands, monthly, runs)
 
 

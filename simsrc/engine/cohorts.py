@@ -60,6 +60,7 @@ def unique_paths(p: Packed) -> tuple[CohortPath, NDArray[np.intp]]:
     Examples
     --------
     >>> import simsrc
+    >>> from simsrc.engine.pack import pack
     >>> s = simsrc.preset("telecom")
     >>> k, idx = unique_paths(pack([s, s.set("acquisition.new_per_month", 9), s.halve_churn()]))
     >>> k["present"].shape[0], idx.tolist()

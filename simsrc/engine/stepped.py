@@ -172,20 +172,47 @@ class LeverState:
         return LeverState(self.pop[index], self.reg[index], self.dun[index])
 
 
+def _at_start(setup: LeverSetup, state: LeverState) -> dict[str, Array]:
+    """Who is with the company at the start of the month, and what they pay: ``[N, G]``."""
+    lv = setup.lv
+    held = state.reg.sum(axis=2)  # [N, G, M]
+    paying = state.pop.sum(axis=2)  # [N, G, P]
+    out: dict[str, Array] = {
+        "held": held.sum(axis=-1),
+        "delinquent": state.dun.sum(axis=(2, 3, 4)),
+    }
+    out["present"] = paying.sum(axis=-1) + out["held"] + out["delinquent"]
+    held_pay = np.einsum("sgm,sm->sg", held, setup.slot_price)
+    out["revenue_units"] = np.einsum("sgp,sp->sg", paying, setup.pop_price) + held_pay
+    out["helped"] = paying[..., HELPED] + paying[..., HELPED_DOWNGRADED]
+    out["downgraded"] = paying[..., DOWNGRADED] + paying[..., HELPED_DOWNGRADED]
+    out["discount_units"] = (
+        out["downgraded"] * (1.0 - lv.price_multiplier[:, DOWNGRADE, None])
+        + out["held"]
+        - held_pay
+    )
+    out["paused"] = held @ setup.slot_pause
+    return out
+
+
 def lever_step(
-    c: LeverSetup, st: LeverState, hz_t: Array, sf_t: Array, draw: Draw = EXPECTED
+    setup: LeverSetup,
+    state: LeverState,
+    hazards: Array,
+    saved_shares: Array,
+    draw: Draw = EXPECTED,
 ) -> dict[str, Array]:
     """One month of the stepped path for populations at a known tenure.
 
     Parameters
     ----------
-    c : LeverSetup
+    setup : LeverSetup
         The pack's constants (scenario axis ``S`` = rows, or 1 to broadcast).
-    st : LeverState
+    state : LeverState
         Populations at the start of the month; updated in place to the next month's.
-    hz_t : ndarray [N, G, K]
+    hazards : ndarray [N, G, K]
         Each row's hazards at its tenure this month.
-    sf_t : ndarray [N, G, K, O]
+    saved_shares : ndarray [N, G, K, O]
         Each row's saved shares of requests by offer at its tenure.
     draw : Draw
         Expected shares (:data:`simsrc.engine.draws.EXPECTED`) or random counts.
@@ -196,60 +223,47 @@ def lever_step(
         This month's flows per row and segment: the names of :data:`COUNT_SERIES`
         (``[N, G]``), :data:`CAUSE_SERIES` (``[N, G, K]``) and ``saves`` (``[N, G, O]``).
     """
-    lv = c.lv
-    pop, reg, dun = st.pop, st.reg, st.dun
-    held = reg.sum(axis=2)  # [N, G, M]
-    paying = pop.sum(axis=2)  # [N, G, P]
-    out: dict[str, Array] = {"held": held.sum(axis=-1), "delinquent": dun.sum(axis=(2, 3, 4))}
-    out["present"] = paying.sum(axis=-1) + out["held"] + out["delinquent"]
-    held_pay = np.einsum("sgm,sm->sg", held, c.slot_price)
-    out["revenue_units"] = np.einsum("sgp,sp->sg", paying, c.pop_price) + held_pay
-    out["helped"] = paying[..., HELPED] + paying[..., HELPED_DOWNGRADED]
-    out["downgraded"] = paying[..., DOWNGRADED] + paying[..., HELPED_DOWNGRADED]
-    out["discount_units"] = (
-        out["downgraded"] * (1.0 - lv.price_multiplier[:, DOWNGRADE, None])
-        + out["held"]
-        - held_pay
-    )
-    out["paused"] = held @ c.slot_pause
+    lv = setup.lv
+    pop, reg, dun = state.pop, state.reg, state.dun
+    out = _at_start(setup, state)
 
     # paying populations: hazards, cancellation requests, failed payments
-    base = hz_t[:, :, None, :] * c.zk[:, None, :, :]  # [N, G, J, K]
-    requests, failed, left = _leave(draw, pop, base, c.pop_mult, c.vol)
+    base = hazards[:, :, None, :] * setup.zk[:, None, :, :]  # [N, G, J, K]
+    requests, failed, left = _leave(draw, pop, base, setup.pop_mult, setup.vol)
     saves, joining, leave, reached, bad, out["requests"] = _save_team(
-        draw, requests, sf_t, c.cov, lv.rude_share
+        draw, requests, saved_shares, setup.cov, lv.rude_share
     )
     out["saves"] = saves.sum(axis=2)
     out["reached"] = reached
-    churned = leave + failed.sum(axis=2) * (1.0 - c.dunning_on)
-    onset = failed.sum(axis=-1) * c.dunning_on  # [N, G, J]
+    churned = leave + failed.sum(axis=2) * (1.0 - setup.dunning_on)
+    onset = failed.sum(axis=-1) * setup.dunning_on  # [N, G, J]
 
     # holds: non-preventable causes only; the last month ends the offer
-    if draw.random and c.cov.shape[0] == 1:
-        in_hold_churn, returns, lapsed, resumed = _holds_in_place(c, draw, reg, base, saves)
+    if draw.random and setup.cov.shape[0] == 1:
+        in_hold_churn, returns, lapsed, resumed = _holds_in_place(setup, draw, reg, base, saves)
     else:
-        in_hold_churn, returns, lapsed, resumed, reg = _holds(c, draw, reg, base, saves)
+        in_hold_churn, returns, lapsed, resumed, reg = _holds(setup, draw, reg, base, saves)
     churned = churned + in_hold_churn
     out["lapsed"], out["resumed"] = lapsed, resumed
 
     # dunning: recover, cut off at the end of grace, age the rest
-    if c.any_dunning:
-        rec = draw.thin(dun, c.recover)
+    if setup.any_dunning:
+        rec = draw.thin(dun, setup.recover)
         recovered = rec.sum(axis=-1)  # [N, G, J, 2]
         remaining = dun - rec
-        last = c.last_month[:, None, None, None, :]
+        last = setup.last_month[:, None, None, None, :]
         cut = (remaining * last).sum(axis=(-2, -1))  # [N, G, J]
-        out["dunning_messages"] = (dun * c.in_grace[:, None, None, None, :]).sum(
+        out["dunning_messages"] = (dun * setup.in_grace[:, None, None, None, :]).sum(
             axis=(2, 3, 4)
-        ) * c.per_month[:, None]
+        ) * setup.per_month[:, None]
         aged = remaining * (1.0 - last)
         dun = np.concatenate([np.zeros_like(aged[..., :1]), aged[..., :-1]], axis=-1)
         stuck = draw.thin(onset, lv.stuck_share[:, None, None])
         dun[..., 0, 0] = onset - stuck
         dun[..., 1, 0] = stuck
         cut_sum = cut.sum(axis=2)
-        churned[:, :, c.invol_first] += cut_sum
-        bad[:, :, c.invol_first] += cut_sum * (1.0 - lv.help_first[:, None])
+        churned[:, :, setup.invol_first] += cut_sum
+        bad[:, :, setup.invol_first] += cut_sum * (1.0 - lv.help_first[:, None])
     else:  # nobody is ever in dunning: skip the register
         recovered = np.zeros((*dun.shape[:3], 2))
         cut_sum = np.zeros(out["present"].shape)
@@ -271,9 +285,9 @@ def lever_step(
     # the end of a hold and recovery from dunning start afresh (README, "limits")
     pop[..., NORMAL] += returns + recovered[..., 0] + recovered[..., 1] * (1.0 - help_first)
     pop[..., HELPED] += recovered[..., 1] * help_first
-    st.pop[...], st.dun[...] = pop, dun
-    if reg is not st.reg:  # random draws update the register in place
-        st.reg[...] = reg
+    state.pop[...], state.dun[...] = pop, dun
+    if reg is not state.reg:  # random draws update the register in place
+        state.reg[...] = reg
     out["active"] = pop.sum(axis=(2, 3)) + reg.sum(axis=(2, 3)) + dun.sum(axis=(2, 3, 4))
     out["bad_exits"] = bad.sum(axis=-1)
     return out

@@ -13,6 +13,7 @@ import math
 import numbers
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -652,7 +653,9 @@ class ParameterTable:
     def __init__(self, rows: tuple[Param, ...]) -> None:
         self.rows = rows
         self._by_path = {row.path: row for row in rows}
-        self._found: dict[str, Param | None] = {}  # concrete path -> row (scenarios repeat)
+        # Concrete path -> row: scenarios repeat their paths, and a long-running kernel sees
+        # user-chosen names, so the memo is bounded.
+        self._find = lru_cache(maxsize=4096)(self._match)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         """Iterate over the rows."""
@@ -663,9 +666,7 @@ class ParameterTable:
 
     def find(self, path: str) -> Param | None:
         """Return the row whose pattern matches a concrete path, or ``None``."""
-        if path not in self._found:
-            self._found[path] = self._match(path)
-        return self._found[path]
+        return self._find(path)
 
     def _match(self, path: str) -> Param | None:
         if path in self._by_path:

@@ -140,7 +140,8 @@ def leaves(document: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str,
     """Every concrete dotted path of a document and the value there, in document order.
 
     Named items are walked by name (their ``name`` field is not a leaf), other lists by
-    index; an empty list or table is a leaf of its own.
+    index; an empty list or table is a leaf of its own. The ``uncertainty`` table is keyed
+    by parameter paths, so its leaves are listed but cannot be addressed by a path.
     """
     items: Iterator[tuple[str | int, Any]] | None = None
     if isinstance(document, Mapping) and document:

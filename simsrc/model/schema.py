@@ -19,9 +19,10 @@ import difflib
 import math
 import numbers
 import typing
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, get_args, get_origin
+from functools import lru_cache
+from typing import Any, Literal, cast, get_args, get_origin
 
 import numpy as np
 
@@ -43,14 +44,14 @@ class Names:
         return names
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
 def hints(cls: type) -> dict[str, Any]:
     """Resolved field types of a dataclass (cached per class)."""
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
+    return _hints(cast(Hashable, cls))
+
+
+@lru_cache(maxsize=128)  # one entry per dataclass of the model: a few dozen
+def _hints(cls: Hashable) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def _is_dataclass_type(tp: Any) -> bool:
@@ -73,49 +74,46 @@ class _Slot:
         return self.field.name
 
 
-_PLANS: dict[type, dict[str, _Slot]] = {}
-
-
 def _plan(cls: type) -> dict[str, _Slot]:
+    """The fields of a dataclass in order, with their kinds (see :func:`_make_plan`)."""
+    return _make_plan(cast(Hashable, cls))
+
+
+@lru_cache(maxsize=128)
+def _make_plan(cls: Any) -> dict[str, _Slot]:
     """The fields of a dataclass in order, with their kinds (cached per class).
 
     Building and validating scenarios walks the same few classes thousands of times in a
     sweep; resolving types and metadata once per class instead of per value keeps that
     walk cheap.
     """
-    if cls not in _PLANS:
-        types = hints(cls)
-        plan = {}
-        for f in dataclasses.fields(cls):
-            tp, keys = types[f.name], f.metadata.get("keys")
-            if _is_dataclass_type(tp):
-                kind = "section"
-            elif keys == "causes,offers":
-                kind = "causes_offers"
-            elif keys:
-                kind = "keyed"
-            elif f.metadata.get("names"):
-                kind = "names"
-            elif get_origin(tp) is tuple:
-                kind = "tuple"
-            elif tp is bool:
-                kind = "bool"
-            elif get_origin(tp) is Literal:
-                kind = "literal"
-            elif tp is str:
-                kind = "str"
-            elif tp in (int, float) or set(get_args(tp)) == {float, type(None)}:
-                kind = "number"
-            else:
-                kind = "other"
-            required = (
-                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-            )
-            plan[f.name] = _Slot(
-                f, tp, kind, keys, bool(f.metadata.get("sparse", False)), required
-            )
-        _PLANS[cls] = plan
-    return _PLANS[cls]
+    types = hints(cls)
+    plan = {}
+    for f in dataclasses.fields(cls):
+        tp, keys = types[f.name], f.metadata.get("keys")
+        if _is_dataclass_type(tp):
+            kind = "section"
+        elif keys == "causes,offers":
+            kind = "causes_offers"
+        elif keys:
+            kind = "keyed"
+        elif f.metadata.get("names"):
+            kind = "names"
+        elif get_origin(tp) is tuple:
+            kind = "tuple"
+        elif tp is bool:
+            kind = "bool"
+        elif get_origin(tp) is Literal:
+            kind = "literal"
+        elif tp is str:
+            kind = "str"
+        elif tp in (int, float) or set(get_args(tp)) == {float, type(None)}:
+            kind = "number"
+        else:
+            kind = "other"
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        plan[f.name] = _Slot(f, tp, kind, keys, bool(f.metadata.get("sparse", False)), required)
+    return plan
 
 
 def to_plain(obj: Any, names: Names, *, full: bool = False) -> dict[str, Any]:
@@ -270,7 +268,7 @@ def normalize(obj: Any, names: Names) -> Any:
 def check_number(value: Any, path: str) -> None:
     """Check a number against its parameter-table row (found by path pattern)."""
     row = PARAMETERS.find(path)
-    if row is None:  # pragma: no cover - guarded by tests/test_params.py
+    if row is None:  # pragma: no cover - every number has a row (test_scenario_files)
         raise RuntimeError(f"no parameter row for {path!r}; add one to simsrc/model/params.py")
     row.check(value, path)
 

@@ -26,6 +26,7 @@ from simsrc.model.checks import check_flag, check_instance, check_whole
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
 from simsrc.results import metrics
+from simsrc.results.kpis import Sums, ratio_kpis
 
 Array = NDArray[np.float64]
 
@@ -210,18 +211,23 @@ def _kpis(r: _Run) -> dict[str, Array]:
         payback = np.where(
             margin0 > 0, metrics.cac_payback_months(cac, arpa0, margin0 / arpa0), np.inf
         )
-        out = {
-            "avg_monthly_churn": np.where(present > 0, churned / present, np.nan),
-            "save_rate": np.where(requests > 0, saves / requests, np.nan),
-            "cost_per_save": np.where(saves > 0, save_cost / saves, np.nan),
-            "recovery_rate": np.where(  # share of resolved late payments that were recovered
-                total("recovered") + total("cut_off") > 0,
-                total("recovered") / (total("recovered") + total("cut_off")),
-                np.nan,
-            ),
-            "involuntary_share": np.where(churned > 0, invol / churned, np.nan),
-        }
-    grr, nrr = _retention_last_year(r)
+    start, lost, down, up = _last_year(r)
+    ratios = ratio_kpis(
+        Sums(
+            churned=churned,
+            involuntary=invol,
+            present=present,
+            requests=requests,
+            saves=saves,
+            save_cost=save_cost,
+            recovered=total("recovered"),
+            cut_off=total("cut_off"),
+            start_mrr=start,
+            lost_mrr=lost,
+            down_mrr=down,
+            up_mrr=up,
+        )
+    )
     return {
         "total_revenue": total("revenue"),
         "total_gross_margin": total("gross_margin"),
@@ -232,15 +238,15 @@ def _kpis(r: _Run) -> dict[str, Array]:
         "ending_mrr": ending("mrr"),
         "total_acquired": new.sum(axis=(1, 2)),
         "total_churned": churned,
-        "avg_monthly_churn": out["avg_monthly_churn"],
+        "avg_monthly_churn": ratios["avg_monthly_churn"],
         "clv_per_customer": clv,
         "cac_payback_months": payback,
-        "grr_last_12m": grr,
-        "nrr_last_12m": nrr,
-        "save_rate": out["save_rate"],
-        "cost_per_save": out["cost_per_save"],
-        "recovery_rate": out["recovery_rate"],
-        "involuntary_share": out["involuntary_share"],
+        "grr_last_12m": ratios["grr_last_12m"],
+        "nrr_last_12m": ratios["nrr_last_12m"],
+        "save_rate": ratios["save_rate"],
+        "cost_per_save": ratios["cost_per_save"],
+        "recovery_rate": ratios["recovery_rate"],
+        "involuntary_share": ratios["involuntary_share"],
         "total_discounts_given": total("discounts_given"),
         "total_reactivated": r.flows.reactivated.sum(axis=(1, 2)),
         "retention_roi": np.full(len(npv), np.nan),
@@ -248,13 +254,18 @@ def _kpis(r: _Run) -> dict[str, Array]:
     }
 
 
-def _retention_last_year(r: _Run) -> tuple[Array, Array]:
-    """GRR and NRR of the customers active at the end of month H−13, over 12 months."""
+def _last_year(r: _Run) -> tuple[Array, Array, Array, Array]:
+    """Starting MRR, then churned, contraction and expansion MRR over 12 months.
+
+    Of the customers active at the end of month H − 13 (GRR and NRR); NaN when the
+    horizon is shorter than 13 months.
+    """
     p = r.packed
     h = p.horizon
     n_s = r.new.shape[0]
     if h < 13:
-        return np.full(n_s, np.nan), np.full(n_s, np.nan)
+        nan = np.full(n_s, np.nan)
+        return nan, nan, nan, nan
     t0 = h - 13
     new0 = r.new[:, :, : t0 + 1]  # cohorts existing at t0
     lag = t0 - np.arange(t0 + 1)  # tenure of cohort c at t0
@@ -266,13 +277,7 @@ def _retention_last_year(r: _Run) -> tuple[Array, Array]:
         cum = np.cumsum(r.kern[name], axis=2)
         return np.einsum("sgc,sgc->s", new0, cum[:, :, lag + 12] - cum[:, :, lag])
 
-    start = at("mrr", 0)
-    churned, contraction = window("churned_mrr"), window("contraction_mrr")
-    expansion = window("expansion_mrr")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grr = np.where(start > 0, metrics.grr(start, churned, contraction), np.nan)
-        nrr = np.where(start > 0, metrics.nrr(start, churned, contraction, expansion), np.nan)
-    return grr, nrr
+    return at("mrr", 0), window("churned_mrr"), window("contraction_mrr"), window("expansion_mrr")
 
 
 def _monthly_arrays(r: _Run) -> dict[str, Array]:

@@ -9,6 +9,7 @@ form from a cohort path (tests check that the two agree).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,7 +17,7 @@ from numpy.typing import NDArray
 from simsrc.engine.cohorts import Packed
 from simsrc.results import metrics
 
-__all__ = ["KPI_INFO", "OLD_COHORT_SERIES", "kpis_from_monthly"]
+__all__ = ["KPI_INFO", "OLD_COHORT_SERIES", "Sums", "kpis_from_monthly", "ratio_kpis"]
 
 Array = NDArray[np.float64]
 
@@ -44,6 +45,52 @@ KPI_INFO: dict[str, tuple[str, str]] = {
     "retention_roi": ("Retention ROI", "multiple"),
 }
 """Label and unit of every KPI, in display order."""
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Totals over the horizon that the ratio KPIs are made of, one per scenario or run.
+
+    The expected-value path computes them in closed form from a cohort path, random runs
+    from calendar arrays; :func:`ratio_kpis` turns either into the same KPIs.
+    """
+
+    churned: Array  # everyone who left: causes and lapsed offers
+    involuntary: Array  # of which for involuntary causes
+    present: Array  # customer-months billed
+    requests: Array  # cancellation requests
+    saves: Array
+    save_cost: Array  # offer costs and discounts given
+    recovered: Array  # late payers recovered
+    cut_off: Array  # late payers cut off
+    start_mrr: Array  # MRR of the customers present 13 months before the end (NaN if none)
+    lost_mrr: Array  # their churned, contraction and expansion MRR over the last 12 months
+    down_mrr: Array
+    up_mrr: Array
+
+
+def ratio_kpis(s: Sums) -> dict[str, Array]:
+    """The KPIs that are ratios of totals: each formula once, for every path.
+
+    An undefined ratio (nothing to divide by) is NaN.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        resolved = s.recovered + s.cut_off
+        return {
+            "avg_monthly_churn": np.where(s.present > 0, s.churned / s.present, np.nan),
+            "grr_last_12m": np.where(
+                s.start_mrr > 0, metrics.grr(s.start_mrr, s.lost_mrr, s.down_mrr), np.nan
+            ),
+            "nrr_last_12m": np.where(
+                s.start_mrr > 0,
+                metrics.nrr(s.start_mrr, s.lost_mrr, s.down_mrr, s.up_mrr),
+                np.nan,
+            ),
+            "save_rate": np.where(s.requests > 0, s.saves / s.requests, np.nan),
+            "cost_per_save": np.where(s.saves > 0, s.save_cost / s.saves, np.nan),
+            "recovery_rate": np.where(resolved > 0, s.recovered / resolved, np.nan),
+            "involuntary_share": np.where(s.churned > 0, s.involuntary / s.churned, np.nan),
+        }
 
 
 OLD_COHORT_SERIES = ("mrr", "churned_mrr", "contraction_mrr", "expansion_mrr")
@@ -87,30 +134,35 @@ def kpis_from_monthly(
         up = old["expansion_mrr"][..., window].sum(axis=-1)
     else:
         start = lost = down = up = np.full(present.shape, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = {
-            "total_revenue": total("revenue"),
-            "total_gross_margin": total("gross_margin"),
-            "total_acquisition_cost": total("acquisition_cost"),
-            "total_retention_cost": retention.sum(axis=-1),
-            "npv": ((a["gross_margin"] - retention - a["acquisition_cost"]) * d).sum(axis=-1),
-            "ending_active": a["active"][..., -1],
-            "ending_mrr": a["mrr"][..., -1],
-            "total_acquired": total("paid_new") + total("referred_new") + total("reactivated"),
-            "total_churned": churned,
-            "avg_monthly_churn": np.where(present > 0, churned / present, np.nan),
-            "grr_last_12m": np.where(start > 0, metrics.grr(start, lost, down), np.nan),
-            "nrr_last_12m": np.where(start > 0, metrics.nrr(start, lost, down, up), np.nan),
-            "save_rate": np.where(requests > 0, saves / requests, np.nan),
-            "cost_per_save": np.where(
-                saves > 0, (total("offer_costs") + total("discounts_given")) / saves, np.nan
-            ),
-            "recovery_rate": np.where(
-                recovered + cut_off > 0, recovered / (recovered + cut_off), np.nan
-            ),
-            "involuntary_share": np.where(churned > 0, invol / churned, np.nan),
-            "total_discounts_given": total("discounts_given"),
-            "total_reactivated": total("reactivated"),
-            "_pv_retention": (retention * d).sum(axis=-1),
-        }
+    ratios = ratio_kpis(
+        Sums(
+            churned=churned,
+            involuntary=invol,
+            present=present,
+            requests=requests,
+            saves=saves,
+            save_cost=total("offer_costs") + total("discounts_given"),
+            recovered=recovered,
+            cut_off=cut_off,
+            start_mrr=start,
+            lost_mrr=lost,
+            down_mrr=down,
+            up_mrr=up,
+        )
+    )
+    out = {
+        "total_revenue": total("revenue"),
+        "total_gross_margin": total("gross_margin"),
+        "total_acquisition_cost": total("acquisition_cost"),
+        "total_retention_cost": retention.sum(axis=-1),
+        "npv": ((a["gross_margin"] - retention - a["acquisition_cost"]) * d).sum(axis=-1),
+        "ending_active": a["active"][..., -1],
+        "ending_mrr": a["mrr"][..., -1],
+        "total_acquired": total("paid_new") + total("referred_new") + total("reactivated"),
+        "total_churned": churned,
+        **ratios,
+        "total_discounts_given": total("discounts_given"),
+        "total_reactivated": total("reactivated"),
+        "_pv_retention": (retention * d).sum(axis=-1),
+    }
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}

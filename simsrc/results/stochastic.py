@@ -35,7 +35,6 @@ levers.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -55,6 +54,7 @@ from simsrc.model.checks import check_flag, check_instance, check_seed, check_wh
 from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
+from simsrc.results.bands import QUANTILES, kpi_table, monthly_band
 from simsrc.results.expected import (
     PASS_THROUGH,
     Result,
@@ -85,9 +85,6 @@ needs tens of GB; short horizons need proportionally less."""
 
 BLOCK = 100
 """Runs drawn together from one random stream (fewer when fewer runs are asked for)."""
-
-QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
-"""Band names and their quantiles."""
 
 MAX_NEW_PER_MONTH = 1e12
 """Most new customers (paid, referred and won back) a month that random runs accept.
@@ -546,15 +543,8 @@ class StochasticResult:
         check_instance(column, "column", str, "a monthly column name (str)")
         if column not in self.runs_monthly:
             raise KeyError(f"no monthly column {column!r}; see Result.monthly")
-        x = self.runs_monthly[column]
-        with warnings.catch_warnings():  # months where a ratio is undefined in every run
-            warnings.simplefilter("ignore", RuntimeWarning)
-            q = np.nanquantile(x, list(QUANTILES.values()), axis=0)
-            mean = np.nanmean(x, axis=0)
-        df = pd.DataFrame({name: q[i] for i, name in enumerate(QUANTILES)})
-        df["mean"] = mean
+        df = monthly_band(self.runs_monthly[column])
         df["expected"] = self.expected.monthly[column].to_numpy()
-        df.index.name = "month"
         return df
 
     @cached_property
@@ -567,13 +557,8 @@ class StochasticResult:
     @cached_property
     def kpi_bands(self) -> pd.DataFrame:
         """One row per KPI: ``p10, p50, p90, mean, std_error`` over runs and ``expected``."""
-        k = self.kpis
-        out = k.quantile(list(QUANTILES.values())).T
-        out.columns = pd.Index(list(QUANTILES))
-        out["mean"] = k.mean()
-        out["std_error"] = k.std(ddof=1) / np.sqrt(max(len(k), 1))
+        out = kpi_table(self.kpis)
         out["expected"] = pd.Series(dict(self.expected.kpis))
-        out.index.name = "kpi"
         return out
 
 
@@ -741,7 +726,6 @@ def _result(
 __all__ = [
     "BLOCK",
     "MAX_NEW_PER_MONTH",
-    "QUANTILES",
     "StochasticResult",
     "check_random_counts",
     "simulate_block",

@@ -1428,11 +1428,11 @@ class ExecutiveDashboard(Dashboard):
         if mc is None:
             self.band_note.value = ""
             return
-        q = mc.kpi_bands["total_revenue"]
+        low, high = map(float, mc.kpi_bands.loc["total_revenue", ["p10", "p90"]])
         money = functools.partial(format_value, unit="currency", currency=self.currency)
         self.band_note.value = (
             '<div class="sx-legend sx-band">The what-if\'s total revenue is '
-            f'<b class="sx-band-range">{money(q["p10"])} – {money(q["p90"])}</b> '
+            f'<b class="sx-band-range">{money(low)} – {money(high)}</b> '
             f"(P10–P90 of {len(mc.kpis)} draws over {mc.samples.shape[1]} uncertain "
             "assumptions); shaded around its revenue line.</div>"
         )

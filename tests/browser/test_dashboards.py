@@ -136,7 +136,7 @@ def test_uncertainty_band(page, voila_url):
     note = page.locator(".sx-band-range")
     note.wait_for()
     mc = monte_carlo(simsrc.preset("b2b-saas"), n=100, seed=0)  # the dashboard's draws
-    q = mc.kpi_bands["total_revenue"]
+    q = mc.kpi_bands.loc["total_revenue"]
     expected = f"{format_value(q['p10'], 'currency')} – {format_value(q['p90'], 'currency')}"
     assert note.inner_text() == expected
     page.wait_for_function(
