@@ -8,6 +8,7 @@ solves them. Without feedback the calendar is one convolution.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -45,6 +46,15 @@ def has_feedback(p: Packed) -> bool:
     )
 
 
+class Arrivals(NamedTuple):
+    """New customers of one month by source (see :func:`arrivals`), ``[N, G]`` each."""
+
+    paid: Array
+    referred: Array
+    reactivated: Array
+    lost_to_word_of_mouth: Array
+
+
 def arrivals(
     p: Packed,
     t: int,
@@ -52,7 +62,7 @@ def arrivals(
     bad_prev: Array | None,
     leavers: tuple[Array, Array, Array] | None,
     draw: Draw = EXPECTED,
-) -> tuple[Array, Array, Array, Array]:
+) -> Arrivals:
     """New customers in month ``t`` by source, given what happened before.
 
     * paid: the month's paid acquisition less ``lost_per_bad_exit`` × badly handled exits
@@ -79,8 +89,9 @@ def arrivals(
 
     Returns
     -------
-    paid, referred, reactivated, lost : ndarray [N, G]
-        ``lost`` is the paid acquisition lost to word of mouth (expected, not drawn).
+    Arrivals
+        ``lost_to_word_of_mouth`` is the paid acquisition lost to word of mouth
+        (expected, not drawn).
     """
     lv = p.levers
     base = p.paid_new[:, t, None] * p.share
@@ -98,14 +109,14 @@ def arrivals(
         else draw.poisson((p.referral * active_prev)[:, None] * p.share)
     )
     if leavers is None:
-        return paid, referred, none, lost
+        return Arrivals(paid, referred, none, lost)
     good, bad, lapsed = leavers
     reach = (lv.win_back * lv.win_back_reach)[:, None, None]  # [S, 1, 1]
     chance = reach * lv.reactivation[:, None, :]  # [S, 1, K]
     react = (
         draw.thin(good, chance) + draw.thin(bad, chance * lv.bad_terms_factor[:, None, None])
     ).sum(axis=-1) + draw.thin(lapsed, reach[..., 0] * lv.after_offer[:, None])
-    return paid, referred, react, lost
+    return Arrivals(paid, referred, react, lost)
 
 
 def inflow(p: Packed, path: CohortPath) -> Inflow:

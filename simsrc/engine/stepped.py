@@ -240,7 +240,9 @@ def lever_step(
 
     # holds: non-preventable causes only; the last month ends the offer
     if draw.random and setup.cov.shape[0] == 1:
-        in_hold_churn, returns, lapsed, resumed = _holds_in_place(setup, draw, reg, base, saves)
+        in_hold_churn, returns, lapsed, resumed, reg = _holds_in_place(
+            setup, draw, reg, base, saves
+        )
     else:
         in_hold_churn, returns, lapsed, resumed, reg = _holds(setup, draw, reg, base, saves)
     churned = churned + in_hold_churn
@@ -360,16 +362,33 @@ def _leave(
     return cells, failed, left
 
 
-def _holds(
-    c: LeverSetup, draw: Draw, reg: Array, base: Array, saves: Array
-) -> tuple[Array, Array, Array, Array, Array]:
+class HoldMonth(NamedTuple):
+    """A month of the hold register (see :func:`_holds`)."""
+
+    churned: Array  # leavers by cause while held, [N, G, K]
+    returns: Array  # back to the paying population at the end of an offer, [N, G, J]
+    lapsed: Array  # left at the end of an offer, [N, G]
+    resumed: Array  # back after a pause, [N, G]
+    register: Array  # next month's register, [N, G, J, M]
+
+
+class SaveTeamMonth(NamedTuple):
+    """What became of a month's cancellation requests (see :func:`_save_team`)."""
+
+    saves: Array  # by offer, [N, G, J, O]
+    joining: Array  # saved customers joining each paying population, [N, G, J, P]
+    leave: Array  # leavers by cause, [N, G, K]
+    reached: Array  # save-team contacts, [N, G]
+    bad: Array  # badly handled exits by cause, [N, G, K]
+    requests: Array  # requests by cause, [N, G, K]
+
+
+def _holds(c: LeverSetup, draw: Draw, reg: Array, base: Array, saves: Array) -> HoldMonth:
     """A month of the hold register ``[N, G, J, M]`` (customers held by an offer).
 
     Non-preventable causes act on the held (``base`` ``[N, G, J, K]`` hazards); those in
     their offer's last month return or lapse; the rest move one month on; this month's
-    ``saves`` ``[N, G, J, O]`` by hold offers enter. Returns leavers by cause
-    ``[N, G, K]``, returns to the paying population ``[N, G, J]``, lapsed and resumed
-    (after a pause) ``[N, G]``, and the next month's register.
+    ``saves`` ``[N, G, J, O]`` by hold offers enter.
     """
     hz_np = base * c.nonprev  # [N, G, J, K]
     rate = hz_np / np.maximum(hz_np.sum(axis=-1, keepdims=True), 1.0)
@@ -384,12 +403,10 @@ def _holds(
     rows = np.arange(reg.shape[0])
     for i, offer in enumerate(c.hold_offers):  # this month's saves enter their offer
         shifted[rows, :, :, c.entry_slot[:, i]] += saves[..., offer]
-    return in_hold_churn, back.sum(axis=-1), lapsed, resumed, shifted
+    return HoldMonth(in_hold_churn, back.sum(axis=-1), lapsed, resumed, shifted)
 
 
-def _holds_in_place(
-    c: LeverSetup, draw: Draw, reg: Array, base: Array, saves: Array
-) -> tuple[Array, Array, Array, Array]:
+def _holds_in_place(c: LeverSetup, draw: Draw, reg: Array, base: Array, saves: Array) -> HoldMonth:
     """:func:`_holds` on the occupied cells only, for random counts; ``reg`` updated in place.
 
     Whole customers held by an offer are few (a handful per cohort), so the register is
@@ -417,7 +434,7 @@ def _holds_in_place(
         np.add.at(lapsed, (n, g), lapsed_c[:, 0])
         np.add.at(resumed, (n, g), resumed_c[:, 0])
         reg[n, g, j] = reg_c[:, 0, 0]
-    return in_hold_churn, returns, lapsed, resumed
+    return HoldMonth(in_hold_churn, returns, lapsed, resumed, reg)
 
 
 def _hold_exits(draw: Draw, reg: Array, rate: Array) -> tuple[Array, Array]:
@@ -439,16 +456,14 @@ def _hold_exits(draw: Draw, reg: Array, rate: Array) -> tuple[Array, Array]:
 
 def _save_team(
     draw: Draw, requests: Array | Cells, frac: Array, cov: Array, rude: Array
-) -> tuple[Array, Array, Array, Array, Array, Array]:
+) -> SaveTeamMonth:
     """What becomes of this month's cancellation requests.
 
     Parameters are the requests ``[N, G, J·P, K]`` by heterogeneity class and paying
     population (the occupied :class:`Cells` for random counts), the saved share of
     requests by offer ``[N, G, K, O]``, coverage ``[N, 1, 1]`` and the rude share of
-    refusals ``[N]``. Returns saves ``[N, G, J, O]``, the saved customers joining each
-    paying population ``[N, G, J, P]`` (:data:`SAVE_MOVES`), leavers ``[N, G, K]``,
-    save-team contacts ``[N, G]``, badly handled exits ``[N, G, K]`` (never reached, or
-    refused rudely) and requests ``[N, G, K]``.
+    refusals ``[N]``. Saved customers join the paying populations as :data:`SAVE_MOVES`
+    says; badly handled exits are those never reached or refused rudely.
     """
     n_rows, n_g, n_c, n_k = requests.shape
     n_j = n_c // N_POPS
@@ -460,7 +475,7 @@ def _save_team(
         by_pop = requests @ frac  # [N, G, J·P, O]
         moved = by_pop.reshape(n_rows, n_g, n_j, N_POPS * N_OFFERS) @ SAVE_MOVES
         saves, joining = moved[..., :N_OFFERS], moved[..., N_OFFERS:]
-        return saves, joining, leave, (req_c * cov).sum(axis=-1), bad, req_c
+        return SaveTeamMonth(saves, joining, leave, (req_c * cov).sum(axis=-1), bad, req_c)
     reached_share = np.broadcast_to(cov[..., None], (*frac.shape[:-1], 1))
     probs = np.concatenate([frac, reached_share - frac.sum(axis=-1, keepdims=True)], -1)
     # per occupied (row, segment, cell, cause): saved by each offer, reached but refused
@@ -484,7 +499,7 @@ def _save_team(
     np.add.at(leave, (n, g, k), refused + not_reached)
     np.add.at(bad, (n, g, k), not_reached + rudely)
     np.add.at(reached, (n, g), count - not_reached)
-    return saves, joining, leave, reached, bad, req_c
+    return SaveTeamMonth(saves, joining, leave, reached, bad, req_c)
 
 
 def lever_path(p: Packed, core: CohortPath) -> CohortPath:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -254,7 +255,14 @@ def _kpis(r: _Run) -> dict[str, Array]:
     }
 
 
-def _last_year(r: _Run) -> tuple[Array, Array, Array, Array]:
+class _LastYear(NamedTuple):
+    start_mrr: Array
+    lost_mrr: Array
+    down_mrr: Array
+    up_mrr: Array
+
+
+def _last_year(r: _Run) -> _LastYear:
     """Starting MRR, then churned, contraction and expansion MRR over 12 months.
 
     Of the customers active at the end of month H − 13 (GRR and NRR); NaN when the
@@ -265,7 +273,7 @@ def _last_year(r: _Run) -> tuple[Array, Array, Array, Array]:
     n_s = r.new.shape[0]
     if h < 13:
         nan = np.full(n_s, np.nan)
-        return nan, nan, nan, nan
+        return _LastYear(nan, nan, nan, nan)
     t0 = h - 13
     new0 = r.new[:, :, : t0 + 1]  # cohorts existing at t0
     lag = t0 - np.arange(t0 + 1)  # tenure of cohort c at t0
@@ -277,7 +285,9 @@ def _last_year(r: _Run) -> tuple[Array, Array, Array, Array]:
         cum = np.cumsum(r.kern[name], axis=2)
         return np.einsum("sgc,sgc->s", new0, cum[:, :, lag + 12] - cum[:, :, lag])
 
-    return at("mrr", 0), window("churned_mrr"), window("contraction_mrr"), window("expansion_mrr")
+    return _LastYear(
+        at("mrr", 0), window("churned_mrr"), window("contraction_mrr"), window("expansion_mrr")
+    )
 
 
 def _monthly_arrays(r: _Run) -> dict[str, Array]:
