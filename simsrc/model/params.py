@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from simsrc.model.errors import ScenarioError, shown
+from simsrc.model.units import FRACTION_UNITS
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Param:
     @property
     def is_fraction(self) -> bool:
         """Whether the value is a fraction best shown as a percentage."""
-        return self.unit in {"share", "rate", "monthly rate", "annual rate"}
+        return self.unit in FRACTION_UNITS
 
     def check(self, value: object, path: str | None = None) -> float:
         """Validate one value against this parameter's type and bounds.

@@ -13,6 +13,9 @@ import math
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
+FRACTION_UNITS = frozenset({"rate", "share", "monthly rate", "annual rate"})
+"""Units whose values are fractions (0.25), shown as percentages (25%)."""
+
 
 def compact(x: float, digits: int = 3) -> str:
     """A number with K/M/B suffixes and ``digits`` significant figures.
@@ -60,7 +63,7 @@ def format_value(x: float, unit: str, currency: str = "USD") -> str:
             return compact(x)
         text = f"-{symbol}{compact(-x)}" if x < 0 else f"{symbol}{compact(x)}"
         return text + ("/month" if unit.endswith("/month") else "")
-    if unit in {"rate", "share", "monthly rate", "annual rate"}:
+    if unit in FRACTION_UNITS:
         return "—" if not math.isfinite(x) else f"{_sig(100 * x, 3)}%"
     if unit == "months":
         return compact(x) + " months"

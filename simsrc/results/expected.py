@@ -212,7 +212,6 @@ def _kpis(r: _Run) -> dict[str, Array]:
         payback = np.where(
             margin0 > 0, metrics.cac_payback_months(cac, arpa0, margin0 / arpa0), np.inf
         )
-    start, lost, down, up = _last_year(r)
     ratios = ratio_kpis(
         Sums(
             churned=churned,
@@ -223,10 +222,7 @@ def _kpis(r: _Run) -> dict[str, Array]:
             save_cost=save_cost,
             recovered=total("recovered"),
             cut_off=total("cut_off"),
-            start_mrr=start,
-            lost_mrr=lost,
-            down_mrr=down,
-            up_mrr=up,
+            **_last_year(r)._asdict(),
         )
     )
     return {

@@ -62,7 +62,7 @@ from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.presets import list_presets, preset
 from simsrc.model.scenario import Scenario
-from simsrc.model.units import format_delta_pct, format_value
+from simsrc.model.units import FRACTION_UNITS, format_delta_pct, format_value
 from simsrc.results.expected import Result, simulate_batch
 from simsrc.results.kpis import KPI_INFO
 from simsrc.results.simulate import simulate
@@ -546,7 +546,7 @@ def format_amount(x: float, unit: str, currency: str = "USD") -> str:
     >>> format_amount(-0.0123, "rate"), format_amount(-1500.0, "currency")
     ('-1.23%', '-$1.5K')
     """
-    if x < 0 and unit in {"rate", "share", "monthly rate", "annual rate"}:
+    if x < 0 and unit in FRACTION_UNITS:
         return "-" + format_value(-x, unit, currency)  # format_value needs x ≥ 0 here
     return format_value(x, unit, currency)
 
