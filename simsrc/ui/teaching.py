@@ -19,10 +19,16 @@ from simsrc.model.params import PARAMETERS
 from simsrc.model.scenario import simple_scenario
 from simsrc.results.simulate import simulate
 from simsrc.ui import charts
+from simsrc.ui.sliders import param_slider
 
 
-def slider(path: str, value: float, *, description: str | None = None) -> widgets.FloatSlider:
+def slider(
+    path: str, value: float, *, description: str | None = None
+) -> widgets.IntSlider | widgets.FloatSlider:
     """A slider for a parameter, with label, bounds, step and tooltip from the table.
+
+    The range and readout follow the dashboards' rule
+    (:func:`simsrc.ui.sliders.param_slider`).
 
     Parameters
     ----------
@@ -39,20 +45,7 @@ def slider(path: str, value: float, *, description: str | None = None) -> widget
     >>> (s.min, s.description)
     (0.0, 'New customers per month')
     """
-    row = PARAMETERS[path]
-    hi = row.hi if row.hi < 1e5 else max(10 * value, row.step * 100)
-    kind = widgets.IntSlider if row.integer else widgets.FloatSlider
-    w = kind(
-        value=value,
-        min=row.lo,
-        max=hi,
-        step=row.step,
-        description=description or row.label,
-        tooltip=row.help,
-        style={"description_width": "initial"},
-        continuous_update=False,
-        readout_format=".1%" if row.is_fraction else ",.4g",
-    )
+    w = param_slider(PARAMETERS[path], value, description)
     w.add_class("simsrc-slider")
     return w
 
