@@ -1,0 +1,142 @@
+"""What a dashboard is showing, without widgets: baseline, what-if, values and results.
+
+:class:`WhatIfState` holds the two scenarios, the control values in use and what the
+dashboard computed for each scenario (cached, least recently used first out: a control
+change recomputes the what-if only). The widget frame
+(:class:`simsrc.ui.dashboard.frame.Dashboard`) reads and changes it; tests can drive it
+directly.
+
+Examples
+--------
+>>> import simsrc
+>>> state = WhatIfState(simsrc.simulate)
+>>> state.start(simsrc.preset("b2b-saas"))
+>>> state.add_control("churn.onboarding", state.baseline_value("churn.onboarding"))
+>>> checked, what_if = state.try_values({"churn.onboarding": 0.5})
+>>> state.use(checked, what_if)
+>>> state.values["churn.onboarding"], state.what_if_result.kpis["npv"] > (
+...     state.baseline_result.kpis["npv"])
+(0.5, True)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from simsrc.model.files import scenario_to_toml
+from simsrc.model.scenario import Scenario
+from simsrc.results.expected import Result
+from simsrc.ui import charts
+from simsrc.ui.dashboard.values import build_what_if, check_control, scenario_value
+
+__all__ = ["WhatIfState", "slug"]
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a scenario name.
+
+    Examples
+    --------
+    >>> slug("B2B SaaS · what-if")
+    'b2b-saas-what-if'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "scenario"
+
+
+class WhatIfState:
+    """Baseline and what-if scenarios, control values, and cached results.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(scenario)``: what the dashboard shows for a scenario. Its value must
+        have a ``result`` (:class:`~simsrc.results.simulate.Result`) for
+        :meth:`results_file`.
+    cache_size : int
+        How many scenarios' results are kept.
+
+    Attributes
+    ----------
+    baseline, what_if : Scenario
+        The two scenarios on show (after :meth:`start`).
+    baseline_result, what_if_result
+        What ``compute`` returned for them.
+    values, baseline_values : dict
+        Control key → value in use, and → the baseline's value.
+    uploads : dict
+        Uploaded scenarios by their chooser key.
+    """
+
+    def __init__(self, compute: Callable[[Scenario], Any], cache_size: int = 32) -> None:
+        self.result: Callable[[Scenario], Any] = functools.lru_cache(maxsize=cache_size)(compute)
+        self.uploads: dict[str, Scenario] = {}
+        self.values: dict[str, Any] = {}
+        self.baseline_values: dict[str, Any] = {}
+        self.baseline_document: dict[str, Any] = {}
+
+    def start(self, baseline: Scenario) -> None:
+        """Make ``baseline`` the scenario the controls start from; forget the values."""
+        self.baseline = baseline
+        self.baseline_result = self.result(baseline)
+        self.baseline_document = baseline.to_dict(full=True)
+        self.values = {}
+        self.baseline_values = {}
+
+    def baseline_value(self, key: str) -> Any:
+        """The baseline's value of a control (1 for a churn multiplier)."""
+        if key.startswith("churn."):
+            return 1.0
+        return scenario_value(self.baseline_document, key)
+
+    def add_control(self, key: str, value: Any) -> None:
+        """Start a control at ``value``, which is also what :meth:`reset` returns to."""
+        self.values[key] = self.baseline_values[key] = value
+
+    def try_values(self, changes: Mapping[str, object]) -> tuple[dict[str, Any], Scenario]:
+        """Check control values and build the what-if they make, changing nothing yet.
+
+        Raises
+        ------
+        ScenarioError
+            If a value or the combination is invalid.
+        """
+        checked = {k: check_control(k, v) for k, v in changes.items()}
+        return checked, build_what_if(self.baseline, {**self.values, **checked})
+
+    def use(self, checked: Mapping[str, Any], what_if: Scenario) -> None:
+        """Take checked values and their what-if (from :meth:`try_values`)."""
+        self.values.update(checked)
+        self.show(what_if)
+
+    def show(self, what_if: Scenario) -> None:
+        """Make ``what_if`` the scenario compared with the baseline."""
+        self.what_if = what_if
+        self.what_if_result = self.result(what_if)
+
+    def reset(self) -> None:
+        """Every control back to the baseline's value; the what-if follows."""
+        self.values = dict(self.baseline_values)
+        self.show(build_what_if(self.baseline, self.values))
+
+    def scenario_file(self) -> tuple[str, str, str]:
+        """The what-if scenario as a TOML file: ``(filename, mime type, text)``."""
+        return (f"{slug(self.baseline.name)}-what-if.toml", "application/toml",
+                scenario_to_toml(self.what_if))  # fmt: skip
+
+    def results_file(self) -> tuple[str, str, str]:
+        """Monthly results of baseline and what-if as CSV: ``(filename, mime, text)``."""
+        frames = []
+        for label, computed in ((charts.BASELINE, self.baseline_result),
+                                (charts.WHAT_IF, self.what_if_result)):  # fmt: skip
+            res: Result = computed.result
+            m = res.monthly.copy()
+            m.insert(0, "scenario", label)
+            m.insert(1, "scenario_name", res.scenario.name)
+            frames.append(m)
+        text = pd.concat(frames, ignore_index=True).to_csv(index=False)
+        return f"{slug(self.baseline.name)}-results.csv", "text/csv", text

@@ -1,0 +1,274 @@
+"""Control values of the dashboards, checked, and the what-if they make (no widgets).
+
+A *control key* is a scenario path (``"save_team.coverage"``, ``"dunning.style"``) or
+``"churn.<cause>"``, a multiplier of that cause's churn levels. Numbers are bounded by
+the parameter table (:data:`simsrc.PARAMETERS`); the words a choice allows come from the
+type hints of the scenario's dataclasses (``bool`` or a ``Literal`` in
+:mod:`simsrc.model.levers`), so the dashboards never keep a second list of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Literal, get_args, get_origin
+
+from simsrc.model import paths
+from simsrc.model.errors import ScenarioError
+from simsrc.model.levers import OFFER_NAMES
+from simsrc.model.params import PARAMETERS, Param
+from simsrc.model.scenario import Scenario
+from simsrc.model.schema import hints
+
+__all__ = [
+    "CHOICES",
+    "CHURN_FACTOR",
+    "WORD_LABELS",
+    "build_what_if",
+    "check_control",
+    "choice_options",
+    "choice_words",
+    "control_param",
+    "is_mix",
+    "mix_of",
+    "scenario_value",
+]
+
+CHURN_FACTOR = Param(
+    "churn.*",
+    "Churn multiplier",
+    "×",
+    0.0,
+    3.0,
+    0.05,
+    "Multiplies this cause's monthly churn levels in every segment (1 = as in the "
+    "baseline, 0.5 = halved). The resulting levels must stay at most 100 % a month.",
+)
+"""Bounds of the per-cause churn multiplier (a what-if lever, not a scenario field)."""
+
+CHOICES: dict[str, tuple[str, str]] = {
+    "dunning.enabled": (
+        "Dunning of late payers",
+        "Remind customers whose payment failed, over a grace period, before cutting them off.",
+    ),
+    "dunning.style": (
+        "Message style",
+        "Pay up: ever firmer reminders. Help first: 'are you stuck? here is a person' — "
+        "recovers stuck customers a reminder loses, and fixes their problem.",
+    ),
+    "dunning.channel": (
+        "Channel",
+        "SMS is read far more often than email (about 98 % against 20 %).",
+    ),
+    "win_back.enabled": (
+        "Win-back",
+        "Send former customers one message after a delay; some come back.",
+    ),
+    "win_back.channel": ("Channel", "SMS is read far more often than email."),
+    "programs.onboarding.enabled": (
+        "Onboarding program",
+        "Guided onboarding for every new customer; lowers onboarding churn.",
+    ),
+    "programs.success.enabled": (
+        "Success check-ins",
+        "Regular check-ins with active customers; lowers success drop-off.",
+    ),
+    "programs.service.enabled": (
+        "Service quality",
+        "Training, audits and empowered staff; lowers churn from poor service.",
+    ),
+}
+"""Non-numeric controls (the parameter table covers numbers only): label and help text."""
+
+WORD_LABELS: dict[Any, str] = {
+    True: "On",
+    False: "Off",
+    "pay_up": "Pay up",
+    "help_first": "Help first",
+    "email": "Email",
+    "sms": "SMS",
+}
+"""How a choice word reads on its button."""
+
+
+def choice_words(key: str) -> tuple[Any, ...]:
+    """The values a non-numeric scenario field allows, from its type hint.
+
+    ``bool`` fields allow ``True`` and ``False``; ``Literal`` fields their words, in
+    the order the type lists them.
+
+    Raises
+    ------
+    ScenarioError
+        If ``key`` is not a path to a ``bool`` or ``Literal`` field of a scenario.
+
+    Examples
+    --------
+    >>> choice_words("dunning.style")
+    ('pay_up', 'help_first')
+    >>> choice_words("programs.service.enabled")
+    (True, False)
+    """
+    tp: Any = Scenario
+    for part in key.split("."):
+        if not (isinstance(tp, type) and dataclasses.is_dataclass(tp)):
+            tp = None
+            break
+        tp = hints(tp).get(part)
+    if tp is bool:
+        return (True, False)
+    if get_origin(tp) is Literal:
+        return get_args(tp)
+    raise ScenarioError(key, "is not a choice of a scenario")
+
+
+def choice_options(key: str) -> dict[Any, str]:
+    """A choice control's allowed values and their button texts, in order.
+
+    Examples
+    --------
+    >>> choice_options("dunning.channel")
+    {'email': 'Email', 'sms': 'SMS'}
+    """
+    return {word: WORD_LABELS.get(word, str(word)) for word in choice_words(key)}
+
+
+def control_param(key: str) -> Param | None:
+    """The parameter-table row that bounds a numeric control, or ``None`` for choices.
+
+    Examples
+    --------
+    >>> control_param("save_team.coverage").label
+    'Save-team coverage'
+    >>> control_param("churn.onboarding").unit
+    '×'
+    """
+    if key.startswith("churn."):
+        return CHURN_FACTOR
+    return PARAMETERS.find(key)
+
+
+def check_control(key: str, value: object) -> Any:
+    """Validate a value a widget sent for a control; return it in canonical form.
+
+    Numbers are checked against the parameter table (type, finite, bounds, whole
+    numbers) and rounded to 10 decimals, which removes the float noise of slider steps
+    (0.1 + 0.2); choices must be one of the allowed words.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the control's path and what is allowed.
+
+    Examples
+    --------
+    >>> check_control("save_team.coverage", 0.30000000000000004)
+    0.3
+    >>> check_control("dunning.channel", "fax")
+    Traceback (most recent call last):
+    ...
+    simsrc.ScenarioError: dunning.channel: must be one of email, sms (got 'fax')
+    """
+    if key in CHOICES:
+        allowed = choice_words(key)
+        kind = type(allowed[0])
+        try:
+            ok = type(value) is kind and value in allowed
+        except TypeError:  # unhashable
+            ok = False
+        if not ok:
+            words = ", ".join(str(v).lower() for v in allowed)
+            raise ScenarioError(key, f"must be one of {words} (got {value!r})")
+        return value
+    row = control_param(key)
+    if row is None:
+        raise ScenarioError(key, "is not a control of this dashboard")
+    x = row.check(value, key)
+    return round(x) if row.integer else round(x, 10)
+
+
+def is_mix(key: str) -> bool:
+    """Whether a control key is an offer-mix share (``save_team.mix.<cause>.<offer>``)."""
+    return key.startswith("save_team.mix.")
+
+
+def scenario_value(scenario: Scenario | dict[str, Any], path: str) -> Any:
+    """A value of a scenario (or scenario document) by dotted path.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> scenario_value(simsrc.preset("b2b-saas"), "save_team.mix.onboarding.expert_help")
+    0.8
+    """
+    document = scenario.to_dict(full=True) if isinstance(scenario, Scenario) else scenario
+    return paths.get_path(document, path)
+
+
+def build_what_if(
+    baseline: Scenario, values: Mapping[str, Any], name: str | None = None
+) -> Scenario:
+    """The baseline with control values applied: fields by path, churn multipliers.
+
+    Parameters
+    ----------
+    baseline : Scenario
+        The scenario the controls start from.
+    values : mapping
+        Control key → value: a parameter path (``"save_team.coverage"``), a choice path
+        (``"dunning.style"``) or ``"churn.<cause>"`` for a multiplier of that cause's
+        levels. Values equal to the baseline's are skipped.
+    name : str, optional
+        Name of the result (default: ``"<baseline> · what-if"``).
+
+    Returns
+    -------
+    Scenario
+        The what-if.
+
+    Raises
+    ------
+    ScenarioError
+        If a value is out of bounds or the combination is invalid (e.g. an offer mix
+        over 100 %).
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> base = simsrc.preset("b2b-saas")
+    >>> halved = build_what_if(base, {f"churn.{c}": 0.5 for c in base.cause_names})
+    >>> simsrc.simulate(halved).kpis["npv"] == simsrc.simulate(base.halve_churn()).kpis["npv"]
+    True
+    """
+    name = name or f"{baseline.name} · what-if"
+    fields = {k: v for k, v in values.items() if not k.startswith("churn.")}
+    data = baseline.to_dict(full=True)
+    changed = {k: v for k, v in fields.items() if scenario_value(data, k) != v}
+    if changed:
+        for key, value in changed.items():
+            paths.set_path(data, key, value)
+        data["name"] = name
+        s = Scenario.from_dict(data)
+    else:
+        s = baseline.replace(name=name)
+    for key, factor in values.items():
+        if key.startswith("churn.") and factor != 1.0:
+            s = s.scale_churn(float(factor), cause=key.removeprefix("churn."), name=name)
+    return s
+
+
+def mix_of(s: Scenario) -> dict[str, dict[str, float]]:
+    """The offers each voluntary cause gets (shares over half a percent), by name.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> mix_of(simsrc.preset("b2b-saas"))["onboarding"]
+    {'expert_help': 0.8}
+    """
+    return {
+        c.name: {o: float(v) for o, v in zip(OFFER_NAMES, s.save_team.mix[k], strict=True)
+                 if v > 0.005}
+        for k, c in enumerate(s.causes)
+        if c.voluntary
+    }  # fmt: skip
