@@ -22,14 +22,14 @@ import pandas as pd
 import traitlets
 
 from simsrc.model.errors import ScenarioError
-from simsrc.model.files import MAX_FILE_BYTES, parse_scenario_text
+from simsrc.model.files import MAX_FILE_BYTES
 from simsrc.model.presets import list_presets, preset
 from simsrc.model.scenario import Scenario
 from simsrc.ui import charts
 from simsrc.ui.dashboard.controls import MixEditor, choice_buttons, group_heading, number_slider
 from simsrc.ui.dashboard.download import DownloadButton
 from simsrc.ui.dashboard.markup import CSS, css_key, esc, kpi_cards, kpi_value, table_html
-from simsrc.ui.dashboard.state import WhatIfState
+from simsrc.ui.dashboard.state import WhatIfState, read_upload
 from simsrc.ui.dashboard.values import is_mix
 
 __all__ = ["ControlGroup", "Dashboard", "guard"]
@@ -475,20 +475,7 @@ class Dashboard(abc.ABC):
         ScenarioError
             If the file is too large, not UTF-8 text, not TOML or not a valid scenario.
         """
-        if not isinstance(file, Mapping):
-            raise ScenarioError("upload", "expected one scenario file")
-        name = str(file.get("name") or "upload.toml")[:120]
-        content = file.get("content", b"")
-        if not isinstance(content, bytes | bytearray | memoryview):  # a crafted message
-            raise ScenarioError(name, "could not read the uploaded file")
-        raw = bytes(content)
-        if len(raw) > MAX_FILE_BYTES:
-            raise ScenarioError(name, f"file is larger than {MAX_FILE_BYTES:,} bytes; refused")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ScenarioError(name, "not a UTF-8 text file (expected TOML)") from None
-        s = parse_scenario_text(text, name)
+        name, s = read_upload(file)
         key = f"upload:{name}"
         self.state.uploads[key] = s
         options = [o for o in self.preset.options if o[1] != key]

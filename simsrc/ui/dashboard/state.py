@@ -28,13 +28,14 @@ from typing import Any
 
 import pandas as pd
 
-from simsrc.model.files import scenario_to_toml
+from simsrc.model.errors import ScenarioError
+from simsrc.model.files import MAX_FILE_BYTES, parse_scenario_text, scenario_to_toml
 from simsrc.model.scenario import Scenario
 from simsrc.results.expected import Result
 from simsrc.ui import charts
 from simsrc.ui.dashboard.values import build_what_if, check_control, scenario_value
 
-__all__ = ["WhatIfState", "slug"]
+__all__ = ["WhatIfState", "read_upload", "slug"]
 
 
 def slug(text: str) -> str:
@@ -46,6 +47,48 @@ def slug(text: str) -> str:
     'b2b-saas-what-if'
     """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "scenario"
+
+
+def read_upload(file: object) -> tuple[str, Scenario]:
+    """The name and scenario of an uploaded file, checked like any scenario file.
+
+    Parameters
+    ----------
+    file : mapping
+        An entry of ``FileUpload.value``: ``name`` and ``content`` (bytes). Anything
+        else (a crafted message) is refused with a message.
+
+    Returns
+    -------
+    tuple
+        ``(name, scenario)``; the name is cut to 120 characters.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is too large, not UTF-8 text, not TOML or not a valid scenario.
+
+    Examples
+    --------
+    >>> read_upload({"name": "x.toml", "content": bytes([255])})
+    Traceback (most recent call last):
+    ...
+    simsrc.ScenarioError: x.toml: not a UTF-8 text file (expected TOML)
+    """
+    if not isinstance(file, Mapping):
+        raise ScenarioError("upload", "expected one scenario file")
+    name = str(file.get("name") or "upload.toml")[:120]
+    content = file.get("content", b"")
+    if not isinstance(content, bytes | bytearray | memoryview):  # a crafted message
+        raise ScenarioError(name, "could not read the uploaded file")
+    raw = bytes(content)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(name, f"file is larger than {MAX_FILE_BYTES:,} bytes; refused")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(name, "not a UTF-8 text file (expected TOML)") from None
+    return name, parse_scenario_text(text, name)
 
 
 class WhatIfState:
