@@ -1,6 +1,6 @@
 """How a population splits between destinations: expected shares or random counts.
 
-The engine's stepped path (:func:`simsrc.engine.cohorts.lever_step`) and its acquisition
+The engine's stepped path (:func:`simsrc.engine.stepped.lever_step`) and its acquisition
 feedback are written once against :class:`Draw`. With :data:`EXPECTED` every split is
 ``n × p`` (the deterministic expected-value flows); with :class:`RandomDraw` the same
 splits are multinomial, binomial and Poisson counts drawn from a generator — so the
