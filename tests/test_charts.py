@@ -229,7 +229,7 @@ def test_jupyter_chart_takes_data_updates_in_place():
     """Guard for the private path LiveChart uses: fails loudly if Altair changes it."""
     from altair.jupyter.jupyter_chart import load_js_src
 
-    assert charts._IN_PLACE
+    assert charts.IN_PLACE
     assert "_py_to_js_updates" in alt.JupyterChart.class_trait_names()
     js = load_js_src()
     assert "change:_py_to_js_updates" in js and 'update.namespace === "data"' in js

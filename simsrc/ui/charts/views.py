@@ -1176,7 +1176,7 @@ class LiveChart:
         self.datasets = dict(datasets)
         self.currency = currency or self.currency
         key = _layout_key(self.datasets, self.currency)
-        if key != self._key or not _IN_PLACE:
+        if key != self._key or not IN_PLACE:
             chart = self.build(self.datasets, self.currency)
             self._spec = chart.to_dict()
             self._key = key
@@ -1200,7 +1200,7 @@ class LiveChart:
         self.widget._py_to_js_updates = updates
 
 
-_IN_PLACE = hasattr(alt.JupyterChart, "_py_to_js_updates")
+IN_PLACE = hasattr(alt.JupyterChart, "_py_to_js_updates")
 """Whether this Altair's JupyterChart takes data updates in place (tested)."""
 
 
