@@ -1,0 +1,231 @@
+"""Static charts for the lesson notebooks, one per lesson's figure.
+
+Drawn once per call and shown with the SVG renderer (vl-convert in the kernel, see
+:func:`simsrc.ui.charts.offline.render_offline`), so they need no network either. Most
+read the output of a function of :mod:`simsrc.analysis.lessons`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from simsrc.ui.charts.style import (
+    CAUSE_COLORS,
+    FONT,
+    HEIGHT,
+    NO_OFFER,
+    OFFER_LABELS,
+    SCENARIO_COLORS,
+    WIDTH,
+)
+
+
+def _lesson(chart: Any, title: str | None = None) -> Any:
+    props: dict[str, Any] = {"width": WIDTH, "height": HEIGHT}
+    if title:
+        props["title"] = title
+    return (
+        chart.properties(**props)
+        .configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelColor="#475569", titleColor="#334155", gridColor="#e2e8f0")
+    )
+
+
+def halving_chart(table: pd.DataFrame) -> alt.Chart:
+    """Revenue and customer ratios of halving churn by horizon (lesson 1).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`simsrc.analysis.lessons.halving_churn_table` output.
+    """
+    long = table.melt(id_vars="months", value_vars=["revenue_ratio", "customers_ratio"],
+                      var_name="measure", value_name="ratio")  # fmt: skip
+    long["measure"] = long["measure"].map(
+        {"revenue_ratio": "Revenue over the horizon", "customers_ratio": "Customers at the end"}
+    )
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X("months:Q", title="Horizon (months)"),
+            y=alt.Y("ratio:Q", title="Halved churn ÷ baseline", scale=alt.Scale(zero=False)),
+            color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["months:Q", "measure:N", alt.Tooltip("ratio:Q", format=".3f")],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [2.0]})).mark_rule(strokeDash=[4, 3]).encode(y="y:Q")
+    return _lesson(alt.layer(chart, rule))
+
+
+def leaky_bucket_chart(data: pd.DataFrame) -> alt.Chart:
+    """Customers over time filling towards the A ÷ c ceiling (lesson 1).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`simsrc.analysis.lessons.leaky_bucket` output.
+    """
+    line = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5, color=SCENARIO_COLORS[1])
+        .encode(
+            x=alt.X("month:Q", title="Month"),
+            y=alt.Y("customers:Q", title="Customers"),
+            tooltip=["month:Q", alt.Tooltip("customers:Q", format=",.0f")],
+        )
+    )
+    ceiling = (
+        alt.Chart(data.iloc[[0]])
+        .mark_rule(strokeDash=[5, 3], color="#64748b")
+        .encode(y="steady_state:Q", tooltip=[alt.Tooltip("steady_state:Q", format=",.0f")])
+    )
+    return _lesson(alt.layer(line, ceiling))
+
+
+def projection_chart(data: pd.DataFrame, title: str | None = None) -> alt.Chart:
+    """Actual survival against the sBG and a naive constant-rate projection (lesson 2).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`simsrc.analysis.lessons.naive_vs_sbg` output.
+    title : str, optional
+        Chart title.
+    """
+    long = data.melt(id_vars=["year", "fitted"], value_vars=["actual", "sbg", "naive"],
+                     var_name="series", value_name="surviving")  # fmt: skip
+    long["series"] = long["series"].map(
+        {"actual": "Actual", "sbg": "sBG fit", "naive": "Constant churn"}
+    )
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("year:Q", title="Year"),
+            y=alt.Y("surviving:Q", title="% of customers surviving"),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["year:Q", "series:N", alt.Tooltip("surviving:Q", format=".1f")],
+        )
+    )
+    return _lesson(chart, title)
+
+
+def survival_curves_chart(data: pd.DataFrame) -> alt.Chart:
+    """Survival curves by tenure, one per ``label`` (lesson 2).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        ``tenure``, ``survival`` and ``label``.
+    """
+    chart = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("tenure:Q", title="Months since joining"),
+            y=alt.Y("survival:Q", title="Still a customer", axis=alt.Axis(format=".0%")),
+            color=alt.Color("label:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["label:N", "tenure:Q", alt.Tooltip("survival:Q", format=".1%")],
+        )
+    )
+    return _lesson(chart)
+
+
+def hazards_chart(data: pd.DataFrame) -> alt.Chart:
+    """Each cause's monthly hazard over tenure (lesson 3).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`simsrc.analysis.lessons.hazards_by_cause` output.
+    """
+    chart = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("tenure:Q", title="Months since joining"),
+            y=alt.Y("hazard:Q", title="Monthly churn", axis=alt.Axis(format=".1%")),
+            color=alt.Color("cause:N", title=None, scale=alt.Scale(range=list(CAUSE_COLORS))),
+            tooltip=["cause:N", "tenure:Q", alt.Tooltip("hazard:Q", format=".2%")],
+        )
+    )
+    return _lesson(chart)
+
+
+def offer_survival_chart(data: pd.DataFrame) -> alt.Chart:
+    """Cohort survival when the save team makes only one kind of offer (lesson 4).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`simsrc.analysis.lessons.offer_survival` output.
+    """
+    labels = {**OFFER_LABELS, "none": NO_OFFER}
+    df = data.assign(offer=data["offer"].map(labels))
+    chart = (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("tenure:Q", title="Months since joining"),
+            y=alt.Y("survival:Q", title="Still a customer", axis=alt.Axis(format=".0%"),
+                    scale=alt.Scale(zero=False)),
+            color=alt.Color("offer:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["offer:N", "tenure:Q", alt.Tooltip("survival:Q", format=".1%")],
+        )
+    )  # fmt: skip
+    return _lesson(chart)
+
+
+def dunning_chart(data: pd.DataFrame) -> alt.Chart:
+    """Recovery rate of late payers by dunning style and channel (lesson 5).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`simsrc.analysis.lessons.dunning_matrix` output.
+    """
+    df = data.assign(
+        style=data["style"].map({"pay_up": "Pay up", "help_first": "Help first"}),
+        channel=data["channel"].map({"email": "Email", "sms": "SMS"}),
+    )
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("channel:N", title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset="style:N",
+            y=alt.Y("recovery_rate:Q", title="Late payers recovered",
+                    axis=alt.Axis(format=".0%")),
+            color=alt.Color("style:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["style:N", "channel:N", alt.Tooltip("recovery_rate:Q", format=".1%"),
+                     alt.Tooltip("npv:Q", format=",.0f")],
+        )
+    )  # fmt: skip
+    return _lesson(chart)
+
+
+def win_back_chart(data: pd.DataFrame) -> alt.Chart:
+    """Customers won back by channel and delay of the win-back message (lesson 6).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        ``channel``, ``delay (months)``, ``won back`` and ``NPV``.
+    """
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("delay (months):Q", title="Delay before the message (months)"),
+            y=alt.Y("won back:Q", title="Customers won back"),
+            color=alt.Color("channel:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["channel:N", "delay (months):Q", alt.Tooltip("won back:Q", format=",.1f"),
+                     alt.Tooltip("NPV:Q", format=",.0f")],
+        )
+    )  # fmt: skip
+    return _lesson(chart)
