@@ -285,6 +285,14 @@ def test_tables_are_what_the_charts_show(base, halved):
     assert surv["Months since joining"].tolist()[:4] == ["0", "1", "3", "6"]
 
 
+def test_offline_is_enabled_once_per_process():
+    charts.enable_offline()
+    hits = charts.enable_offline.cache_info().hits
+    charts.enable_offline()  # every dashboard calls it: later calls do nothing
+    assert charts.enable_offline.cache_info().hits == hits + 1
+    assert alt.JupyterChart._is_offline
+
+
 def test_offline_bundle_is_built_once_and_reused(tmp_path):
     """Kernels after the first read the bundle from the cache, without vl-convert."""
     import os

@@ -7,6 +7,7 @@ anything from the internet, so notebooks and Voila work offline.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from importlib.metadata import version
@@ -16,7 +17,6 @@ import altair as alt
 
 from simsrc.model.files import write_atomic
 
-_OFFLINE = False
 # The first line of a bundle file: a file without it (empty, or not ours) is rebuilt,
 # not trusted.
 _BUNDLE_MARK = "// simsrc: JupyterChart offline bundle\n"
@@ -29,6 +29,7 @@ def _bundle_path() -> Path:
     return cache / f"jupyterchart-{re.sub(r'[^A-Za-z0-9_.-]', '_', key)}.js"
 
 
+@functools.lru_cache(maxsize=1)
 def enable_offline() -> None:
     """Make :class:`altair.JupyterChart` load its JavaScript from the kernel, not a CDN.
 
@@ -38,10 +39,11 @@ def enable_offline() -> None:
     one file per Altair and vl-convert version, written atomically); later kernels
     read it instead, without importing vl-convert. Either way every JupyterChart then
     carries the bundle and renders with no network access.
+
+    The work is done once per process: every dashboard and live chart calls this, and
+    the one-entry cache makes later calls free. A call that raises is not cached, so
+    the next one tries again; ``enable_offline.cache_clear()`` forgets a finished one.
     """
-    global _OFFLINE
-    if _OFFLINE:
-        return
     cls = alt.JupyterChart
     try:
         path = _bundle_path()
@@ -59,7 +61,6 @@ def enable_offline() -> None:
                 write_atomic(path, _BUNDLE_MARK + cls._esm)
             except OSError:  # a read-only home: just keep building per kernel
                 pass
-    _OFFLINE = True
 
 
 def render_offline() -> None:
