@@ -26,6 +26,7 @@ def _wide(data: pd.DataFrame, index: str, value: str) -> pd.DataFrame:
 
 
 def _fmt(values: Any, unit: str, currency: str, sign: bool = False) -> list[str]:
+    """Values written in ``unit``: a dash where missing, ``+`` on gains if ``sign``."""
     out = []
     for x in values:
         if x is None or (isinstance(x, float) and math.isnan(x)):
