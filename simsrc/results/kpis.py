@@ -17,7 +17,14 @@ from numpy.typing import NDArray
 from simsrc.engine.cohorts import Packed
 from simsrc.results import metrics
 
-__all__ = ["KPI_INFO", "OLD_COHORT_SERIES", "Sums", "kpis_from_monthly", "ratio_kpis"]
+__all__ = [
+    "KPI_INFO",
+    "KPI_SHORT_LABELS",
+    "OLD_COHORT_SERIES",
+    "Sums",
+    "kpis_from_monthly",
+    "ratio_kpis",
+]
 
 Array = NDArray[np.float64]
 
@@ -45,6 +52,19 @@ KPI_INFO: dict[str, tuple[str, str]] = {
     "retention_roi": ("Retention ROI", "multiple"),
 }
 """Label and unit of every KPI, in display order."""
+
+KPI_SHORT_LABELS: dict[str, str] = {
+    "total_revenue": "Total revenue",
+    "npv": "NPV",
+    "ending_active": "Customers at the end",
+    "ending_mrr": "MRR at the end",
+    "clv_per_customer": "CLV per new customer",
+    "total_retention_cost": "Retention costs",
+    "retention_roi": "Retention ROI",
+    "save_rate": "Save rate",
+    "cost_per_save": "Cost per save",
+}
+"""Labels for small spaces (dashboard cards) where :data:`KPI_INFO`'s are too long."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ control goes back to the value in use, and the kernel carries on. The baseline's
 results are cached; a control change recomputes the what-if only.
 
 Widget glue lives here (and, for the lessons, in :mod:`simsrc.ui.teaching`): no model code
-imports :mod:`ipywidgets`. Charts come from :mod:`simsrc.ui.charts`, the only module that
+imports :mod:`ipywidgets`. Charts come from :mod:`simsrc.ui.charts`, the only package that
 imports :mod:`altair`.
 
 Examples

@@ -16,14 +16,13 @@ import pandas as pd
 
 from simsrc.model.params import Param
 from simsrc.model.units import FRACTION_UNITS, format_delta_pct, format_value
-from simsrc.results.kpis import KPI_INFO
+from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
 from simsrc.ui import charts
 
 __all__ = [
     "CSS",
     "DOWNLOAD_ESM",
     "LOWER_IS_BETTER",
-    "SHORT_LABELS",
     "control_label",
     "css_key",
     "esc",
@@ -62,18 +61,6 @@ _UNIT_SUFFIX = {
     "contacts": "per customer and month",
 }
 
-SHORT_LABELS = {
-    "total_revenue": "Total revenue",
-    "npv": "NPV",
-    "ending_active": "Customers at the end",
-    "ending_mrr": "MRR at the end",
-    "clv_per_customer": "CLV per new customer",
-    "total_retention_cost": "Retention costs",
-    "retention_roi": "Retention ROI",
-    "save_rate": "Save rate",
-    "cost_per_save": "Cost per save",
-}
-"""Card labels where :data:`KPI_INFO`'s are too long for a card."""
 
 LOWER_IS_BETTER = frozenset({"total_retention_cost", "cost_per_save", "given_away"})
 """KPIs whose fall is good news (shown green)."""
@@ -195,7 +182,7 @@ def kpi_cards(
     cards = []
     for k in keys:
         label, unit = info[k]
-        cards.append(kpi_card(k, SHORT_LABELS.get(k, label), unit, base[k], what_if[k],
+        cards.append(kpi_card(k, KPI_SHORT_LABELS.get(k, label), unit, base[k], what_if[k],
                               currency, k in LOWER_IS_BETTER))  # fmt: skip
     return "".join(cards)
 
