@@ -47,7 +47,7 @@ from simsrc.calibration.build import (
     Options,
     period_of,
 )
-from simsrc.calibration.cohorts import _calibrate_cohorts
+from simsrc.calibration.cohorts import calibrate_cohorts
 from simsrc.calibration.prepare import check_window, find_columns, parse_as_of, prepare_customers
 from simsrc.calibration.readers import _read_with_notes
 from simsrc.calibration.reasons import load_reason_map
@@ -492,7 +492,7 @@ def _calibrate_frame(
                 "applies only to customer snapshots; a cohort table follows each cohort "
                 "from its start",
             )
-        return _calibrate_cohorts(frame, base_scenario, opts, period_months, segment)
+        return calibrate_cohorts(frame, base_scenario, opts, period_months, segment)
     if period_months != 1:
         raise ScenarioError(
             "period_months",

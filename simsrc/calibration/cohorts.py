@@ -8,6 +8,7 @@ scales them per segment by maximum likelihood on the monthly grid. Entry point:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from typing import Any, Literal
@@ -35,6 +36,8 @@ from simsrc.calibration.build import (
     source_name,
 )
 from simsrc.calibration.churn_model import (
+    ChurnModel,
+    ChurnModelFit,
     FitSpec,
     SegmentCounts,
     model_curves,
@@ -128,24 +131,162 @@ def _cohort_matrix(
     return groups, labels
 
 
-def _calibrate_cohorts(
+@dataclasses.dataclass(frozen=True)
+class CohortCounts:
+    """Sufficient statistics of a cohort table, per segment.
+
+    Attributes
+    ----------
+    sbg_fits : dict of str to SBGFit
+        The shifted-beta-geometric fit of each segment's cohorts [fh2007].
+    counts : tuple of SegmentCounts
+        Churners (cause unknown), censored and entries on the monthly grid.
+    sizes : tuple of float
+        Customers at period 0, summed over the segment's cohorts.
+    n_periods : int
+        Periods after the start in the table's longest cohort.
+    months : int
+        ``n_periods`` in months.
+    """
+
+    sbg_fits: dict[str, SBGFit]
+    counts: tuple[SegmentCounts, ...]
+    sizes: tuple[float, ...]
+    n_periods: int
+    months: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CohortScenario:
+    """The calibrated scenario of a cohort table and what the report says of it.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario, grossed up for the base's levers if the options say so.
+    params : tuple of dict
+        Rows of the report's parameter table, in the report's order.
+    warnings, assumptions : tuple of str
+        Notes of building the scenario and of the gross-up.
+    """
+
+    scenario: Scenario
+    params: tuple[dict[str, Any], ...]
+    warnings: tuple[str, ...]
+    assumptions: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class CohortDiagnostics:
+    """The report's observed-vs-fitted tables of a cohort calibration.
+
+    Attributes
+    ----------
+    survival : pandas.DataFrame
+        Observed, fitted, scenario and sBG survival by segment and tenure.
+    fit : pandas.DataFrame
+        Goodness of fit per segment.
+    sbg_rows : tuple of dict
+        The sBG fit per segment (rows of the report's ``sbg`` table).
+    """
+
+    survival: pd.DataFrame
+    fit: pd.DataFrame
+    sbg_rows: tuple[dict[str, Any], ...]
+
+
+def calibrate_cohorts(
     frame: pd.DataFrame,
     base: Scenario,
     opts: Options,
     period: int,
     segment: str | Literal[False] | None,
 ) -> tuple[Scenario, CalibrationReport]:
+    """Calibrate a scenario from a cohort survival table.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per cohort; period columns hold the customers still active.
+    base : Scenario
+        Scenario whose cause mix, shapes, levers and economics are kept.
+    opts : Options
+        Calibration options shared with the snapshot path.
+    period : int
+        Months per period of the table.
+    segment : str, False or None
+        Column defining segments; ``False`` or ``None`` for one segment.
+
+    Returns
+    -------
+    scenario : Scenario
+        The calibrated scenario.
+    report : CalibrationReport
+        Fit, sBG comparison, parameters and assumptions.
+    """
     if frame.empty:
         raise ScenarioError("data", "no rows: the cohort table is empty")
     groups, labels = _cohort_matrix(frame, segment)
     segments = list(groups)
-    warnings: list[str] = []
     assumptions = [
         f"Cohort table: each row a cohort, column n the customers still active {n_text(period)}"
         " after start; each cohort is observed from its start (no left truncation).",
         "No exit reasons: the cause mix and shapes are kept from the base scenario and "
         "scaled per segment to the observed churn.",
     ]
+    data = cohort_counts(groups, base, period)
+    shares = np.array(data.sizes) / sum(data.sizes)
+    fit = fit_cohort_levels(groups, data, base, opts, shares, period)
+    fitted_surv, _ = model_curves(fit.model, data.months)
+    built = cohort_scenario(groups, labels, data, fit, fitted_surv, base, opts, shares, period)
+    diag = cohort_diagnostics(groups, data, fit.model, fitted_surv, built.scenario, period)
+    report = CalibrationReport(
+        scenario=built.scenario,
+        base=base,
+        source=opts.source,
+        kind="cohorts",
+        assumptions=(*assumptions, *built.assumptions),
+        warnings=built.warnings,
+        rows=pd.DataFrame(
+            [
+                {"item": "cohorts", "rows": sum(m.shape[0] for m in groups.values())},
+                {"item": "customers at period 0", "rows": round(sum(data.sizes))},
+            ]
+        ),
+        issues=issues_frame(()),
+        parameters=pd.DataFrame(list(built.params)),
+        survival=diag.survival,
+        hazards=pd.DataFrame(columns=["segment", "tenure", "cause", "observed", "fitted"]),
+        cause_shares=pd.DataFrame(columns=["segment", "cause", "churners", "observed_share"]),
+        fit=diag.fit,
+        sbg=pd.DataFrame(list(diag.sbg_rows)),
+        reasons=pd.DataFrame(),
+        revenue=pd.DataFrame(),
+        acquisition=pd.DataFrame({"segment": segments, "cohort_customers": list(data.sizes)}),
+        projection=projection_table(
+            built.scenario, list(diag.sbg_rows), segments, data.n_periods, period
+        ),
+    )
+    return built.scenario, report
+
+
+def cohort_counts(groups: dict[str, np.ndarray], base: Scenario, period: int) -> CohortCounts:
+    """Fit the sBG model per segment and count churners on the monthly grid.
+
+    Parameters
+    ----------
+    groups : dict of str to numpy.ndarray
+        Per segment, the cohort × period matrix of survivors (NaN padding).
+    base : Scenario
+        Gives the number of causes.
+    period : int
+        Months per period.
+
+    Returns
+    -------
+    CohortCounts
+        sBG fits, segment counts and cohort sizes.
+    """
     sbg_fits: dict[str, SBGFit] = {}
     counts = []
     n_periods = max(m.shape[1] for m in groups.values()) - 1
@@ -177,12 +318,44 @@ def _calibrate_cohorts(
                 np.zeros((months, len(base.causes))), unknown, censored, entries, interval=period
             )
         )
-    shares = np.array(sizes) / sum(sizes)
+    return CohortCounts(sbg_fits, tuple(counts), tuple(sizes), n_periods, months)
+
+
+def fit_cohort_levels(
+    groups: dict[str, np.ndarray],
+    data: CohortCounts,
+    base: Scenario,
+    opts: Options,
+    shares: np.ndarray,
+    period: int,
+) -> ChurnModelFit:
+    """Scale the base's cause mix per segment to the observed churn by maximum likelihood.
+
+    Parameters
+    ----------
+    groups : dict of str to numpy.ndarray
+        Per segment, the cohort × period matrix of survivors.
+    data : CohortCounts
+        The segments' counts.
+    base : Scenario
+        Gives the cause mix, shapes and the starting spread.
+    opts : Options
+        ``opts.spread`` fixes the spread when given.
+    shares : numpy.ndarray
+        Segment shares (cohort sizes).
+    period : int
+        Months per period.
+
+    Returns
+    -------
+    ChurnModelFit
+        The fitted churn model with standard errors.
+    """
+    segments = list(groups)
     het = np.array([c.heterogeneous for c in base.causes], dtype=bool)
-    base_lv = base_levels(base, segments)
-    start = base_lv.copy()
-    rows_shape = np.array([shape_curve(c.shape, months) for c in base.causes])
-    for g, c in enumerate(counts):
+    start = base_levels(base, segments).copy()
+    rows_shape = np.array([shape_curve(c.shape, data.months) for c in base.causes])
+    for g, c in enumerate(data.counts):
         surv = groups[segments[g]]
         n_exposed = np.nansum(surv[:, :-1]) * period
         base_hz = float((start[g][:, None] * rows_shape).sum(axis=0).mean())
@@ -198,11 +371,54 @@ def _calibrate_cohorts(
         spread=opts.spread,
         spread_start=base.heterogeneity.spread or 0.3,
     )
-    fit = fit_with_reference(counts, spec, shares)
+    return fit_with_reference(list(data.counts), spec, shares)
+
+
+def cohort_scenario(
+    groups: dict[str, np.ndarray],
+    labels: list[str],
+    data: CohortCounts,
+    fit: ChurnModelFit,
+    fitted_surv: np.ndarray,
+    base: Scenario,
+    opts: Options,
+    shares: np.ndarray,
+    period: int,
+) -> CohortScenario:
+    """Build the scenario from the fit, gross it up for the levers, list its parameters.
+
+    Parameters
+    ----------
+    groups : dict of str to numpy.ndarray
+        Per segment, the cohort × period matrix of survivors.
+    labels : list of str
+        Segment labels.
+    data : CohortCounts
+        The segments' counts and sizes.
+    fit : ChurnModelFit
+        The fitted churn model.
+    fitted_surv : numpy.ndarray
+        The model's survival ``[G, T + 1]``: the gross-up's target.
+    base : Scenario
+        Scenario whose economics and levers are kept.
+    opts : Options
+        Name, source, spread and ``levers_in_data``.
+    shares : numpy.ndarray
+        Segment shares.
+    period : int
+        Months per period.
+
+    Returns
+    -------
+    CohortScenario
+        The scenario, the parameter rows and the notes on building it.
+    """
+    segments = list(groups)
+    months = data.months
     model = fit.model
-    fitted_surv, _ = model_curves(model, months)
     seg_dicts = []
     params: list[dict[str, Any]] = []
+    assumptions: list[str] = []
     for g, seg in enumerate(segments):
         econ = economics(base, seg)
         price = (
@@ -223,7 +439,7 @@ def _calibrate_cohorts(
         add_param(params, f"segments.{seg}.monthly_price", price, "kept from base")
         for key, v in econ.items():
             add_param(params, f"segments.{seg}.{key}", v, "kept from base")
-    new = sum(sizes) / max(sum(m.shape[0] for m in groups.values()), 1) / period
+    new = sum(data.sizes) / max(sum(m.shape[0] for m in groups.values()), 1) / period
     scenario, notes = build_scenario(
         base,
         name=opts.name or f"{base.name} · calibrated",
@@ -238,7 +454,6 @@ def _calibrate_cohorts(
         value=None,
         acquisition={"new_per_month": round(new, 6)},
     )
-    warnings += notes
     add_param(
         params,
         "acquisition.new_per_month",
@@ -256,7 +471,7 @@ def _calibrate_cohorts(
     factors = np.ones(len(segments))
     if opts.levers_in_data and scenario.without_levers() != scenario:
         scenario, factors, _ = gross_up(
-            scenario, np.ones_like(start, dtype=bool), fitted_surv, at_risk, months
+            scenario, np.ones_like(model.levels, dtype=bool), fitted_surv, at_risk, months
         )
         assumptions.append(
             "Cause levels are grossed up (× "
@@ -277,11 +492,45 @@ def _calibrate_cohorts(
     add_param(params, "heterogeneity.reference_churn", model.reference_churn, "derived")
     for section in ("value", *LEVER_SECTIONS):
         add_param(params, section, math.nan, "kept from base", note="not in a cohort table")
+    return CohortScenario(scenario, tuple(params), tuple(notes), tuple(assumptions))
+
+
+def cohort_diagnostics(
+    groups: dict[str, np.ndarray],
+    data: CohortCounts,
+    model: ChurnModel,
+    fitted_surv: np.ndarray,
+    scenario: Scenario,
+    period: int,
+) -> CohortDiagnostics:
+    """Compare observed survival with the fit, the scenario and the sBG model.
+
+    Parameters
+    ----------
+    groups : dict of str to numpy.ndarray
+        Per segment, the cohort × period matrix of survivors.
+    data : CohortCounts
+        sBG fits, counts and sizes.
+    model : ChurnModel
+        The fitted (net) churn model.
+    fitted_surv : numpy.ndarray
+        The model's survival ``[G, T + 1]``.
+    scenario : Scenario
+        The calibrated scenario.
+    period : int
+        Months per period.
+
+    Returns
+    -------
+    CohortDiagnostics
+        Survival and fit tables and the sBG rows.
+    """
+    months, n_periods = data.months, data.n_periods
     scen_surv, _ = engine_paths(scenario, months)
     survival_rows, fit_rows, sbg_rows = [], [], []
-    for g, seg in enumerate(segments):
+    for g, seg in enumerate(groups):
         mat = groups[seg]
-        sfit = sbg_fits[seg]
+        sfit = data.sbg_fits[seg]
         sbg_rows.append(sbg_row(seg, sfit))
         t = np.arange(n_periods + 1)
         surv_obs = _pooled_survival(mat)
@@ -303,55 +552,37 @@ def _calibrate_cohorts(
             }
         )
         survival_rows.append(frame_g)
-        observed = frame_g["observed"].to_numpy(dtype=float)
-        seen = np.isfinite(observed)[1:]  # at least period 1: fit_sbg needs two periods
-        gap = np.abs(frame_g["scenario"].to_numpy(dtype=float) - observed)[1:][seen]
-        fgap = np.abs(frame_g["fitted"].to_numpy(dtype=float) - observed)[1:][seen]
-        sgap = np.abs(frame_g["sbg"].to_numpy(dtype=float) - observed)[1:][seen]
-        fit_rows.append(
-            {
-                "segment": seg,
-                "customers": float(sizes[g]),
-                "churners": float(counts[g].churners),
-                "months_observed": months,
-                "max_gap": float(fgap.max()),
-                "rmse_gap": float(np.sqrt((fgap**2).mean())),
-                "within_tolerance": bool(fgap.max() <= TOLERANCE),
-                "scenario_max_gap": float(gap.max()),
-                "scenario_within_tolerance": bool(gap.max() <= TOLERANCE),
-                "sbg_max_gap": float(sgap.max()),
-                "chi2": math.nan,
-                "df": math.nan,
-                "p_value": math.nan,
-                "log_likelihood": segment_loglik(model, counts[g], g),
-            }
-        )
-    report = CalibrationReport(
-        scenario=scenario,
-        base=base,
-        source=opts.source,
-        kind="cohorts",
-        assumptions=tuple(assumptions),
-        warnings=tuple(warnings),
-        rows=pd.DataFrame(
-            [
-                {"item": "cohorts", "rows": sum(m.shape[0] for m in groups.values())},
-                {"item": "customers at period 0", "rows": round(sum(sizes))},
-            ]
-        ),
-        issues=issues_frame(()),
-        parameters=pd.DataFrame(params),
-        survival=pd.concat(survival_rows, ignore_index=True),
-        hazards=pd.DataFrame(columns=["segment", "tenure", "cause", "observed", "fitted"]),
-        cause_shares=pd.DataFrame(columns=["segment", "cause", "churners", "observed_share"]),
-        fit=pd.DataFrame(fit_rows),
-        sbg=pd.DataFrame(sbg_rows),
-        reasons=pd.DataFrame(),
-        revenue=pd.DataFrame(),
-        acquisition=pd.DataFrame({"segment": segments, "cohort_customers": sizes}),
-        projection=projection_table(scenario, sbg_rows, segments, n_periods, period),
+        fit_rows.append(_cohort_fit_row(seg, frame_g, data, model, g))
+    return CohortDiagnostics(
+        pd.concat(survival_rows, ignore_index=True), pd.DataFrame(fit_rows), tuple(sbg_rows)
     )
-    return scenario, report
+
+
+def _cohort_fit_row(
+    seg: str, frame_g: pd.DataFrame, data: CohortCounts, model: ChurnModel, g: int
+) -> dict[str, Any]:
+    """Goodness of fit of one segment: gaps of fit, scenario and sBG to the observed."""
+    observed = frame_g["observed"].to_numpy(dtype=float)
+    seen = np.isfinite(observed)[1:]  # at least period 1: fit_sbg needs two periods
+    gap = np.abs(frame_g["scenario"].to_numpy(dtype=float) - observed)[1:][seen]
+    fgap = np.abs(frame_g["fitted"].to_numpy(dtype=float) - observed)[1:][seen]
+    sgap = np.abs(frame_g["sbg"].to_numpy(dtype=float) - observed)[1:][seen]
+    return {
+        "segment": seg,
+        "customers": float(data.sizes[g]),
+        "churners": float(data.counts[g].churners),
+        "months_observed": data.months,
+        "max_gap": float(fgap.max()),
+        "rmse_gap": float(np.sqrt((fgap**2).mean())),
+        "within_tolerance": bool(fgap.max() <= TOLERANCE),
+        "scenario_max_gap": float(gap.max()),
+        "scenario_within_tolerance": bool(gap.max() <= TOLERANCE),
+        "sbg_max_gap": float(sgap.max()),
+        "chi2": math.nan,
+        "df": math.nan,
+        "p_value": math.nan,
+        "log_likelihood": segment_loglik(model, data.counts[g], g),
+    }
 
 
 def n_text(period: int) -> str:
