@@ -222,7 +222,7 @@ def test_no_churners_is_an_error_not_a_scenario_of_zeros():
 
 
 def test_acquisition_from_start_dates_counts_months_without_sign_ups():
-    from simsrc.calibration.snapshot import _acquisition
+    from simsrc.calibration.acquisition import acquisition
 
     df = pd.DataFrame(
         {
@@ -233,7 +233,8 @@ def test_acquisition_from_start_dates_counts_months_without_sign_ups():
     )
     prep = prepare_customers(df, causes=CAUSES, as_of="2022-07-01")
     base = simsrc.simple_scenario()
-    _, per_month, _, _, how = _acquisition(prep, sorted(prep.segments), base)
+    found = acquisition(prep, sorted(prep.segments), base)
+    per_month, how = found.per_month, found.how
     # January to June: 2, 0, 1, 1, 0, 0 new customers
     assert per_month == pytest.approx(4 / 6) and "6 complete month" in how
 

@@ -52,7 +52,7 @@ from simsrc.calibration.prepare import check_window, find_columns, parse_as_of, 
 from simsrc.calibration.readers import _read_with_notes
 from simsrc.calibration.reasons import load_reason_map
 from simsrc.calibration.report import CalibrationReport
-from simsrc.calibration.snapshot import _calibrate_snapshot
+from simsrc.calibration.snapshot import calibrate_snapshot
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import load_scenario
 from simsrc.model.presets import list_presets, preset
@@ -509,7 +509,7 @@ def _calibrate_frame(
         reason_map=reason_map,
         drop_invalid=drop_invalid,
     )
-    return _calibrate_snapshot(prepared, base_scenario, opts, latent_causes)
+    return calibrate_snapshot(prepared, base_scenario, opts, latent_causes)
 
 
 def _detect_kind(frame: pd.DataFrame, columns: Mapping[str, str | None] | None) -> str:
