@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from simsrc.calibration.prepare import Prepared
+from simsrc.calibration.records import Prepared
 from simsrc.model.scenario import Scenario
 
 __all__ = ["Acquisition", "acquisition"]

@@ -27,7 +27,7 @@ from simsrc.calibration.churn_model import (
     fit_churn_model,
     log_likelihood,
 )
-from simsrc.calibration.prepare import Issue
+from simsrc.calibration.records import Issue
 from simsrc.calibration.sbg import SBGFit
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.pack import pack

@@ -48,7 +48,8 @@ from simsrc.calibration.build import (
     period_of,
 )
 from simsrc.calibration.cohorts import calibrate_cohorts
-from simsrc.calibration.prepare import check_window, find_columns, parse_as_of, prepare_customers
+from simsrc.calibration.columns import check_window, find_columns, parse_as_of
+from simsrc.calibration.prepare import prepare_customers
 from simsrc.calibration.readers import _read_with_notes
 from simsrc.calibration.reasons import load_reason_map
 from simsrc.calibration.report import CalibrationReport

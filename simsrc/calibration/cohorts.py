@@ -42,7 +42,7 @@ from simsrc.calibration.churn_model import (
     SegmentCounts,
     model_curves,
 )
-from simsrc.calibration.prepare import MAX_SEGMENTS
+from simsrc.calibration.columns import MAX_SEGMENTS
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.sbg import SBGFit, fit_sbg
 from simsrc.engine.curves import shape_curve

@@ -27,7 +27,8 @@ from simsrc.calibration.build import (
     projection_table,
     source_name,
 )
-from simsrc.calibration.prepare import Prepared, risk_rows
+from simsrc.calibration.prepare import risk_rows
+from simsrc.calibration.records import Prepared
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.snapshot_fit import (
     CauseRoles,

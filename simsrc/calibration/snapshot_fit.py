@@ -17,7 +17,7 @@ import pandas as pd
 
 from simsrc.calibration.build import Options, base_levels, fit_with_reference, reference_of
 from simsrc.calibration.churn_model import ChurnModelFit, FitSpec, SegmentCounts, model_curves
-from simsrc.calibration.prepare import Prepared
+from simsrc.calibration.records import Prepared
 from simsrc.calibration.survival import life_table
 from simsrc.engine.curves import shape_curve
 from simsrc.model.errors import ScenarioError
