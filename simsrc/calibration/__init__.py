@@ -30,6 +30,7 @@ from simsrc.calibration.churn_model import (
     fit_churn_model,
     model_curves,
 )
+from simsrc.calibration.options import CalibrationOptions
 from simsrc.calibration.prepare import ROLES, prepare_customers
 from simsrc.calibration.readers import read_customers, read_sql
 from simsrc.calibration.reasons import (
@@ -56,6 +57,7 @@ from simsrc.calibration.value import fit_value_curve, revenue_by_tenure
 __all__ = [
     "DEFAULT_REASON_MAP",
     "ROLES",
+    "CalibrationOptions",
     "CalibrationReport",
     "ChurnModel",
     "ChurnModelFit",

@@ -49,19 +49,6 @@ TOLERANCE = 0.03
 """Survival gap allowed on top of two Greenwood standard errors (see ``fit``)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Options:
-    """Calibration options shared by the snapshot and cohort paths."""
-
-    levers_in_data: bool
-    unmapped_causes: str
-    fit_shapes: bool
-    spread: float | None
-    min_at_risk: float
-    name: str | None
-    source: str
-
-
 def period_of(column: object) -> int | None:
     """Period number of a cohort-table column (``0``, ``"3"``, ``"month_3"``, ``"Y2"``)."""
     if isinstance(column, (int, np.integer)) and not isinstance(column, bool):

@@ -34,23 +34,25 @@ References
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import unicodedata
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
-from simsrc.calibration.build import (
-    Options,
-    period_of,
-)
+from simsrc.calibration.build import period_of
 from simsrc.calibration.cohorts import calibrate_cohorts
-from simsrc.calibration.columns import check_window, find_columns, parse_as_of
+from simsrc.calibration.columns import find_columns
+from simsrc.calibration.options import (
+    MAX_NAME_LENGTH,
+    CalibrationOptions,
+    check_name,
+    check_options,
+)
 from simsrc.calibration.prepare import prepare_customers
-from simsrc.calibration.readers import _read_with_notes
+from simsrc.calibration.readers import read_with_notes
 from simsrc.calibration.reasons import load_reason_map
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.snapshot import calibrate_snapshot
@@ -59,13 +61,16 @@ from simsrc.model.files import load_scenario
 from simsrc.model.presets import list_presets, preset
 from simsrc.model.scenario import Scenario
 
-__all__ = ["MAX_NAME_LENGTH", "calibrate", "calibrate_frame", "check_options", "resolve_base"]
-
-MIN_SPREAD = 1e-9
-"""Smaller given spreads are taken as 0 (identical customers)."""
-
-MAX_NAME_LENGTH = 200
-"""Longest scenario name accepted (characters): names are labels in summaries and charts."""
+# check_name, check_options and MAX_NAME_LENGTH are defined in options.py and stay
+# importable from here, where they were first published.
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "calibrate",
+    "calibrate_frame",
+    "check_name",
+    "check_options",
+    "resolve_base",
+]
 
 # --------------------------------------------------------------------------------------
 # Public entry points
@@ -78,21 +83,8 @@ def calibrate(
     query: str | None = None,
     connection: Any = None,
     base: Scenario | str | None = None,
-    kind: Literal["auto", "snapshot", "cohorts"] = "auto",
-    columns: Mapping[str, str | None] | None = None,
-    segment: str | Literal[False] | None = None,
     reason_map: Mapping[str, str | None] | str | os.PathLike[str] | None = None,
-    window_months: int | Literal["auto"] | None = "auto",
-    as_of: str | pd.Timestamp | None = None,
-    levers_in_data: bool = True,
-    unmapped_causes: Literal["keep", "zero"] = "keep",
-    fit_shapes: bool = True,
-    latent_causes: Sequence[str] | Literal["auto"] | None = "auto",
-    spread: float | None = None,
-    period_months: int = 1,
-    drop_invalid: bool = False,
-    min_at_risk: float = 30.0,
-    name: str | None = None,
+    **options: Any,
 ) -> tuple[Scenario, CalibrationReport]:
     """Calibrate a scenario from customer data and report how well it fits.
 
@@ -109,47 +101,14 @@ def calibrate(
     base : Scenario or str, optional
         Scenario to start from: a Scenario, a preset name or a ``.toml`` file (default:
         the telecom preset). Its levers, margins, costs and CAC are kept.
-    kind : {"auto", "snapshot", "cohorts"}
-        Customer rows or a cohort survival table (auto-detected by default).
-    columns : mapping, optional
-        Role → column name for columns not found by their usual names (roles: ``id``,
-        ``tenure``, ``status``, ``start``, ``end``, ``reason``, ``category``, ``charge``,
-        ``segment``).
-    segment : str or False, optional
-        Column defining segments (default: contract / plan); ``False``: one segment.
     reason_map : mapping or path, optional
         Reason → cause name (or ``None`` for "says nothing"), merged over the default
         mapping (:func:`simsrc.calibration.default_reason_map`); or a CSV / TOML file.
-    window_months : int, "auto" or None
-        The snapshot's observation window (left truncation). ``"auto"`` infers it from a
-        "Joined" status; ``None``: every customer observed from month 1.
-    as_of : date, optional
-        End of observation for date-based data (default: the latest date).
-    levers_in_data : bool
-        The data were recorded with the base's levers in place: cause levels are grossed
-        up so the calibrated scenario, levers on, reproduces the observed churn. ``False``:
-        levels are the observed rates and the levers act on top.
-    unmapped_causes : {"keep", "zero"}
-        Causes no reason maps onto keep the base's levels (as fixed parts of the hazard)
-        or are set to zero.
-    fit_shapes : bool
-        Estimate the time scale of ``early`` / ``hump`` causes that have data.
-    latent_causes : sequence of str, "auto" or None
-        Causes with no reason of their own that a stated reason may hide (each churner
-        of a preventable voluntary cause then counts as "that cause or a latent one", and
-        the tenure pattern decides). ``"auto"``: the base's voluntary causes with an
-        ``early`` shape that no reason maps onto (onboarding, in the presets). ``None``:
-        none.
-    spread : float, optional
-        Fix the heterogeneity spread instead of estimating it.
-    period_months : int
-        Months per period of a cohort table (12 for yearly renewals).
-    drop_invalid : bool
-        Drop (and count) unusable rows instead of stopping with an error.
-    min_at_risk : float
-        Months with fewer customers at risk are left out of the gap statistics.
-    name : str, optional
-        Name of the calibrated scenario.
+    **options
+        The fields of :class:`~simsrc.calibration.options.CalibrationOptions` as keyword
+        arguments: ``kind``, ``columns``, ``segment``, ``window_months``, ``as_of``,
+        ``levers_in_data``, ``unmapped_causes``, ``fit_shapes``, ``latent_causes``,
+        ``spread``, ``period_months``, ``drop_invalid``, ``min_at_risk``, ``name``.
 
     Returns
     -------
@@ -161,6 +120,8 @@ def calibrate(
 
     Raises
     ------
+    TypeError
+        An unknown keyword argument.
     ScenarioError
         Unreadable or empty data, missing columns, bad rows (naming the column and the
         first offending rows), unknown causes in ``reason_map``, or bad options.
@@ -172,43 +133,20 @@ def calibrate(
     ... # doctest: +SKIP
     >>> report.fit[["segment", "scenario_max_gap"]]  # doctest: +SKIP
     """
+    if "source" in options:  # the report names the file or query read
+        raise TypeError("calibrate() got an unexpected keyword argument 'source'")
+    opts = CalibrationOptions(**options)
     # Every option is checked before the (possibly slow) reading and fitting.
-    check_options(
-        kind=kind,
-        window_months=window_months,
-        as_of=as_of,
-        spread=spread,
-        period_months=period_months,
-        name=name,
-        unmapped_causes=unmapped_causes,
-        min_at_risk=min_at_risk,
-    )
+    opts.check()
     base_scenario = resolve_base(base)
     mapping = (
         load_reason_map(os.fspath(reason_map), causes=base_scenario.cause_names)
         if isinstance(reason_map, (str, os.PathLike))
         else reason_map
     )
-    frame, source, notes = _read_with_notes(data, query=query, connection=connection)
-    scenario, report = calibrate_frame(
-        frame,
-        source=source,
-        base=base_scenario,
-        kind=kind,
-        columns=columns,
-        segment=segment,
-        reason_map=mapping,
-        window_months=window_months,
-        as_of=as_of,
-        levers_in_data=levers_in_data,
-        unmapped_causes=unmapped_causes,
-        fit_shapes=fit_shapes,
-        latent_causes=latent_causes,
-        spread=spread,
-        period_months=period_months,
-        drop_invalid=drop_invalid,
-        min_at_risk=min_at_risk,
-        name=name,
+    frame, source, notes = read_with_notes(data, query=query, connection=connection)
+    scenario, report = _calibrate_one_line(
+        frame, base_scenario, mapping, dataclasses.replace(opts, source=source)
     )
     if notes:
         report = dataclasses.replace(report, warnings=(*notes, *report.warnings))
@@ -244,21 +182,8 @@ def calibrate_frame(
     *,
     source: str = "DataFrame",
     base: Scenario | None = None,
-    kind: Literal["auto", "snapshot", "cohorts"] = "auto",
-    columns: Mapping[str, str | None] | None = None,
-    segment: str | Literal[False] | None = None,
     reason_map: Mapping[str, str | None] | None = None,
-    window_months: int | Literal["auto"] | None = "auto",
-    as_of: str | pd.Timestamp | None = None,
-    levers_in_data: bool = True,
-    unmapped_causes: Literal["keep", "zero"] = "keep",
-    fit_shapes: bool = True,
-    latent_causes: Sequence[str] | Literal["auto"] | None = "auto",
-    spread: float | None = None,
-    period_months: int = 1,
-    drop_invalid: bool = False,
-    min_at_risk: float = 30.0,
-    name: str | None = None,
+    **options: Any,
 ) -> tuple[Scenario, CalibrationReport]:
     """:func:`calibrate` on a DataFrame already in memory (no files, no database).
 
@@ -266,30 +191,25 @@ def calibrate_frame(
 
     Raises
     ------
+    TypeError
+        An unknown keyword argument.
     ScenarioError
         As :func:`calibrate`; the message is always one line.
     """
+    opts = CalibrationOptions(source=source, **options)
+    opts.check()
+    return _calibrate_one_line(frame, base, reason_map, opts)
+
+
+def _calibrate_one_line(
+    frame: pd.DataFrame,
+    base: Scenario | None,
+    reason_map: Mapping[str, str | None] | None,
+    opts: CalibrationOptions,
+) -> tuple[Scenario, CalibrationReport]:
+    """:func:`_calibrate_frame`, its error messages escaped to one line."""
     try:
-        return _calibrate_frame(
-            frame,
-            source=source,
-            base=base,
-            kind=kind,
-            columns=columns,
-            segment=segment,
-            reason_map=reason_map,
-            window_months=window_months,
-            as_of=as_of,
-            levers_in_data=levers_in_data,
-            unmapped_causes=unmapped_causes,
-            fit_shapes=fit_shapes,
-            latent_causes=latent_causes,
-            spread=spread,
-            period_months=period_months,
-            drop_invalid=drop_invalid,
-            min_at_risk=min_at_risk,
-            name=name,
-        )
+        return _calibrate_frame(frame, base, reason_map, opts)
     except ScenarioError as err:
         # Column names and cell values are quoted into messages; one with a line break
         # would split the CLI's single error line, so control characters are escaped.
@@ -312,149 +232,17 @@ def _one_line(text: str) -> str:
     )
 
 
-def check_options(
-    *,
-    kind: object = "auto",
-    window_months: object = "auto",
-    as_of: object = None,
-    spread: object = None,
-    period_months: object = 1,
-    name: object = None,
-    unmapped_causes: object = "keep",
-    min_at_risk: object = 30.0,
-) -> None:
-    """Check the options of :func:`calibrate` that do not depend on the data.
-
-    Called before any data are read, so that a typing error costs no waiting; the
-    data-dependent checks (``as_of`` without dates, ``period_months`` on a snapshot)
-    follow once the kind of data is known.
-
-    Raises
-    ------
-    ScenarioError
-        Naming the keyword argument and what is allowed.
-
-    Examples
-    --------
-    >>> check_options(period_months=0)
-    Traceback (most recent call last):
-    ...
-    simsrc.ScenarioError: period_months: must be a whole number between 1 and 24 (got 0)
-    """
-    if kind not in ("auto", "snapshot", "cohorts"):
-        raise ScenarioError("kind", f"must be 'auto', 'snapshot' or 'cohorts' (got {kind!r})")
-    if unmapped_causes not in ("keep", "zero"):
-        raise ScenarioError(
-            "unmapped_causes", f"must be 'keep' or 'zero' (got {unmapped_causes!r})"
-        )
-    if spread is not None and (
-        isinstance(spread, bool) or not isinstance(spread, int | float) or not 0 <= spread <= 0.95
-    ):
-        raise ScenarioError("spread", f"must be between 0 and 0.95 (got {spread!r})")
-    if (
-        isinstance(period_months, bool)
-        or not isinstance(period_months, int)
-        or not 1 <= period_months <= 24
-    ):
-        raise ScenarioError(
-            "period_months", f"must be a whole number between 1 and 24 (got {period_months!r})"
-        )
-    if (
-        isinstance(min_at_risk, bool)
-        or not isinstance(min_at_risk, int | float)
-        or not (math.isfinite(min_at_risk) and min_at_risk >= 0)
-    ):
-        raise ScenarioError("min_at_risk", f"must be a number >= 0 (got {min_at_risk!r})")
-    check_window(window_months)
-    parse_as_of(as_of)
-    check_name(name)
-
-
-def check_name(name: object, where: str = "name") -> None:
-    """Check a scenario name given for the calibrated scenario (``None``: the default).
-
-    Raises
-    ------
-    ScenarioError
-        Naming ``where``: not text, empty or only spaces, longer than
-        :data:`MAX_NAME_LENGTH`, or holding line breaks or other control characters.
-
-    Examples
-    --------
-    >>> check_name("  ")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    simsrc.ScenarioError: name: must not be empty or only spaces ...
-    """
-    if name is None:
-        return
-    if not isinstance(name, str):
-        raise ScenarioError(where, f"must be text (got {type(name).__name__})")
-    if not name.strip():
-        raise ScenarioError(
-            where, "must not be empty or only spaces (leave it out for the default name)"
-        )
-    if len(name) > MAX_NAME_LENGTH:
-        raise ScenarioError(
-            where, f"must be at most {MAX_NAME_LENGTH} characters (got {len(name):,})"
-        )
-    if any(unicodedata.category(c) == "Cc" for c in name):
-        raise ScenarioError(where, "must be one line, without control characters")
-
-
 def _calibrate_frame(
     frame: pd.DataFrame,
-    *,
-    source: str,
     base: Scenario | None,
-    kind: Literal["auto", "snapshot", "cohorts"],
-    columns: Mapping[str, str | None] | None,
-    segment: str | Literal[False] | None,
     reason_map: Mapping[str, str | None] | None,
-    window_months: int | Literal["auto"] | None,
-    as_of: str | pd.Timestamp | None,
-    levers_in_data: bool,
-    unmapped_causes: Literal["keep", "zero"],
-    fit_shapes: bool,
-    latent_causes: Sequence[str] | Literal["auto"] | None,
-    spread: float | None,
-    period_months: int,
-    drop_invalid: bool,
-    min_at_risk: float,
-    name: str | None,
+    opts: CalibrationOptions,
 ) -> tuple[Scenario, CalibrationReport]:
-    check_options(
-        kind=kind,
-        window_months=window_months,
-        as_of=as_of,
-        spread=spread,
-        period_months=period_months,
-        name=name,
-        unmapped_causes=unmapped_causes,
-        min_at_risk=min_at_risk,
-    )
+    """Check the arguments, then calibrate from a cohort table or customer rows."""
+    opts.check()
     if not isinstance(frame, pd.DataFrame):
         raise ScenarioError("frame", f"expected a pandas DataFrame (got {type(frame).__name__})")
-    if columns is not None and not isinstance(columns, Mapping):
-        raise ScenarioError(
-            "columns", f"expected a mapping of role -> column name (got {type(columns).__name__})"
-        )
-    if segment is True or not isinstance(segment, Hashable):
-        raise ScenarioError(
-            "segment", f"expected a column name, False or None (got {type(segment).__name__})"
-        )
-    if not (
-        latent_causes is None
-        or (isinstance(latent_causes, str) and latent_causes == "auto")
-        or (
-            isinstance(latent_causes, list | tuple)
-            and all(isinstance(c, str) for c in latent_causes)
-        )
-    ):
-        raise ScenarioError(
-            "latent_causes",
-            f"expected 'auto', None or a list of cause names (got {latent_causes!r:.60})",
-        )
+    opts.check_arguments()
     duplicated = frame.columns[frame.columns.duplicated()]
     if len(duplicated):
         # Selecting such a column gives a table, not a column: refuse before anything does.
@@ -469,48 +257,22 @@ def _calibrate_frame(
             f"expected a mapping of reason -> cause (got {type(reason_map).__name__})",
         )
     base_scenario = base if base is not None else preset("telecom")
-    chosen = _detect_kind(frame, columns) if kind == "auto" else kind
-    opts = Options(
-        levers_in_data=levers_in_data,
-        unmapped_causes=unmapped_causes,
-        fit_shapes=fit_shapes,
-        # A spread below 1e-9 is identical customers to every digit the fit sees, and the
-        # Beta quadrature overflows for spreads near the smallest float: take it as 0.
-        spread=None if spread is None else (0.0 if spread < MIN_SPREAD else float(spread)),
-        min_at_risk=float(min_at_risk),
-        name=name,
-        source=source,
-    )
+    chosen = _detect_kind(frame, opts.columns) if opts.kind == "auto" else opts.kind
     if chosen == "cohorts":
-        # Options that only mean something for customer rows are refused, not ignored.
-        if as_of is not None:
-            raise ScenarioError(
-                "as_of", "applies only to date-based customer data, not to a cohort table"
-            )
-        if window_months not in ("auto", None):
-            raise ScenarioError(
-                "window_months",
-                "applies only to customer snapshots; a cohort table follows each cohort "
-                "from its start",
-            )
-        return calibrate_cohorts(frame, base_scenario, opts, period_months, segment)
-    if period_months != 1:
-        raise ScenarioError(
-            "period_months",
-            f"applies only to cohort tables (got {period_months}); customer data give "
-            "tenure in months",
-        )
+        opts.check_for_cohorts()
+        return calibrate_cohorts(frame, base_scenario, opts)
+    opts.check_for_snapshot()
     prepared = prepare_customers(
         frame,
         causes=base_scenario.cause_names,
-        columns=columns,
-        segment=segment,
-        window_months=window_months,
-        as_of=as_of,
+        columns=opts.columns,
+        segment=opts.segment,
+        window_months=opts.window_months,
+        as_of=opts.as_of,
         reason_map=reason_map,
-        drop_invalid=drop_invalid,
+        drop_invalid=opts.drop_invalid,
     )
-    return calibrate_snapshot(prepared, base_scenario, opts, latent_causes)
+    return calibrate_snapshot(prepared, base_scenario, opts)
 
 
 def _detect_kind(frame: pd.DataFrame, columns: Mapping[str, str | None] | None) -> str:

@@ -25,8 +25,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from simsrc.calibration.calibrate import calibrate, check_name
+from simsrc.calibration.calibrate import calibrate
 from simsrc.calibration.columns import MAX_TENURE, ROLES, parse_as_of
+from simsrc.calibration.options import check_name
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import check_output, require_regular_file, save_scenario, write_atomic
 

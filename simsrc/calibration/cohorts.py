@@ -19,7 +19,6 @@ import pandas as pd
 from simsrc.calibration.build import (
     LEVER_SECTIONS,
     TOLERANCE,
-    Options,
     add_param,
     base_levels,
     build_scenario,
@@ -43,6 +42,7 @@ from simsrc.calibration.churn_model import (
     model_curves,
 )
 from simsrc.calibration.columns import MAX_SEGMENTS
+from simsrc.calibration.options import CalibrationOptions
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.sbg import SBGFit, fit_sbg
 from simsrc.engine.curves import shape_curve
@@ -198,9 +198,7 @@ class CohortDiagnostics:
 def calibrate_cohorts(
     frame: pd.DataFrame,
     base: Scenario,
-    opts: Options,
-    period: int,
-    segment: str | Literal[False] | None,
+    opts: CalibrationOptions,
 ) -> tuple[Scenario, CalibrationReport]:
     """Calibrate a scenario from a cohort survival table.
 
@@ -210,12 +208,9 @@ def calibrate_cohorts(
         One row per cohort; period columns hold the customers still active.
     base : Scenario
         Scenario whose cause mix, shapes, levers and economics are kept.
-    opts : Options
-        Calibration options shared with the snapshot path.
-    period : int
-        Months per period of the table.
-    segment : str, False or None
-        Column defining segments; ``False`` or ``None`` for one segment.
+    opts : CalibrationOptions
+        Calibration options; ``period_months`` gives the months per period of the table
+        and ``segment`` the column defining segments (``False`` or ``None``: one).
 
     Returns
     -------
@@ -226,7 +221,8 @@ def calibrate_cohorts(
     """
     if frame.empty:
         raise ScenarioError("data", "no rows: the cohort table is empty")
-    groups, labels = _cohort_matrix(frame, segment)
+    period = opts.period_months
+    groups, labels = _cohort_matrix(frame, opts.segment)
     segments = list(groups)
     assumptions = [
         f"Cohort table: each row a cohort, column n the customers still active {n_text(period)}"
@@ -325,7 +321,7 @@ def fit_cohort_levels(
     groups: dict[str, np.ndarray],
     data: CohortCounts,
     base: Scenario,
-    opts: Options,
+    opts: CalibrationOptions,
     shares: np.ndarray,
     period: int,
 ) -> ChurnModelFit:
@@ -339,8 +335,8 @@ def fit_cohort_levels(
         The segments' counts.
     base : Scenario
         Gives the cause mix, shapes and the starting spread.
-    opts : Options
-        ``opts.spread`` fixes the spread when given.
+    opts : CalibrationOptions
+        ``opts.fit_spread`` fixes the spread when given.
     shares : numpy.ndarray
         Segment shares (cohort sizes).
     period : int
@@ -368,7 +364,7 @@ def fit_cohort_levels(
         shapes=tuple(c.shape for c in base.causes),
         heterogeneous=tuple(bool(h) for h in het),
         reference_churn=reference_of(start, shares, het),
-        spread=opts.spread,
+        spread=opts.fit_spread,
         spread_start=base.heterogeneity.spread or 0.3,
     )
     return fit_with_reference(list(data.counts), spec, shares)
@@ -381,7 +377,7 @@ def cohort_scenario(
     fit: ChurnModelFit,
     fitted_surv: np.ndarray,
     base: Scenario,
-    opts: Options,
+    opts: CalibrationOptions,
     shares: np.ndarray,
     period: int,
 ) -> CohortScenario:
@@ -401,7 +397,7 @@ def cohort_scenario(
         The model's survival ``[G, T + 1]``: the gross-up's target.
     base : Scenario
         Scenario whose economics and levers are kept.
-    opts : Options
+    opts : CalibrationOptions
         Name, source, spread and ``levers_in_data``.
     shares : numpy.ndarray
         Segment shares.

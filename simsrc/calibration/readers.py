@@ -266,11 +266,11 @@ def read_customers(
     >>> df["tenure"].tolist(), where
     ([3, 5], 'SQL query on a sqlite3 connection')
     """
-    frame, description, _notes = _read_with_notes(source, query=query, connection=connection)
+    frame, description, _notes = read_with_notes(source, query=query, connection=connection)
     return frame, description
 
 
-def _read_with_notes(
+def read_with_notes(
     source: str | os.PathLike[str] | pd.DataFrame | None,
     *,
     query: str | None = None,

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from simsrc.calibration.acquisition import Acquisition, acquisition
 from simsrc.calibration.build import (
-    Options,
     add_param,
     build_scenario,
     economics,
@@ -27,6 +25,7 @@ from simsrc.calibration.build import (
     projection_table,
     source_name,
 )
+from simsrc.calibration.options import CalibrationOptions
 from simsrc.calibration.prepare import risk_rows
 from simsrc.calibration.records import Prepared
 from simsrc.calibration.report import CalibrationReport
@@ -104,8 +103,7 @@ class SnapshotScenario:
 def calibrate_snapshot(
     prep: Prepared,
     base: Scenario,
-    opts: Options,
-    latent_causes: Sequence[str] | Literal["auto"] | None = "auto",
+    opts: CalibrationOptions,
 ) -> tuple[Scenario, CalibrationReport]:
     """Calibrate a scenario from customer records (one row per customer).
 
@@ -115,10 +113,8 @@ def calibrate_snapshot(
         The cleaned customer records (:func:`simsrc.calibration.prepare_customers`).
     base : Scenario
         The scenario to start from.
-    opts : Options
-        Calibration options shared with the cohort path.
-    latent_causes : sequence of str, "auto" or None
-        As :func:`simsrc.calibration.calibrate`.
+    opts : CalibrationOptions
+        Calibration options (``latent_causes`` among them).
 
     Returns
     -------
@@ -141,7 +137,7 @@ def calibrate_snapshot(
             f"Segments are the values of {prep.columns['segment']!r} as recorded now; a "
             "customer who changed contract or plan counts in the current one."
         )
-    roles = cause_roles(setup, latent_causes)
+    roles = cause_roles(setup, opts.latent_causes)
     warnings += _scale_warning(roles)
     assumptions += _latent_assumption(roles)
     fitted = fit_snapshot(setup, roles, acq.shares)
@@ -181,7 +177,7 @@ def calibrate_snapshot(
     return built.scenario, report
 
 
-def snapshot_setup(prep: Prepared, base: Scenario, opts: Options) -> SnapshotSetup:
+def snapshot_setup(prep: Prepared, base: Scenario, opts: CalibrationOptions) -> SnapshotSetup:
     """Segments, risk sets and the longest tenure of customer records.
 
     Parameters
@@ -190,7 +186,7 @@ def snapshot_setup(prep: Prepared, base: Scenario, opts: Options) -> SnapshotSet
         The cleaned customer records.
     base : Scenario
         The scenario to start from (its segment order is kept).
-    opts : Options
+    opts : CalibrationOptions
         Calibration options.
 
     Returns

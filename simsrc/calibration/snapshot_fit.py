@@ -15,8 +15,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from simsrc.calibration.build import Options, base_levels, fit_with_reference, reference_of
+from simsrc.calibration.build import base_levels, fit_with_reference, reference_of
 from simsrc.calibration.churn_model import ChurnModelFit, FitSpec, SegmentCounts, model_curves
+from simsrc.calibration.options import CalibrationOptions
 from simsrc.calibration.records import Prepared
 from simsrc.calibration.survival import life_table
 from simsrc.engine.curves import shape_curve
@@ -46,7 +47,7 @@ class SnapshotSetup:
         The cleaned customer records.
     base : Scenario
         The scenario to start from.
-    opts : Options
+    opts : CalibrationOptions
         Calibration options.
     causes : tuple of str
         The base's cause names, in its order.
@@ -60,7 +61,7 @@ class SnapshotSetup:
 
     prep: Prepared
     base: Scenario
-    opts: Options
+    opts: CalibrationOptions
     causes: tuple[str, ...]
     segments: tuple[str, ...]
     risk: pd.DataFrame
@@ -389,7 +390,7 @@ def fit_snapshot(setup: SnapshotSetup, roles: CauseRoles, shares: np.ndarray) ->
         heterogeneous=tuple(bool(h) for h in het),
         reference_churn=reference_of(sv.start, shares, het),
         fit_shape=fit_shape,
-        spread=opts.spread,
+        spread=opts.fit_spread,
         spread_start=base.heterogeneity.spread or 0.3,
     )
     fit = fit_with_reference(counts, spec, shares)
