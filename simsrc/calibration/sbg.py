@@ -29,9 +29,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import betaln, polygamma, psi, xlogy
+
+# The closed forms live in sbg_curves.py; they are re-exported here with the fit, the
+# module the rest of the package and its users import the sBG model from.
+from simsrc.calibration.sbg_curves import (
+    FloatArray,
+    sbg_churn_pmf,
+    sbg_from_mean_polarization,
+    sbg_params,
+    sbg_retention_rate,
+    sbg_survival,
+    sbg_to_mean_polarization,
+)
 
 __all__ = [
     "SBGFit",
@@ -47,180 +59,6 @@ __all__ = [
 
 _LOG_BOUND = 12.0
 """Bounds on log α and log β during the search (α, β in about [6e-6, 1.6e5])."""
-
-FloatArray = NDArray[np.float64]
-
-
-# --------------------------------------------------------------------------------------
-# Closed forms
-# --------------------------------------------------------------------------------------
-
-
-def _params(alpha: ArrayLike, beta: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Validate α, β > 0 (finite) and return them as float arrays."""
-    a = np.asarray(alpha, dtype=float)
-    b = np.asarray(beta, dtype=float)
-    for name, v in (("alpha", a), ("beta", b)):
-        if not np.all(np.isfinite(v) & (v > 0)):
-            raise ValueError(f"{name}: must be finite and > 0 (got {v.tolist()!r})")
-    return a, b
-
-
-def _periods(t: ArrayLike, lowest: int) -> FloatArray:
-    """Validate that every period ``t`` is a whole number >= ``lowest``."""
-    arr = np.asarray(t, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or np.any(arr < lowest):
-        raise ValueError(f"t: periods must be whole numbers >= {lowest} (got {arr.tolist()!r})")
-    return arr
-
-
-def sbg_survival(alpha: ArrayLike, beta: ArrayLike, t: ArrayLike) -> FloatArray:
-    """Share of a cohort still active after ``t`` periods, S(t) = B(α, β+t) / B(α, β).
-
-    Parameters
-    ----------
-    alpha, beta : array_like
-        Beta(α, β) parameters of the per-period churn probability, both > 0.
-    t : array_like
-        Periods, whole numbers >= 0 (S(0) = 1). Broadcast against ``alpha`` and ``beta``.
-
-    Returns
-    -------
-    ndarray
-        S(t), computed in log space with ``scipy.special.betaln``.
-
-    Notes
-    -----
-    Survivor function of the sBG distribution, [FH07]_ ("A probability model", the
-    survivor function after integrating (1 − θ)^t over the beta mixing distribution).
-
-    Examples
-    --------
-    >>> sbg_survival(1.0, 1.0, [0, 1, 2, 3]).tolist()  # S(t) = 1 / (t + 1)
-    [1.0, 0.5, 0.3333333333333333, 0.25]
-    """
-    a, b = _params(alpha, beta)
-    tt = _periods(t, 0)
-    return np.asarray(np.exp(betaln(a, b + tt) - betaln(a, b)), dtype=float)
-
-
-def sbg_churn_pmf(alpha: ArrayLike, beta: ArrayLike, t: ArrayLike) -> FloatArray:
-    """Probability of churning in period ``t``, P(T = t) = B(α+1, β+t−1) / B(α, β).
-
-    Parameters
-    ----------
-    alpha, beta : array_like
-        Beta(α, β) parameters, both > 0.
-    t : array_like
-        Periods, whole numbers >= 1.
-
-    Returns
-    -------
-    ndarray
-        P(T = t) = S(t − 1) − S(t).
-
-    Notes
-    -----
-    Probability mass function of the sBG distribution, [FH07]_ ("A probability model").
-
-    Examples
-    --------
-    >>> sbg_churn_pmf(1.0, 1.0, [1, 2, 3]).round(6).tolist()  # 1 / (t (t + 1))
-    [0.5, 0.166667, 0.083333]
-    """
-    a, b = _params(alpha, beta)
-    tt = _periods(t, 1)
-    return np.asarray(np.exp(betaln(a + 1.0, b + tt - 1.0) - betaln(a, b)), dtype=float)
-
-
-def sbg_retention_rate(alpha: ArrayLike, beta: ArrayLike, t: ArrayLike) -> FloatArray:
-    """Retention rate in period ``t``, r(t) = S(t) / S(t−1) = (β+t−1) / (α+β+t−1).
-
-    Parameters
-    ----------
-    alpha, beta : array_like
-        Beta(α, β) parameters, both > 0.
-    t : array_like
-        Periods, whole numbers >= 1.
-
-    Returns
-    -------
-    ndarray
-        r(t), increasing in ``t`` towards 1 (the sorting effect of heterogeneity).
-
-    Notes
-    -----
-    Retention-rate expression of [FH07]_ ("A probability model").
-
-    Examples
-    --------
-    >>> sbg_retention_rate(1.0, 1.0, [1, 2, 3]).round(6).tolist()  # t / (t + 1)
-    [0.5, 0.666667, 0.75]
-    """
-    a, b = _params(alpha, beta)
-    tt = _periods(t, 1)
-    return np.asarray((b + tt - 1.0) / (a + b + tt - 1.0), dtype=float)
-
-
-def sbg_from_mean_polarization(mean: float, polarization: float) -> tuple[float, float]:
-    """Beta(α, β) with mean churn ``m = α/(α+β)`` and polarization ``φ = 1/(α+β+1)``.
-
-    Parameters
-    ----------
-    mean : float
-        Mean per-period churn probability m, in (0, 1).
-    polarization : float
-        Polarization index φ, in (0, 1): near 0, customers are alike; near 1, each
-        customer's churn probability is close to 0 or 1.
-
-    Returns
-    -------
-    tuple of float
-        ``(alpha, beta) = (m (1−φ)/φ, (1−m)(1−φ)/φ)``.
-
-    Notes
-    -----
-    The polarization index is that of [SM77]_; Fader & Hardie use the (m, φ) form to
-    describe a fitted beta distribution in managerial terms ([FH07]_, [FH10]_).
-
-    Examples
-    --------
-    >>> a, b = sbg_from_mean_polarization(0.25, 0.5)
-    >>> a, b
-    (0.25, 0.75)
-    """
-    for name, v in (("mean", mean), ("polarization", polarization)):
-        if not (math.isfinite(v) and 0.0 < v < 1.0):
-            raise ValueError(f"{name}: must be strictly between 0 and 1 (got {v!r})")
-    total = (1.0 - polarization) / polarization
-    return mean * total, (1.0 - mean) * total
-
-
-def sbg_to_mean_polarization(alpha: float, beta: float) -> tuple[float, float]:
-    """Mean churn ``m = α/(α+β)`` and polarization ``φ = 1/(α+β+1)`` of Beta(α, β).
-
-    Parameters
-    ----------
-    alpha, beta : float
-        Beta(α, β) parameters, both > 0.
-
-    Returns
-    -------
-    tuple of float
-        ``(m, phi)``; inverse of :func:`sbg_from_mean_polarization`.
-
-    Notes
-    -----
-    Polarization index of [SM77]_ as used by [FH07]_ and [FH10]_.
-
-    Examples
-    --------
-    >>> sbg_to_mean_polarization(0.25, 0.75)
-    (0.25, 0.5)
-    """
-    _params(alpha, beta)
-    return alpha / (alpha + beta), 1.0 / (alpha + beta + 1.0)
-
 
 # --------------------------------------------------------------------------------------
 # Survival tables -> sufficient statistics
@@ -444,7 +282,7 @@ def sbg_log_likelihood(
     >>> round(sbg_log_likelihood(1.0, 1.0, [6, 3, 2]), 4)  # 3 ln½ + 1 ln⅙ + 2 ln⅓
     -6.0684
     """
-    a, b = _params(alpha, beta)
+    a, b = sbg_params(alpha, beta)
     return _loglik(float(a), float(b), _terms(_counts(survivors, initial)))[0]
 
 
