@@ -631,10 +631,43 @@ def fit_churn_model(
             x = x0.copy()
             x[-1] = layout.spread_x(s)
             starts.append(x)
-    best = None
+    best = _search(obj, layout, starts, bounds)
+    info = _information(obj, best.x, bounds)
+    model = layout.model(best.x)
+    var = np.diag(info.cov)
+    se_x = np.sqrt(np.where(var >= 0, var, np.nan)) if layout.size else np.zeros(0)
+    return _estimates(layout, spec, model, best, info, se_x)
+
+
+@dataclass(frozen=True)
+class _Optimum:
+    """The best optimum found: parameters, minus log-likelihood, optimizer success."""
+
+    x: FloatArray
+    fun: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class _Information:
+    """Covariance of the parameters, which sit on a bound, and whether it is definite."""
+
+    cov: FloatArray
+    edge: NDArray[np.bool_]
+    positive: bool
+
+
+def _search(
+    obj: _Objective,
+    layout: _Layout,
+    starts: Sequence[FloatArray],
+    bounds: Sequence[tuple[float, float]],
+) -> _Optimum:
+    """Minimise the negative log-likelihood from each start; keep the best optimum."""
+    best: _Optimum | None = None
     for x_start in starts:
         if layout.size == 0:
-            res_x, fun, ok = x_start, float(obj.by_segment(x_start).sum()), True
+            found = _Optimum(x_start, float(obj.by_segment(x_start).sum()), True)
         else:
             res = minimize(
                 obj.value_and_grad,
@@ -644,13 +677,18 @@ def fit_churn_model(
                 bounds=bounds,
                 options={"maxiter": 2000, "ftol": 1e-9},
             )
-            res_x, fun, ok = np.asarray(res.x, float), float(res.fun), bool(res.success)
-        if best is None or fun < best[1] - 1e-9:
-            best = (res_x, fun, ok)
-    assert best is not None
-    x, fun, ok = best
-    model = layout.model(x)
-    n = layout.size
+            found = _Optimum(np.asarray(res.x, float), float(res.fun), bool(res.success))
+        if best is None or found.fun < best.fun - 1e-9:
+            best = found
+    assert best is not None  # starts is never empty
+    return best
+
+
+def _information(
+    obj: _Objective, x: FloatArray, bounds: Sequence[tuple[float, float]]
+) -> _Information:
+    """Inverse observed information over the parameters not on a bound."""
+    n = x.size
     edge = np.array(
         [min(abs(x[i] - bounds[i][0]), abs(x[i] - bounds[i][1])) < 1e-4 for i in range(n)],
         dtype=bool,
@@ -668,7 +706,19 @@ def fit_churn_model(
                 inv = np.linalg.inv(sub)
                 idx = np.flatnonzero(interior)
                 cov[np.ix_(idx, idx)] = inv
-    se_x = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan)) if n else np.zeros(0)
+    return _Information(cov, edge, positive)
+
+
+def _estimates(
+    layout: _Layout,
+    spec: FitSpec,
+    model: ChurnModel,
+    best: _Optimum,
+    info: _Information,
+    se_x: FloatArray,
+) -> ChurnModelFit:
+    """Standard errors on the model's scale (delta method) and the bounds reached."""
+    edge = info.edge
     level_se = np.full(spec.levels.shape, np.nan)
     level_edge = np.zeros(spec.levels.shape, dtype=bool)
     for i, (g, k) in enumerate(layout.level_cells):
@@ -690,9 +740,9 @@ def fit_churn_model(
         level_se=level_se,
         shape_se=tuple(shape_se),
         spread_se=spread_se,
-        log_likelihood=-fun,
-        n_params=n,
-        converged=ok and positive,
+        log_likelihood=-best.fun,
+        n_params=layout.size,
+        converged=best.ok and info.positive,
         level_at_bound=level_edge,
         shape_at_bound=tuple(shape_edge),
         spread_at_bound=bool(layout.fit_spread and edge[-1]),

@@ -412,29 +412,8 @@ def cohort_scenario(
     segments = list(groups)
     months = data.months
     model = fit.model
-    seg_dicts = []
-    params: list[dict[str, Any]] = []
+    seg_dicts, params = _cohort_segments(segments, labels, shares, base)
     assumptions: list[str] = []
-    for g, seg in enumerate(segments):
-        econ = economics(base, seg)
-        price = (
-            base.segments[base.segment_index(seg)].monthly_price
-            if seg in base.segment_names
-            else float(np.mean([s.monthly_price for s in base.segments]))
-        )
-        seg_dicts.append(
-            {
-                "name": seg,
-                "label": labels[g],
-                "share": float(shares[g]),
-                "monthly_price": price,
-                **econ,
-            }
-        )
-        add_param(params, f"segments.{seg}.share", float(shares[g]), "data: cohort sizes")
-        add_param(params, f"segments.{seg}.monthly_price", price, "kept from base")
-        for key, v in econ.items():
-            add_param(params, f"segments.{seg}.{key}", v, "kept from base")
     new = sum(data.sizes) / max(sum(m.shape[0] for m in groups.values()), 1) / period
     scenario, notes = build_scenario(
         base,
@@ -457,15 +436,9 @@ def cohort_scenario(
         "data: mean cohort size per month",
         note="assumes one cohort per period",
     )
-    at_risk = np.zeros((len(segments), months))
-    for g, seg in enumerate(segments):
-        mat = groups[seg]
-        for row in mat:
-            obs = row[~np.isnan(row)]
-            for n in range(obs.size - 1):
-                at_risk[g, n * period : (n + 1) * period] += obs[n]
     factors = np.ones(len(segments))
     if opts.levers_in_data and scenario.without_levers() != scenario:
+        at_risk = _at_risk(groups, months, period)
         scenario, factors, _ = gross_up(
             scenario, np.ones_like(model.levels, dtype=bool), fitted_surv, at_risk, months
         )
@@ -489,6 +462,47 @@ def cohort_scenario(
     for section in ("value", *LEVER_SECTIONS):
         add_param(params, section, math.nan, "kept from base", note="not in a cohort table")
     return CohortScenario(scenario, tuple(params), tuple(notes), tuple(assumptions))
+
+
+def _cohort_segments(
+    segments: list[str], labels: list[str], shares: np.ndarray, base: Scenario
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The scenario's segments (cohort shares, the base's prices) and their parameter rows."""
+    seg_dicts = []
+    params: list[dict[str, Any]] = []
+    for g, seg in enumerate(segments):
+        econ = economics(base, seg)
+        price = (
+            base.segments[base.segment_index(seg)].monthly_price
+            if seg in base.segment_names
+            else float(np.mean([s.monthly_price for s in base.segments]))
+        )
+        seg_dicts.append(
+            {
+                "name": seg,
+                "label": labels[g],
+                "share": float(shares[g]),
+                "monthly_price": price,
+                **econ,
+            }
+        )
+        add_param(params, f"segments.{seg}.share", float(shares[g]), "data: cohort sizes")
+        add_param(params, f"segments.{seg}.monthly_price", price, "kept from base")
+        for key, v in econ.items():
+            add_param(params, f"segments.{seg}.{key}", v, "kept from base")
+    return seg_dicts, params
+
+
+def _at_risk(groups: dict[str, np.ndarray], months: int, period: int) -> np.ndarray:
+    """Customers at risk ``[G, T]`` by month: each period's survivors over its months."""
+    at_risk = np.zeros((len(groups), months))
+    for g, seg in enumerate(groups):
+        mat = groups[seg]
+        for row in mat:
+            obs = row[~np.isnan(row)]
+            for n in range(obs.size - 1):
+                at_risk[g, n * period : (n + 1) * period] += obs[n]
+    return at_risk
 
 
 def cohort_diagnostics(
