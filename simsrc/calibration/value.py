@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -155,67 +156,15 @@ def fit_value_curve(
     """
     if table.empty or not (table["mean_charge"] > 0).any():
         raise ScenarioError("charge", "no positive monthly charges to fit revenue by tenure")
-    months = int(max(36, table["tenure"].max()))
-    cells = _Cells.of(table)
-
-    def curve(uplift: float, ramp: float) -> np.ndarray | None:
-        try:
-            return np.asarray(
-                value_curve(
-                    ValueGrowth(
-                        year3_uplift=float(uplift),
-                        ramp_months=float(ramp),
-                        expansion_rate=expansion_rate,
-                        contraction_rate=contraction_rate,
-                    ),
-                    months,
-                )
-            )
-        except ScenarioError:
-            return None
-
-    def loss(uplift: float, ramp: float) -> float:
-        v = curve(uplift, ramp)
-        return math.inf if v is None else cells.prices_and_loss(v)[1]
-
-    def best_uplift(ramp: float) -> tuple[float, float]:
-        res = minimize_scalar(
-            lambda u: loss(u, ramp) if math.isfinite(loss(u, ramp)) else 1e300,
-            bounds=(-0.9, 10.0),
-            method="bounded",
-            options={"xatol": 1e-7},
-        )
-        return float(res.x), float(res.fun)
-
-    scores = [(best_uplift(r), r) for r in _RAMPS]
-    (grid_uplift, _), grid_ramp = min(scores, key=lambda s: s[0][1])
-    i = int(np.argmin([s[0][1] for s in scores]))
-    lo, hi = _RAMPS[max(i - 1, 0)], _RAMPS[min(i + 1, _RAMPS.size - 1)]
-    res = minimize_scalar(
-        lambda r: best_uplift(r)[1], bounds=(lo, hi), method="bounded", options={"xatol": 1e-6}
+    search = _CurveSearch(
+        _Cells.of(table),
+        int(max(36, table["tenure"].max())),
+        expansion_rate,
+        contraction_rate,
     )
-    ramp = float(res.x)
-    uplift = best_uplift(ramp)[0]
-    # The optimum can lie on the edge of the reachable (uplift, ramp) region, and rounding
-    # to 6 decimals may step over it (found by fuzzing): fall back to the unrounded point,
-    # then to the best grid point, whichever gives a valid curve first.
-    v = None
-    for u, r in ((round(uplift, 6), round(ramp, 6)), (uplift, ramp), (grid_uplift, grid_ramp)):
-        r = min(max(r, 0.5), 120.0)
-        v = curve(u, r)
-        if v is not None:
-            break
-    if v is None:
-        raise ScenarioError(
-            "charge", "revenue by tenure could not be fitted (no valid value curve found)"
-        )
-    value = ValueGrowth(
-        year3_uplift=u,
-        ramp_months=r,
-        expansion_rate=expansion_rate,
-        contraction_rate=contraction_rate,
-    )
-    prices, total = cells.prices_and_loss(v)
+    best = _valid_curve(search, _optimum(search))
+    prices, total = search.cells.prices_and_loss(best.values)
+    v = best.values
     idx = np.clip(table["tenure"].to_numpy() - 1, 0, v.size - 1)
     fitted = np.array([prices[str(s)] for s in table["segment"]]) * v[idx]
     out = table.copy()
@@ -223,8 +172,105 @@ def fit_value_curve(
     weight = float(table["customers"].sum())
     return ValueFit(
         prices={k: round(p, 4) for k, p in prices.items()},
-        value=value,
+        value=best.value,
         table=out,
         rmse=math.sqrt(total / weight) if weight > 0 else math.nan,
         max_tenure=int(table["tenure"].max()),
+    )
+
+
+@dataclass(frozen=True)
+class _CurveSearch:
+    """The loss of a value curve (uplift, ramp) over the charge cells, prices profiled out."""
+
+    cells: _Cells
+    months: int
+    expansion_rate: float
+    contraction_rate: float
+
+    def growth(self, uplift: float, ramp: float) -> ValueGrowth:
+        """The value growth of an uplift and ramp, the rates held fixed."""
+        return ValueGrowth(
+            year3_uplift=uplift,
+            ramp_months=ramp,
+            expansion_rate=self.expansion_rate,
+            contraction_rate=self.contraction_rate,
+        )
+
+    def curve(self, uplift: float, ramp: float) -> np.ndarray | None:
+        """The value curve, or None where ``ValueGrowth`` refuses the point."""
+        try:
+            return np.asarray(value_curve(self.growth(float(uplift), float(ramp)), self.months))
+        except ScenarioError:
+            return None
+
+    def loss(self, uplift: float, ramp: float) -> float:
+        """Weighted squared error at the best prices (inf for an invalid curve)."""
+        v = self.curve(uplift, ramp)
+        return math.inf if v is None else self.cells.prices_and_loss(v)[1]
+
+    def best_uplift(self, ramp: float) -> tuple[float, float]:
+        """The uplift minimising the loss for a ramp, and that loss."""
+        res = minimize_scalar(
+            lambda u: self.loss(u, ramp) if math.isfinite(self.loss(u, ramp)) else 1e300,
+            bounds=(-0.9, 10.0),
+            method="bounded",
+            options={"xatol": 1e-7},
+        )
+        return float(res.x), float(res.fun)
+
+
+class _Optimum(NamedTuple):
+    """The refined optimum and the best point of the ramp grid."""
+
+    uplift: float
+    ramp: float
+    grid_uplift: float
+    grid_ramp: float
+
+
+@dataclass(frozen=True)
+class _Curve:
+    """A valid value curve and the growth that gives it."""
+
+    value: ValueGrowth
+    values: np.ndarray
+
+
+def _optimum(search: _CurveSearch) -> _Optimum:
+    """Best uplift on a grid of ramps, then the ramp refined between its neighbours."""
+    scores = [(search.best_uplift(r), r) for r in _RAMPS]
+    (grid_uplift, _), grid_ramp = min(scores, key=lambda s: s[0][1])
+    i = int(np.argmin([s[0][1] for s in scores]))
+    lo, hi = _RAMPS[max(i - 1, 0)], _RAMPS[min(i + 1, _RAMPS.size - 1)]
+    res = minimize_scalar(
+        lambda r: search.best_uplift(r)[1],
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-6},
+    )
+    ramp = float(res.x)
+    uplift = search.best_uplift(ramp)[0]
+    return _Optimum(uplift, ramp, grid_uplift, grid_ramp)
+
+
+def _valid_curve(search: _CurveSearch, best: _Optimum) -> _Curve:
+    """The rounded optimum's curve, or the first valid fallback.
+
+    The optimum can lie on the edge of the reachable (uplift, ramp) region, and rounding
+    to 6 decimals may step over it (found by fuzzing): fall back to the unrounded point,
+    then to the best grid point, whichever gives a valid curve first.
+    """
+    candidates = (
+        (round(best.uplift, 6), round(best.ramp, 6)),
+        (best.uplift, best.ramp),
+        (best.grid_uplift, best.grid_ramp),
+    )
+    for u, r in candidates:
+        r = min(max(r, 0.5), 120.0)
+        v = search.curve(u, r)
+        if v is not None:
+            return _Curve(search.growth(u, r), v)
+    raise ScenarioError(
+        "charge", "revenue by tenure could not be fitted (no valid value curve found)"
     )
