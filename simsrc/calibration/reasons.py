@@ -19,6 +19,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -223,7 +224,23 @@ def load_reason_map(
     """
     p = Path(path)
     where = str(p)
-    raw = read_bytes_limited(p, MAX_REASON_MAP_BYTES)
+    text = _decode(read_bytes_limited(p, MAX_REASON_MAP_BYTES), where)
+    known = None if causes is None else list(causes)
+    if p.suffix.lower() == ".toml":
+        out = _toml_entries(text, where, known)
+    else:
+        out = _csv_entries(text, where, known)
+    if not out:
+        raise ScenarioError(
+            where,
+            "the reason mapping is empty: expected lines of reason,cause (CSV) or "
+            'reason = "cause" (TOML)',
+        )
+    return out
+
+
+def _decode(raw: bytes, where: str) -> str:
+    """The text of a reason mapping file (UTF-8, a byte-order mark allowed)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -234,64 +251,67 @@ def load_reason_map(
         ) from None
     if "\x00" in text:
         raise ScenarioError(where, "the reason mapping holds binary data (NUL bytes), not text")
-    known = None if causes is None else list(causes)
+    return text
 
-    def checked(target: str | None, line: str) -> str | None:
-        if known is not None and target is not None and target not in known:
-            raise ScenarioError(
-                where,
-                f"{line}unknown cause {target[:60]!r} (known: {', '.join(known)}; or leave "
-                "it empty for 'says nothing about the cause')",
-            )
-        return target
 
-    out: dict[str, str | None] = {}
-    if p.suffix.lower() == ".toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise ScenarioError(where, f"not valid TOML: {err}") from None
-        except RecursionError:
-            raise ScenarioError(where, "not valid TOML: values nested too deeply") from None
-        table = data.get("reasons", data)
-        if not isinstance(table, dict):
-            raise ScenarioError(where, "expected a table of reason = cause")
-        for key, value in table.items():
-            out[str(key)] = checked(_cause_value(value, f"{where}: {key[:60]!r}"), "")
-    else:
-        try:
-            lines = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as err:
-            raise ScenarioError(where, f"not a valid CSV file: {err}") from None
-        rows = [(i, r) for i, r in enumerate(lines, start=1) if r and any(c.strip() for c in r)]
-        if rows and [normalize_reason(c) for c in rows[0][1][:2]] == ["reason", "cause"]:
-            rows = rows[1:]
-        for i, row in rows:
-            fields = [c.strip() for c in row]
-            while len(fields) > 2 and not fields[-1]:
-                fields.pop()  # trailing empty fields: a spreadsheet's extra commas
-            if len(fields) == 1 and (";" in fields[0] or "\t" in fields[0]):
-                raise ScenarioError(
-                    where,
-                    f"line {i}: expected reason,cause separated by a comma (this line uses "
-                    f"{'a semicolon' if ';' in fields[0] else 'a tab'})",
-                )
-            if len(fields) != 2:
-                raise ScenarioError(
-                    where,
-                    f"line {i}: expected reason,cause (got {len(fields)} field(s)); a "
-                    "reason without a cause is written 'reason,' and text with commas is "
-                    "quoted",
-                )
-            if not fields[0]:
-                raise ScenarioError(where, f"line {i}: the reason is empty")
-            out[fields[0]] = checked(_cause_value(fields[1], where), f"line {i}: ")
-    if not out:
+def _checked(target: str | None, known: list[str] | None, where: str, line: str) -> str | None:
+    """``target`` if it is a known cause (or says nothing); else an error naming ``line``."""
+    if known is not None and target is not None and target not in known:
         raise ScenarioError(
             where,
-            "the reason mapping is empty: expected lines of reason,cause (CSV) or "
-            'reason = "cause" (TOML)',
+            f"{line}unknown cause {target[:60]!r} (known: {', '.join(known)}; or leave "
+            "it empty for 'says nothing about the cause')",
         )
+    return target
+
+
+def _toml_entries(text: str, where: str, known: list[str] | None) -> dict[str, str | None]:
+    """Reason → cause from TOML: ``reason = "cause"``, top level or under ``[reasons]``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(where, f"not valid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(where, "not valid TOML: values nested too deeply") from None
+    table = data.get("reasons", data)
+    if not isinstance(table, dict):
+        raise ScenarioError(where, "expected a table of reason = cause")
+    out: dict[str, str | None] = {}
+    for key, value in table.items():
+        out[str(key)] = _checked(_cause_value(value, f"{where}: {key[:60]!r}"), known, where, "")
+    return out
+
+
+def _csv_entries(text: str, where: str, known: list[str] | None) -> dict[str, str | None]:
+    """Reason → cause from CSV lines ``reason,cause`` (a header line is skipped)."""
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:
+        raise ScenarioError(where, f"not a valid CSV file: {err}") from None
+    rows = [(i, r) for i, r in enumerate(lines, start=1) if r and any(c.strip() for c in r)]
+    if rows and [normalize_reason(c) for c in rows[0][1][:2]] == ["reason", "cause"]:
+        rows = rows[1:]
+    out: dict[str, str | None] = {}
+    for i, row in rows:
+        fields = [c.strip() for c in row]
+        while len(fields) > 2 and not fields[-1]:
+            fields.pop()  # trailing empty fields: a spreadsheet's extra commas
+        if len(fields) == 1 and (";" in fields[0] or "\t" in fields[0]):
+            raise ScenarioError(
+                where,
+                f"line {i}: expected reason,cause separated by a comma (this line uses "
+                f"{'a semicolon' if ';' in fields[0] else 'a tab'})",
+            )
+        if len(fields) != 2:
+            raise ScenarioError(
+                where,
+                f"line {i}: expected reason,cause (got {len(fields)} field(s)); a "
+                "reason without a cause is written 'reason,' and text with commas is "
+                "quoted",
+            )
+        if not fields[0]:
+            raise ScenarioError(where, f"line {i}: the reason is empty")
+        out[fields[0]] = _checked(_cause_value(fields[1], where), known, where, f"line {i}: ")
     return out
 
 
@@ -367,27 +387,10 @@ def map_reasons(
     flags = pd.Series(list(churned), dtype=bool).to_numpy()
     n = flags.size
     known = set(causes)
-    user: dict[str, str | None] = {}
-    for key, value in (user_map or {}).items():
-        target = _cause_value(value, f"reason_map.{key}")
-        if target is not None and target not in known:
-            raise ScenarioError(
-                f"reason_map.{key}",
-                f"unknown cause {target!r} (known: {', '.join(causes)}; or leave it empty "
-                "for 'says nothing about the cause')",
-            )
-        user[normalize_reason(key)] = target
-    default = {k: (v if v in known else None) for k, v in DEFAULT_REASON_MAP.items()}
-
-    def lookup(value: object) -> tuple[str | None, str] | None:
-        if _missing(value):
-            return None
-        key = normalize_reason(value)
-        if key in user:
-            return user[key], "user"
-        if key in default:
-            return default[key], "default"
-        return None
+    lookup = _Lookup(
+        _user_entries(user_map, causes),
+        {k: (v if v in known else None) for k, v in DEFAULT_REASON_MAP.items()},
+    )
 
     def values(s: pd.Series | None) -> list[object]:
         return [None] * n if s is None else list(s.to_numpy(dtype=object))
@@ -400,30 +403,11 @@ def map_reasons(
     for i in range(n):
         if not flags[i]:
             continue
-        r, c = reasons[i], cats[i]
-        hit = lookup(r)
-        column, value, rule = reason_column, str(r), "default"
-        cause: str | None = None
-        if hit is not None:
-            cause, rule = hit
-        else:
-            cat_hit = lookup(c)
-            if cat_hit is not None:
-                cause = cat_hit[0]
-                column, value = category_column, str(c)
-                rule = cat_hit[1] if _missing(r) else "category"
-                if not _missing(r):
-                    value = f"{r} ({c})"
-            elif _missing(r) and _missing(c):
-                rule, value = "missing", ""
-            else:
-                rule = "unmapped"
-                if _missing(r):
-                    column, value = category_column, str(c)
-        labels[i] = cause if cause is not None else UNKNOWN
-        rules[i] = rule
-        where = (column, value)
-        rows.setdefault(where, [column, value, 0, labels[i], rule])
+        d = _decide(lookup, reasons[i], cats[i], reason_column, category_column)
+        labels[i] = d.cause if d.cause is not None else UNKNOWN
+        rules[i] = d.rule
+        where = (d.column, d.value)
+        rows.setdefault(where, [d.column, d.value, 0, labels[i], d.rule])
         counts[where] = counts.get(where, 0) + 1
     for where, row in rows.items():
         row[2] = counts[where]
@@ -438,3 +422,75 @@ def map_reasons(
         table=table,
         unmapped=unmapped,
     )
+
+
+def _user_entries(
+    user_map: Mapping[str, str | None] | None, causes: Sequence[str]
+) -> dict[str, str | None]:
+    """The user's mapping with normalised reasons; every cause checked against ``causes``."""
+    known = set(causes)
+    user: dict[str, str | None] = {}
+    for key, value in (user_map or {}).items():
+        target = _cause_value(value, f"reason_map.{key}")
+        if target is not None and target not in known:
+            raise ScenarioError(
+                f"reason_map.{key}",
+                f"unknown cause {target!r} (known: {', '.join(causes)}; or leave it empty "
+                "for 'says nothing about the cause')",
+            )
+        user[normalize_reason(key)] = target
+    return user
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """The user's mapping over the default one (both keyed by normalised reason)."""
+
+    user: dict[str, str | None]
+    default: dict[str, str | None]
+
+    def find(self, value: object) -> tuple[str | None, str] | None:
+        """The cause of a reason and the rule that gave it (None: not in a mapping)."""
+        if _missing(value):
+            return None
+        key = normalize_reason(value)
+        if key in self.user:
+            return self.user[key], "user"
+        if key in self.default:
+            return self.default[key], "default"
+        return None
+
+
+class _Decision(NamedTuple):
+    """A churner's cause, the rule that decided it, and the column and value it came from."""
+
+    cause: str | None
+    rule: str
+    column: str
+    value: str
+
+
+def _decide(
+    lookup: _Lookup, r: object, c: object, reason_column: str, category_column: str
+) -> _Decision:
+    """Map one churner's reason ``r``, falling back to its category ``c``."""
+    hit = lookup.find(r)
+    column, value, rule = reason_column, str(r), "default"
+    cause: str | None = None
+    if hit is not None:
+        cause, rule = hit
+    else:
+        cat_hit = lookup.find(c)
+        if cat_hit is not None:
+            cause = cat_hit[0]
+            column, value = category_column, str(c)
+            rule = cat_hit[1] if _missing(r) else "category"
+            if not _missing(r):
+                value = f"{r} ({c})"
+        elif _missing(r) and _missing(c):
+            rule, value = "missing", ""
+        else:
+            rule = "unmapped"
+            if _missing(r):
+                column, value = category_column, str(c)
+    return _Decision(cause, rule, column, value)
