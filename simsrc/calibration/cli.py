@@ -85,6 +85,16 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
         "to a company's own data, starting from a base scenario whose levers and economics "
         "are kept. Prints how well it fits; --out writes the scenario.",
     )
+    _add_source_arguments(p)
+    _add_reading_arguments(p)
+    _add_fit_arguments(p)
+    _add_report_arguments(p)
+    p.set_defaults(func=run_calibrate)
+    return p
+
+
+def _add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """The data, where they come from, the base and the output scenario."""
     p.add_argument(
         "data",
         nargs="?",
@@ -106,6 +116,10 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
         "duckdb:///f.duckdb, or any SQLAlchemy URL); default: in-memory DuckDB, where the "
         "data file is the table 'data'",
     )
+
+
+def _add_reading_arguments(p: argparse.ArgumentParser) -> None:
+    """How the data are read: kind, columns, segments, reasons, window."""
     p.add_argument("--kind", choices=("auto", "snapshot", "cohorts"), default="auto")
     p.add_argument(
         "--column",
@@ -136,6 +150,10 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
         help="every customer is observed from month 1 (the file holds all customers ever)",
     )
     p.add_argument("--as-of", metavar="DATE", help="end of observation for date-based data")
+
+
+def _add_fit_arguments(p: argparse.ArgumentParser) -> None:
+    """What is fitted and how unusable rows are handled."""
     p.add_argument(
         "--levers-not-in-data",
         action="store_true",
@@ -151,12 +169,14 @@ def add_calibrate_command(subparsers: Any) -> argparse.ArgumentParser:
         help="drop (and count) unusable rows instead of stopping",
     )
     p.add_argument("--name", help="name of the calibrated scenario")
+
+
+def _add_report_arguments(p: argparse.ArgumentParser) -> None:
+    """How the report is written."""
     p.add_argument(
         "--report-dir", metavar="DIR", help="also write the report's tables as CSV files"
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a summary")
-    p.set_defaults(func=run_calibrate)
-    return p
 
 
 def _columns(items: list[str]) -> dict[str, str]:
