@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from scipy.special import betaln, polygamma, psi, xlogy
 
@@ -591,6 +591,36 @@ def fit_sbg_durations(
     >>> round(fit.alpha, 3), round(fit.beta, 3)
     (0.704, 1.182)
     """
+    d = _durations(tenure, churned, entry, weight)
+    terms = _duration_terms(d)
+    grid = [
+        np.log(sbg_from_mean_polarization(m, phi))
+        for m in (0.01, 0.05, 0.2, 0.5)
+        for phi in (0.05, 0.2, 0.5, 0.8)
+    ]
+    start = max(grid, key=lambda x: _loglik_log(x, terms)[0])
+    return _fit_terms(
+        terms, start, n_periods=int(d.tenure.max()), n_customers=float(d.weight.sum()), n_cohorts=1
+    )
+
+
+@dataclass(frozen=True)
+class _Durations:
+    """Checked customer durations: tenure, churn flags, entry and weight, one per customer."""
+
+    tenure: FloatArray
+    churned: NDArray[np.bool_]
+    entry: FloatArray
+    weight: FloatArray
+
+
+def _durations(
+    tenure: ArrayLike,
+    churned: ArrayLike,
+    entry: ArrayLike | None,
+    weight: ArrayLike | None,
+) -> _Durations:
+    """Check the arguments of :func:`fit_sbg_durations` and return them as arrays."""
     t = _whole(tenure, "tenure")
     n = t.size
     flags = np.asarray(churned)
@@ -617,6 +647,12 @@ def fit_sbg_durations(
             "churned: no customer churned, so the maximum-likelihood estimate does not "
             "exist (alpha -> 0)"
         )
+    return _Durations(t, flags, e, w)
+
+
+def _duration_terms(d: _Durations) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Weighted ``ln B(α + p, β + q)`` terms of the durations' log-likelihood."""
+    t, flags, e, w = d.tenure, d.churned, d.entry, d.weight
     terms_w = np.concatenate([w[flags], w[~flags], -w[e > 0]])
     terms_p = np.concatenate([np.ones(flags.sum()), np.zeros((~flags).sum() + (e > 0).sum())])
     terms_q = np.concatenate([t[flags] - 1.0, t[~flags], e[e > 0]])
@@ -625,17 +661,8 @@ def fit_sbg_durations(
     uniq, inverse = np.unique(key, return_inverse=True)
     pooled = np.bincount(inverse, weights=terms_w)
     keep = np.abs(pooled) > 1e-12 * max(1.0, float(w.sum()))
-    terms = (
+    return (
         np.asarray(pooled[keep], dtype=float),
         np.asarray((uniq % 2.0)[keep], dtype=float),
         np.asarray(np.floor(uniq / 2.0)[keep], dtype=float),
-    )
-    grid = [
-        np.log(sbg_from_mean_polarization(m, phi))
-        for m in (0.01, 0.05, 0.2, 0.5)
-        for phi in (0.05, 0.2, 0.5, 0.8)
-    ]
-    start = max(grid, key=lambda x: _loglik_log(x, terms)[0])
-    return _fit_terms(
-        terms, start, n_periods=int(t.max()), n_customers=float(w.sum()), n_cohorts=1
     )
