@@ -447,6 +447,20 @@ def cohort_scenario(
             + ", ".join(f"{s} {f:.3f}" for s, f in zip(segments, factors, strict=True))
             + ") so that the scenario with the base's levers reproduces the observed churn."
         )
+    _add_model_params(params, scenario, segments, fit, factors, opts)
+    return CohortScenario(scenario, tuple(params), tuple(notes), tuple(assumptions))
+
+
+def _add_model_params(
+    params: list[dict[str, Any]],
+    scenario: Scenario,
+    segments: list[str],
+    fit: ChurnModelFit,
+    factors: np.ndarray,
+    opts: CalibrationOptions,
+) -> None:
+    """Append the rows of the scaled cause levels, the heterogeneity and what is kept."""
+    model = fit.model
     for k, cause in enumerate(scenario.causes):
         for g, seg in enumerate(segments):
             add_param(
@@ -461,7 +475,6 @@ def cohort_scenario(
     add_param(params, "heterogeneity.reference_churn", model.reference_churn, "derived")
     for section in ("value", *LEVER_SECTIONS):
         add_param(params, section, math.nan, "kept from base", note="not in a cohort table")
-    return CohortScenario(scenario, tuple(params), tuple(notes), tuple(assumptions))
 
 
 def _cohort_segments(

@@ -44,7 +44,9 @@ from simsrc.calibration.records import (
     Dates,
     Issue,
     Prepared,
+    Reasons,
     Segments,
+    Tenure,
     months_between,
     read_charges,
     read_dates,
@@ -174,24 +176,10 @@ def prepare_customers(
     cols = resolve_columns(data, columns, segment, as_of_stamp)
     ids = None if cols["id"] is None else data[cols["id"]].astype("string")
     col = Collector(n, ids, drop_invalid)
-    if ids is not None:
-        _check_ids(ids, str(cols["id"]), col)
-    joined = np.zeros(n, dtype=bool)
-    churned = np.zeros(n, dtype=bool)
-    if cols["status"] is not None:
-        churned, joined = read_status(data[cols["status"]], str(cols["status"]), col)
-    found = read_dates(data, cols, churned, as_of_stamp, col)
-    churned = found.churned
-    tenure = read_tenure(data, cols, found, col)
-    segments = read_segments(data, cols, col)
-    charge = read_charges(data, cols, col)
-    window = observation_window(window_months, cols, joined, churned, tenure.months, found, col)
-    reasons = read_reasons(data, cols, churned, causes, reason_map, col)
+    f = _read_fields(data, cols, ids, causes, window_months, as_of_stamp, reason_map, col)
     col.raise_errors()
-    entries = entry_ranges(window.months, cols, churned, tenure.months, found, col)
-    customers = _customers(
-        ids, segments, tenure.months, churned, reasons.cause, entries, charge, found, col
-    )
+    entries = entry_ranges(f.window.months, cols, f.churned, f.tenure.months, f.dates, col)
+    customers = _customers(ids, f, entries, col)
     if not (customers["tenure"] > 0).any():
         raise ScenarioError(
             str(cols["tenure"] or cols["start"]),
@@ -200,16 +188,57 @@ def prepare_customers(
     used = set(customers["segment"])
     return Prepared(
         customers=customers,
-        segments={k: v for k, v in segments.labels.items() if k in used},
-        window=window.months,
+        segments={k: v for k, v in f.segments.labels.items() if k in used},
+        window=f.window.months,
         columns=cols,
         issues=tuple(col.issues),
-        assumptions=(*tenure.assumptions, *window.assumptions),
-        reasons=reasons.mapping,
+        assumptions=(*f.tenure.assumptions, *f.window.assumptions),
+        reasons=f.reasons.mapping,
         rows_read=n,
-        as_of=found.stamp,
+        as_of=f.dates.stamp,
         dropped=dict(col.dropped),
     )
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """Every column read, row by row, before unusable rows are dropped."""
+
+    churned: np.ndarray
+    dates: Dates
+    tenure: Tenure
+    segments: Segments
+    charge: np.ndarray
+    window: Window
+    reasons: Reasons
+
+
+def _read_fields(
+    data: pd.DataFrame,
+    cols: dict[str, str | None],
+    ids: pd.Series | None,
+    causes: Sequence[str],
+    window_months: int | Literal["auto"] | None,
+    as_of: pd.Timestamp | None,
+    reason_map: Mapping[str, str | None] | None,
+    col: Collector,
+) -> _Fields:
+    """Read each column role in turn; problems go to ``col`` in the order they are found."""
+    n = len(data)
+    if ids is not None:
+        _check_ids(ids, str(cols["id"]), col)
+    joined = np.zeros(n, dtype=bool)
+    churned = np.zeros(n, dtype=bool)
+    if cols["status"] is not None:
+        churned, joined = read_status(data[cols["status"]], str(cols["status"]), col)
+    found = read_dates(data, cols, churned, as_of, col)
+    churned = found.churned
+    tenure = read_tenure(data, cols, found, col)
+    segments = read_segments(data, cols, col)
+    charge = read_charges(data, cols, col)
+    window = observation_window(window_months, cols, joined, churned, tenure.months, found, col)
+    reasons = read_reasons(data, cols, churned, causes, reason_map, col)
+    return _Fields(churned, found, tenure, segments, charge, window, reasons)
 
 
 def _check_ids(ids: pd.Series, column: str, col: Collector) -> None:
@@ -372,32 +401,24 @@ def entry_ranges(
 
 
 def _customers(
-    ids: pd.Series | None,
-    segments: Segments,
-    tenure: np.ndarray,
-    churned: np.ndarray,
-    cause: pd.Series,
-    entries: EntryRanges,
-    charge: np.ndarray,
-    found: Dates,
-    col: Collector,
+    ids: pd.Series | None, f: _Fields, entries: EntryRanges, col: Collector
 ) -> pd.DataFrame:
     """The usable rows as clean records (see :class:`Prepared`)."""
-    n = tenure.size
+    n = f.tenure.months.size
     keep = ~col.bad
     customers = pd.DataFrame(
         {
             "row": np.arange(1, n + 1),
             "id": ids.to_numpy(dtype=object) if ids is not None else np.arange(1, n + 1),
-            "segment": segments.names,
-            "tenure": tenure,
-            "churned": churned,
-            "cause": cause.to_numpy(dtype=object),
+            "segment": f.segments.names,
+            "tenure": f.tenure.months,
+            "churned": f.churned,
+            "cause": f.reasons.cause.to_numpy(dtype=object),
             "entry_low": entries.low,
             "entry_high": entries.high,
             "joined_weight": entries.joined_weight,
-            "charge": charge,
-            "start": found.start.to_numpy(),
+            "charge": f.charge,
+            "start": f.dates.start.to_numpy(),
         }
     )[keep].reset_index(drop=True)
     if customers.empty:
