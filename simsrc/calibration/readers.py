@@ -85,6 +85,7 @@ def _file_relation(path: Path, encoding: str = "utf-8") -> str:
 
 
 def _duckdb() -> Any:
+    """The duckdb module, imported on first use (heavy; a DataFrame never needs it)."""
     try:
         import duckdb
     except ImportError:  # pragma: no cover - duckdb is a dependency
@@ -379,6 +380,8 @@ def _connect(target: str | os.PathLike[str]) -> tuple[Any, str]:
         if where in ("", ":memory:"):
             return sqlite3.connect(":memory:"), "SQLite (in memory)"
         return _open_sqlite(Path(where)), f"{where} (SQLite)"
+    # SQLAlchemy is an optional dependency (the "sql" extra): imported only for a URL
+    # that needs it.
     try:
         import sqlalchemy
     except ImportError:
