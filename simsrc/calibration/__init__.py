@@ -3,18 +3,26 @@
 - :func:`calibrate` — data file, DataFrame or SQL query in; calibrated scenario and a
   :class:`CalibrationReport` (observed vs fitted survival, cause shares, goodness of fit,
   kept parameters, warnings) out.
+- :mod:`simsrc.calibration.options`: :class:`CalibrationOptions`, the options of
+  :func:`calibrate` and their checks.
 - :mod:`simsrc.calibration.sbg`: the shifted-beta-geometric model of Fader & Hardie
   (2007), fitted by maximum likelihood to a survival curve, a cohort table or customer
-  durations (with censoring and delayed entry).
+  durations (with censoring and delayed entry); its closed forms in
+  :mod:`simsrc.calibration.sbg_curves`.
 - :mod:`simsrc.calibration.survival`: discrete-time life tables, cause-specific hazards
   and cumulative incidence from a one-row-per-customer snapshot (with delayed entry).
 - :mod:`simsrc.calibration.snapshot` / :mod:`simsrc.calibration.cohorts`: the two
-  calibration paths behind :func:`calibrate`; :mod:`simsrc.calibration.build` their
-  shared steps (scenario building, lever gross-up, fit statistics).
+  calibration paths behind :func:`calibrate`; the snapshot path's fit in
+  :mod:`simsrc.calibration.snapshot_fit`, its report in
+  :mod:`simsrc.calibration.snapshot_report`, acquisition in
+  :mod:`simsrc.calibration.acquisition`; :mod:`simsrc.calibration.build` their shared
+  steps (scenario building, lever gross-up, fit statistics).
 - :mod:`simsrc.calibration.churn_model`: the engine's own churn model (levels × shapes,
   heterogeneity) fitted by competing-risks maximum likelihood.
 - :mod:`simsrc.calibration.reasons`: exit reasons → causes (default and user mapping).
-- :mod:`simsrc.calibration.prepare`: validation of customer tables (bad rows named).
+- :mod:`simsrc.calibration.prepare`: validation of customer tables (bad rows named), with
+  :mod:`simsrc.calibration.columns` (finding columns, checking options) and
+  :mod:`simsrc.calibration.records` (issues, clean records, one reader per column role).
 - :mod:`simsrc.calibration.value`: revenue per customer by tenure.
 - :mod:`simsrc.calibration.readers`: CSV / Parquet / SQL (DuckDB, any DB-API database) —
   the only module that reads files or databases.
