@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -207,24 +207,60 @@ def engine_paths(s: Scenario, months: int) -> tuple[np.ndarray, np.ndarray]:
     return surv, churned
 
 
+class GrossUp(NamedTuple):
+    """The scenario grossed up for its levers.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario with scaled levels.
+    factors : numpy.ndarray
+        The factor applied to each segment's fitted levels.
+    converged : bool
+        Whether the fixed-point iteration converged.
+    """
+
+    scenario: Scenario
+    factors: np.ndarray
+    converged: bool
+
+
 def gross_up(
     s: Scenario,
     fitted: np.ndarray,
     target_survival: np.ndarray,
     at_risk: np.ndarray,
     months: int,
-) -> tuple[Scenario, np.ndarray, bool]:
+) -> GrossUp:
     """Scale fitted levels per segment until the scenario with levers matches the fit.
 
     Matches the expected number of churners at the observed risk sets,
     ``Σ_t n_t (1 − S(t)/S(t − 1))``, between the engine path with levers and the fitted
     (levers-as-observed) survival; a fixed-point iteration on one factor per segment.
     Returns the scenario, the factors and whether it converged.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario with the fitted (net) levels and the base's levers.
+    fitted : numpy.ndarray
+        ``[G, K]``: which levels are scaled (the others are kept).
+    target_survival : numpy.ndarray
+        ``[G, T + 1]``: the fitted survival to reproduce.
+    at_risk : numpy.ndarray
+        ``[G, T]``: observed customers at risk by month.
+    months : int
+        Longest tenure.
+
+    Returns
+    -------
+    GrossUp
+        The scenario, the factor per segment and whether the iteration converged.
     """
     g_n = len(s.segments)
     factors = np.ones(g_n)
     if s.without_levers() == s or not fitted.any():
-        return s, factors, True
+        return GrossUp(s, factors, True)
 
     # Matched over the months the engine simulates (see engine_paths), for both sides.
     span = min(months, ENGINE_MAX_MONTHS)
@@ -253,7 +289,7 @@ def gross_up(
             for k, c in enumerate(current.causes)
         )
         current = dataclasses.replace(current, causes=causes)
-    return current, factors, converged
+    return GrossUp(current, factors, converged)
 
 
 def source_name(source: str) -> str:

@@ -144,12 +144,12 @@ def calibrate(
         if isinstance(reason_map, (str, os.PathLike))
         else reason_map
     )
-    frame, source, notes = read_with_notes(data, query=query, connection=connection)
+    read = read_with_notes(data, query=query, connection=connection)
     scenario, report = _calibrate_one_line(
-        frame, base_scenario, mapping, dataclasses.replace(opts, source=source)
+        read.frame, base_scenario, mapping, dataclasses.replace(opts, source=read.source)
     )
-    if notes:
-        report = dataclasses.replace(report, warnings=(*notes, *report.warnings))
+    if read.notes:
+        report = dataclasses.replace(report, warnings=(*read.notes, *report.warnings))
     return scenario, report
 
 

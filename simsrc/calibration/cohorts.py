@@ -439,9 +439,10 @@ def cohort_scenario(
     factors = np.ones(len(segments))
     if opts.levers_in_data and scenario.without_levers() != scenario:
         at_risk = _at_risk(groups, months, period)
-        scenario, factors, _ = gross_up(
+        grossed = gross_up(
             scenario, np.ones_like(model.levels, dtype=bool), fitted_surv, at_risk, months
         )
+        scenario, factors = grossed.scenario, grossed.factors
         assumptions.append(
             "Cause levels are grossed up (× "
             + ", ".join(f"{s} {f:.3f}" for s, f in zip(segments, factors, strict=True))

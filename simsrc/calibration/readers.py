@@ -27,14 +27,14 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import require_regular_file
 
-__all__ = ["NULL_STRINGS", "read_customers", "read_sql"]
+__all__ = ["NULL_STRINGS", "Read", "read_customers", "read_sql", "read_with_notes"]
 
 NULL_STRINGS = ("N/A", "NA", "n/a", "#N/A", "NULL", "null", "")
 """Text read as a missing value in CSV files."""
@@ -267,8 +267,26 @@ def read_customers(
     >>> df["tenure"].tolist(), where
     ([3, 5], 'SQL query on a sqlite3 connection')
     """
-    frame, description, _notes = read_with_notes(source, query=query, connection=connection)
-    return frame, description
+    read = read_with_notes(source, query=query, connection=connection)
+    return read.frame, read.source
+
+
+class Read(NamedTuple):
+    """Data read for a calibration.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    source : str
+        Where it came from (the file, or the query and its database), for the report.
+    notes : list of str
+        Notes for the report (how an encoding was guessed).
+    """
+
+    frame: pd.DataFrame
+    source: str
+    notes: list[str]
 
 
 def read_with_notes(
@@ -276,12 +294,27 @@ def read_with_notes(
     *,
     query: str | None = None,
     connection: Any = None,
-) -> tuple[pd.DataFrame, str, list[str]]:
-    """:func:`read_customers`, plus notes for the report (how an encoding was guessed)."""
+) -> Read:
+    """:func:`read_customers`, plus notes for the report (how an encoding was guessed).
+
+    Parameters
+    ----------
+    source : path, DataFrame or None
+        As :func:`read_customers`.
+    query : str, optional
+        SQL whose result is the data.
+    connection : optional
+        A DB-API connection or a URL.
+
+    Returns
+    -------
+    Read
+        The table, a description of where it came from, and notes for the report.
+    """
     if isinstance(source, pd.DataFrame):
         if query is not None:
             raise ScenarioError("query", "a query needs a file or a database, not a DataFrame")
-        return source, "DataFrame", []
+        return Read(source, "DataFrame", [])
     if source is not None and not isinstance(source, str | os.PathLike):
         raise ScenarioError(
             "data", f"expected a file name or a DataFrame (got {type(source).__name__})"
@@ -306,7 +339,7 @@ def read_with_notes(
             )
         df, encoding = _run_on_file(path, None)
         note(encoding)
-        return df, str(path), notes
+        return Read(df, str(path), notes)
     if connection is None and path is not None and path.suffix.lower() in _DATABASES:
         connection = path
     if connection is None:
@@ -314,19 +347,21 @@ def read_with_notes(
             _check_file(path)
             df, encoding = _run_on_file(path, query)
             note(encoding)
-            return df, f"SQL query on {path} (DuckDB)", notes
+            return Read(df, f"SQL query on {path} (DuckDB)", notes)
         con = _duckdb().connect()
         try:
-            return read_sql(query, con), "SQL query (DuckDB)", notes
+            return Read(read_sql(query, con), "SQL query (DuckDB)", notes)
         finally:
             con.close()
     if isinstance(connection, (str, os.PathLike)):
         con, label = _connect(connection)
         try:
-            return read_sql(query, con), f"SQL query on {label}", notes
+            return Read(read_sql(query, con), f"SQL query on {label}", notes)
         finally:
             con.close()
-    return read_sql(query, connection), f"SQL query on a {_kind(connection)} connection", notes
+    return Read(
+        read_sql(query, connection), f"SQL query on a {_kind(connection)} connection", notes
+    )
 
 
 def _kind(connection: Any) -> str:

@@ -409,19 +409,25 @@ def map_reasons(
         where = (d.column, d.value)
         rows.setdefault(where, [d.column, d.value, 0, labels[i], d.rule])
         counts[where] = counts.get(where, 0) + 1
+    table = _reason_table(rows, counts)
+    return ReasonMapping(
+        cause=pd.Series(labels, dtype=object),
+        rule=pd.Series(rules, dtype=object),
+        table=table,
+        unmapped=table[table["rule"] == "unmapped"].reset_index(drop=True),
+    )
+
+
+def _reason_table(
+    rows: dict[tuple[str, str], list[object]], counts: dict[tuple[str, str], int]
+) -> pd.DataFrame:
+    """One row per distinct (column, value) with its churners, most frequent first."""
     for where, row in rows.items():
         row[2] = counts[where]
     table = pd.DataFrame(
         list(rows.values()), columns=["column", "value", "churners", "cause", "rule"]
     )
-    table = table.sort_values(["churners", "value"], ascending=[False, True], ignore_index=True)
-    unmapped = table[table["rule"] == "unmapped"].reset_index(drop=True)
-    return ReasonMapping(
-        cause=pd.Series(labels, dtype=object),
-        rule=pd.Series(rules, dtype=object),
-        table=table,
-        unmapped=unmapped,
-    )
+    return table.sort_values(["churners", "value"], ascending=[False, True], ignore_index=True)
 
 
 def _user_entries(

@@ -425,11 +425,9 @@ def snapshot_scenario(
     if opts.levers_in_data and scenario.without_levers() != scenario:
         at_risk = np.array([lt["at_risk"].to_numpy(dtype=float) for lt in fitted.life_tables])
         fitted_mask = fitted.free if not roles.scale else np.ones_like(fitted.free)
-        scenario, factors, ok = gross_up(
-            scenario, fitted_mask, fitted.survival, at_risk, setup.months
-        )
-        grossed = True
-        if not ok:
+        result = gross_up(scenario, fitted_mask, fitted.survival, at_risk, setup.months)
+        scenario, factors, grossed = result.scenario, result.factors, True
+        if not result.converged:
             warnings.append(
                 "Levers: the gross-up of cause levels for the base's retention levers did "
                 "not converge; the scenario's survival may differ from the fitted one"
