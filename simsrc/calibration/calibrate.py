@@ -61,8 +61,8 @@ from simsrc.model.files import load_scenario
 from simsrc.model.presets import list_presets, preset
 from simsrc.model.scenario import Scenario
 
-# check_name, check_options and MAX_NAME_LENGTH are defined in options.py and stay
-# importable from here, where they were first published.
+# check_name, check_options and MAX_NAME_LENGTH are defined in options.py and exported
+# here too, beside the entry points whose options they check.
 __all__ = [
     "MAX_NAME_LENGTH",
     "calibrate",

@@ -57,8 +57,8 @@ from simsrc.calibration.records import (
 )
 from simsrc.model.errors import ScenarioError
 
-# The names below lived here before columns.py and records.py took them; they stay
-# importable from this module, the calibration's entry point for customer rows.
+# Column roles, Issue and Prepared are defined in columns.py and records.py and exported
+# here too: this module is the entry point for customer rows, where callers look for them.
 __all__ = [
     "MAX_SEGMENTS",
     "MAX_TENURE",
