@@ -22,6 +22,7 @@ lint: install
 	$(VENV)/bin/ruff format --check simsrc tests benchmarks notebooks scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache  # the floors of docs/architecture.md
+	$(PY) scripts/sizes.py --check --top 3  # functions ≤ 80 lines, modules ≤ 800
 
 format: install
 	$(VENV)/bin/ruff format simsrc tests benchmarks notebooks scripts
