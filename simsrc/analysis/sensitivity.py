@@ -168,6 +168,18 @@ def tornado(
         raise ValueError(f"unknown KPI {kpi!r}; choose from {', '.join(KPI_INFO)}")
     explicit = paths is not None
     todo = list(paths) if paths is not None else numeric_paths(scenario)
+    rows, variants = _tornado_variants(scenario, todo, float(pct), explicit)
+    values = simulate_batch(variants).kpis[kpi].to_numpy(dtype=float)
+    return _tornado_frame(rows, values)
+
+
+def _tornado_variants(
+    scenario: Scenario, todo: list[str], pct: float, explicit: bool
+) -> tuple[list[dict[str, Any]], list[Scenario]]:
+    """One row per varied path and the variants: the base, then low and high per row.
+
+    A variant the scenario rejects raises for an explicit path and is left out otherwise.
+    """
     ranges = {u.path: u for u in scenario.uncertainty}
     rows: list[dict[str, Any]] = []
     variants: list[Scenario] = [scenario]
@@ -178,7 +190,7 @@ def tornado(
         if path in _NOT_SWEPT:
             raise ScenarioError(path, "cannot be varied in a batch (structural)")
         base = current_value(scenario, path)
-        lo, hi = _range(row, base, float(pct), ranges.get(path))
+        lo, hi = _range(row, base, pct, ranges.get(path))
         try:
             pair = [scenario.set(path, _as_number(v, row)) for v in (lo, hi)]
         except ScenarioError:
@@ -195,7 +207,11 @@ def tornado(
                 "high_value": hi,
             }
         )
-    values = simulate_batch(variants).kpis[kpi].to_numpy(dtype=float)
+    return rows, variants
+
+
+def _tornado_frame(rows: list[dict[str, Any]], values: NDArray[np.float64]) -> pd.DataFrame:
+    """The tornado table from its rows and the KPI of the base and every variant."""
     k0 = values[0]
     out = pd.DataFrame(
         rows, columns=["path", "label", "base_value", "low_value", "high_value"]

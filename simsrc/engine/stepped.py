@@ -195,6 +195,39 @@ def _at_start(setup: LeverSetup, state: LeverState) -> dict[str, Array]:
     return out
 
 
+class DunningMonth(NamedTuple):
+    """A month of the dunning register (see :func:`_dunning`)."""
+
+    recovered: Array  # by kind (stuck, payment problem), [N, G, J, 2]
+    cut_off: Array  # at the end of grace, [N, G]
+    messages: Array  # dunning messages sent, [N, G]
+    register: Array  # next month's register, [N, G, J, 2, D]
+
+
+def _dunning(setup: LeverSetup, draw: Draw, dun: Array, onset: Array) -> DunningMonth:
+    """Recover late payers, cut off those at the end of grace, age the rest.
+
+    This month's failed payments (``onset`` ``[N, G, J]``) enter the register's first
+    month, split into stuck customers and payment problems.
+    """
+    if not setup.any_dunning:  # nobody is ever in dunning: skip the register
+        none = np.zeros(onset.shape[:2])
+        return DunningMonth(np.zeros((*dun.shape[:3], 2)), none, none, dun)
+    rec = draw.thin(dun, setup.recover)
+    remaining = dun - rec
+    last = setup.last_month[:, None, None, None, :]
+    cut = (remaining * last).sum(axis=(-2, -1))  # [N, G, J]
+    messages = (dun * setup.in_grace[:, None, None, None, :]).sum(
+        axis=(2, 3, 4)
+    ) * setup.per_month[:, None]
+    aged = remaining * (1.0 - last)
+    nxt = np.concatenate([np.zeros_like(aged[..., :1]), aged[..., :-1]], axis=-1)
+    stuck = draw.thin(onset, setup.lv.stuck_share[:, None, None])
+    nxt[..., 0, 0] = onset - stuck
+    nxt[..., 1, 0] = stuck
+    return DunningMonth(rec.sum(axis=-1), cut.sum(axis=2), messages, nxt)
+
+
 def lever_step(
     setup: LeverSetup,
     state: LeverState,
@@ -249,27 +282,10 @@ def lever_step(
     out["lapsed"], out["resumed"] = lapsed, resumed
 
     # dunning: recover, cut off at the end of grace, age the rest
+    recovered, cut_sum, out["dunning_messages"], dun = _dunning(setup, draw, dun, onset)
     if setup.any_dunning:
-        rec = draw.thin(dun, setup.recover)
-        recovered = rec.sum(axis=-1)  # [N, G, J, 2]
-        remaining = dun - rec
-        last = setup.last_month[:, None, None, None, :]
-        cut = (remaining * last).sum(axis=(-2, -1))  # [N, G, J]
-        out["dunning_messages"] = (dun * setup.in_grace[:, None, None, None, :]).sum(
-            axis=(2, 3, 4)
-        ) * setup.per_month[:, None]
-        aged = remaining * (1.0 - last)
-        dun = np.concatenate([np.zeros_like(aged[..., :1]), aged[..., :-1]], axis=-1)
-        stuck = draw.thin(onset, lv.stuck_share[:, None, None])
-        dun[..., 0, 0] = onset - stuck
-        dun[..., 1, 0] = stuck
-        cut_sum = cut.sum(axis=2)
         churned[:, :, setup.invol_first] += cut_sum
         bad[:, :, setup.invol_first] += cut_sum * (1.0 - lv.help_first[:, None])
-    else:  # nobody is ever in dunning: skip the register
-        recovered = np.zeros((*dun.shape[:3], 2))
-        cut_sum = np.zeros(out["present"].shape)
-        out["dunning_messages"] = cut_sum
 
     out["churned"] = churned
     out["bad"] = bad
