@@ -493,22 +493,29 @@ def optimize_retention(
         if plan is not None and (best is None or plan.npv > best.npv):
             best = dataclasses.replace(plan, programs=combo)
     if best is None:
-        zero = scenario.to_dict(full=True)
-        zero["save_team"]["mix"] = {}
-        k = simulate_batch([Scenario.from_dict(zero)], monthly=True)
-        spend = float(k.kpis[list(SPEND_KPIS)].to_numpy().sum())
-        what = (
-            f"budget: {cap_b:,.0f} is below the retention spend with no offers at all "
-            f"({spend:,.0f}: contacts, programs, messages); raise it or cut those"
-            if spend > cap_b
-            else "capacity: the save team's conversations exceed it even without offers; "
-            "raise it, or let the coverage be chosen (coverage=True)"
-        )
-        field_name, message = what.split(": ", 1)
-        raise ScenarioError(field_name, message)
+        raise _infeasible(scenario, cap_b)
     start = simulate_batch([scenario]).kpis["npv"].iloc[0]
     best = dataclasses.replace(best, npv_start=float(start), evaluations=evaluations)
     return dataclasses.replace(best, shadow=_shadow_prices(best, offers, coverage, maxiter))
+
+
+def _infeasible(scenario: Scenario, budget: float) -> ScenarioError:
+    """Why no plan fits: the budget is below the spend with no offers, or capacity is."""
+    zero = scenario.to_dict(full=True)
+    zero["save_team"]["mix"] = {}
+    k = simulate_batch([Scenario.from_dict(zero)], monthly=True)
+    spend = float(k.kpis[list(SPEND_KPIS)].to_numpy().sum())
+    if spend > budget:
+        return ScenarioError(
+            "budget",
+            f"{budget:,.0f} is below the retention spend with no offers at all "
+            f"({spend:,.0f}: contacts, programs, messages); raise it or cut those",
+        )
+    return ScenarioError(
+        "capacity",
+        "the save team's conversations exceed it even without offers; "
+        "raise it, or let the coverage be chosen (coverage=True)",
+    )
 
 
 def _shadow_prices(
