@@ -544,8 +544,11 @@ def test_delayed_entry_is_conditioning_on_survival_to_entry():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"tenure": [1, 2], "churned": [1, 0], "entry": [1, 0]}, r"entry: must satisfy"),
-        ({"tenure": [0, 2], "churned": [1, 0]}, r"churners need tenure >= 1"),
+        (
+            {"tenure": [1, 2], "churned": [1, 0], "entry": [1, 0]},
+            r"entry: must be whole periods with 0 <= entry",
+        ),
+        ({"tenure": [0, 2], "churned": [1, 0]}, r"churned customers need tenure >= 1"),
         ({"tenure": [1, 2], "churned": [0, 0]}, r"churned: no customer churned"),
         ({"tenure": [1, -2], "churned": [1, 0]}, r"tenure: must be whole periods"),
         ({"tenure": [1, 2], "churned": [1, 0], "weight": [1, -1]}, r"weight: must be finite"),

@@ -381,6 +381,16 @@ class Reasons:
     mapping: ReasonMapping | None
 
 
+def _date_column(data: pd.DataFrame, name: str, col: Collector) -> pd.Series:
+    """One date column parsed, with the values that are not dates reported."""
+    raw = data[name]
+    parsed = dates(raw)
+    col.error(
+        name, "date not understood (use YYYY-MM-DD)", (parsed.isna() & raw.notna()).to_numpy()
+    )
+    return parsed
+
+
 def read_dates(
     data: pd.DataFrame,
     cols: Mapping[str, str | None],
@@ -417,23 +427,12 @@ def read_dates(
     end = pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
     stamp: pd.Timestamp | None = None
     if cols["start"] is not None:
-        raw = data[cols["start"]]
-        start = dates(raw)
-        col.error(
-            str(cols["start"]),
-            "date not understood (use YYYY-MM-DD)",
-            (start.isna() & raw.notna()).to_numpy(),
-        )
+        start = _date_column(data, str(cols["start"]), col)
         if cols["tenure"] is None:
-            col.error(str(cols["start"]), "missing start date", raw.isna().to_numpy())
+            missing = data[cols["start"]].isna().to_numpy()
+            col.error(str(cols["start"]), "missing start date", missing)
     if cols["end"] is not None:
-        raw = data[cols["end"]]
-        end = dates(raw)
-        col.error(
-            str(cols["end"]),
-            "date not understood (use YYYY-MM-DD)",
-            (end.isna() & raw.notna()).to_numpy(),
-        )
+        end = _date_column(data, str(cols["end"]), col)
         if cols["status"] is None:
             churned = end.notna().to_numpy()
         else:

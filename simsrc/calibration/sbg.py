@@ -33,6 +33,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from scipy.special import betaln, polygamma, psi, xlogy
 
+from simsrc.calibration.durations import check_durations
+
 # The closed forms live in sbg_curves.py; they are re-exported here with the fit, the
 # module the rest of the package and its users import the sBG model from.
 from simsrc.calibration.sbg_curves import (
@@ -522,21 +524,6 @@ def _fit_terms(
     )
 
 
-def _whole(values: ArrayLike, name: str, n: int | None = None) -> FloatArray:
-    """Whole numbers >= 0 as floats, with a message naming ``name`` and the first bad row."""
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name}: must be numbers of whole periods: {err}") from err
-    if arr.ndim != 1 or (n is not None and arr.size != n) or arr.size == 0:
-        raise ValueError(f"{name}: expected a non-empty 1-D array of length {n or 'n'}")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(f"{name}: must be whole periods >= 0 (row {i} is {arr[i]!r})")
-    return arr
-
-
 def fit_sbg_durations(
     tenure: ArrayLike,
     churned: ArrayLike,
@@ -621,27 +608,10 @@ def _durations(
     weight: ArrayLike | None,
 ) -> _Durations:
     """Check the arguments of :func:`fit_sbg_durations` and return them as arrays."""
-    t = _whole(tenure, "tenure")
-    n = t.size
-    flags = np.asarray(churned)
-    if flags.ndim != 1 or flags.size != n:
-        raise ValueError(f"churned: length {flags.size} does not match tenure ({n})")
-    if flags.dtype != np.bool_:
-        if flags.dtype.kind not in "iuf" or not np.isin(flags, [0, 1]).all():
-            raise ValueError("churned: must be boolean-like (True/False or 1/0)")
-        flags = flags.astype(bool)
-    e = np.zeros(n) if entry is None else _whole(entry, "entry", n)
-    w = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
-    if w.shape != (n,) or not np.all(np.isfinite(w) & (w >= 0)):
-        raise ValueError("weight: must be finite numbers >= 0, one per customer")
-    if np.any(flags & (t < 1)):
-        raise ValueError("tenure: churners need tenure >= 1 (churn in period k >= 1)")
-    if np.any(e > t) or np.any(flags & (e >= t)):
-        i = int(np.argmax((e > t) | (flags & (e >= t))))
-        raise ValueError(
-            f"entry: must satisfy entry <= tenure (< tenure for churners); row {i} has "
-            f"entry {e[i]:g} and tenure {t[i]:g}"
-        )
+    d = check_durations(tenure, churned, entry, weight, unit="periods")
+    t, flags = d.tenure.astype(float), d.churned
+    e = np.zeros(t.size) if d.entry is None else d.entry.astype(float)
+    w = np.ones(t.size) if d.weight is None else d.weight
     if not np.any(flags & (w > 0)):
         raise ValueError(
             "churned: no customer churned, so the maximum-likelihood estimate does not "

@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from simsrc.calibration.durations import check_durations, churn_flags
+
 __all__ = ["cause_specific_hazards", "life_table"]
 
 IntArray = NDArray[np.int64]
@@ -64,83 +66,6 @@ class _Snapshot:
     weight: FloatArray | None = None
 
 
-def _tenure(tenure: ArrayLike) -> IntArray:
-    """Whole, non-negative months as an int array."""
-    try:
-        arr = np.asarray(tenure, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"tenure: must be numbers of whole months: {err}") from err
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"tenure: expected a non-empty 1-D array (got shape {arr.shape})")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(
-            f"tenure: must be whole months >= 0 (row {i} is {arr[i]!r}; "
-            f"{int(bad.sum())} bad value(s))"
-        )
-    return arr.astype(np.int64)
-
-
-def _flags(churned: ArrayLike, n: int) -> NDArray[np.bool_]:
-    """Boolean-like churn flags (bool, or numbers 0/1) as a bool array of length ``n``."""
-    arr = np.asarray(churned)
-    if arr.ndim != 1 or arr.size != n:
-        raise ValueError(f"churned: length {arr.size} does not match tenure ({n})")
-    if arr.dtype == np.bool_:
-        return arr
-    if arr.dtype.kind in "iuf":
-        ok = np.isin(arr, [0, 1])
-    elif arr.dtype.kind == "O":
-        ok = np.array(
-            [isinstance(v, (bool, np.bool_, int, np.integer, float)) and v in (0, 1) for v in arr],
-            dtype=bool,
-        )
-    else:
-        ok = np.zeros(n, dtype=bool)
-    if not ok.all():
-        i = int(np.argmax(~ok))
-        raise ValueError(
-            f"churned: must be boolean-like (True/False or 1/0); row {i} is {arr[i]!r}"
-        )
-    return arr.astype(bool)
-
-
-def _entry(entry: ArrayLike, tenure: IntArray, churned: NDArray[np.bool_]) -> IntArray:
-    """Whole months survived before observation began: 0 <= entry <= tenure (< for churners)."""
-    try:
-        arr = np.asarray(entry, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"entry: must be numbers of whole months: {err}") from err
-    if arr.ndim != 1 or arr.size != tenure.size:
-        raise ValueError(f"entry: length {arr.size} does not match tenure ({tenure.size})")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr)) | (arr > tenure)
-    bad |= churned & (arr >= tenure)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(
-            "entry: must be whole months with 0 <= entry <= tenure, and entry < tenure for "
-            f"churners (row {i}: entry {arr[i]!r}, tenure {int(tenure[i])}; "
-            f"{int(bad.sum())} bad value(s))"
-        )
-    return arr.astype(np.int64)
-
-
-def _weight(weight: ArrayLike, n: int) -> FloatArray:
-    """Finite, non-negative case weights of length ``n``."""
-    try:
-        arr = np.asarray(weight, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"weight: must be numbers: {err}") from err
-    if arr.ndim != 1 or arr.size != n:
-        raise ValueError(f"weight: length {arr.size} does not match tenure ({n})")
-    bad = ~np.isfinite(arr) | (arr < 0)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(f"weight: must be finite and >= 0 (row {i} is {arr[i]!r})")
-    return arr
-
-
 def _snapshot(
     tenure: ArrayLike,
     churned: ArrayLike,
@@ -149,15 +74,8 @@ def _snapshot(
     weight: ArrayLike | None = None,
 ) -> _Snapshot:
     """Validate the snapshot and cap tenure at ``max_tenure`` (censoring beyond it)."""
-    t = _tenure(tenure)
-    c = _flags(churned, t.size)
-    e = None if entry is None else _entry(entry, t, c)
-    w = None if weight is None else _weight(weight, t.size)
-    if np.any(c & (t == 0)):
-        raise ValueError(
-            "tenure: churned customers need tenure >= 1 (a churner with tenure k churned in "
-            f"month k); {int(np.sum(c & (t == 0)))} churner(s) have tenure 0"
-        )
+    d = check_durations(tenure, churned, entry, weight)
+    t, c, e = d.tenure, d.churned, d.entry
     if max_tenure is None:
         months = int(t.max())
         if months == 0:
@@ -173,7 +91,7 @@ def _snapshot(
         churned=c & (t <= months),
         months=months,
         entry=None if e is None else np.minimum(e, months),
-        weight=w,
+        weight=d.weight,
     )
 
 
@@ -401,7 +319,7 @@ def cause_specific_hazards(
     {'price': [0.1667, 0.1667, 0.3889, 0.3889], 'service': [0.0, 0.1667, 0.1667, 0.1667]}
     """
     snap = _snapshot(tenure, churned, max_tenure, entry, weight)
-    flags = _flags(churned, snap.tenure.size)  # uncapped: every churner needs a cause
+    flags = churn_flags(churned, snap.tenure.size)  # uncapped: every churner needs a cause
     labels = _causes(cause, flags)
     kinds = _cause_list(cause, labels[flags], causes)
     at_risk = _at_risk(snap)

@@ -37,6 +37,25 @@ def _fmt(values: Any, unit: str, currency: str, sign: bool = False) -> list[str]
     return out
 
 
+def _side_by_side(
+    wide: pd.DataFrame,
+    first: str,
+    unit: str,
+    currency: str,
+    names: tuple[str, str, str] = ("Baseline", "What-if", "Δ"),
+) -> pd.DataFrame:
+    """A label column, then baseline, what-if and their difference, all in ``unit``."""
+    base, what_if, delta = names
+    return pd.DataFrame(
+        {
+            first: wide.index.astype(str),
+            base: _fmt(wide[BASELINE], unit, currency),
+            what_if: _fmt(wide[WHAT_IF], unit, currency),
+            delta: _fmt(wide["Δ"], unit, currency, sign=True),
+        }
+    )
+
+
 def revenue_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """Revenue and MRR by month as display strings (what :func:`.revenue_chart` shows)."""
     rev = _wide(data, "month", "revenue")
@@ -60,29 +79,15 @@ def revenue_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
 
 def customers_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """Active customers by month as display strings."""
-    wide = _wide(data, "month", "active")
-    return pd.DataFrame(
-        {
-            "Month": wide.index.astype(str),
-            "Baseline": _fmt(wide[BASELINE], "customers", currency),
-            "What-if": _fmt(wide[WHAT_IF], "customers", currency),
-            "Δ": _fmt(wide["Δ"], "customers", currency, sign=True),
-        }
-    )
+    return _side_by_side(_wide(data, "month", "active"), "Month", "customers", currency)
 
 
 def churn_by_cause_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """Customers lost by cause over the whole horizon, baseline and what-if."""
     totals = data.groupby(["cause", "scenario"], sort=False)["lost"].sum().reset_index()
     wide = _wide(totals, "cause", "lost").loc[cause_order(data)]
-    return pd.DataFrame(
-        {
-            "Cause": wide.index.astype(str),
-            "Lost, baseline": _fmt(wide[BASELINE], "customers", currency),
-            "Lost, what-if": _fmt(wide[WHAT_IF], "customers", currency),
-            "Δ": _fmt(wide["Δ"], "customers", currency, sign=True),
-        }
-    )
+    names = ("Lost, baseline", "Lost, what-if", "Δ")
+    return _side_by_side(wide, "Cause", "customers", currency, names)
 
 
 def survival_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
@@ -145,27 +150,14 @@ def offer_mix_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
 def saves_by_offer_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """Saves by offer as display strings."""
     wide = _wide(data, "offer", "saves").loc[list(OFFER_LABELS.values())]
-    return pd.DataFrame(
-        {
-            "Offer": wide.index.astype(str),
-            "Saved, baseline": _fmt(wide[BASELINE], "customers", currency),
-            "Saved, what-if": _fmt(wide[WHAT_IF], "customers", currency),
-            "Δ": _fmt(wide["Δ"], "customers", currency, sign=True),
-        }
-    )
+    names = ("Saved, baseline", "Saved, what-if", "Δ")
+    return _side_by_side(wide, "Offer", "customers", currency, names)
 
 
 def margin_kept_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """Margin kept and given away as display strings."""
     wide = _wide(data, "measure", "amount").loc[[KEPT, DISCOUNTS, OFFER_COSTS]]
-    return pd.DataFrame(
-        {
-            "Measure": wide.index.astype(str),
-            "Baseline": _fmt(wide[BASELINE], "currency", currency),
-            "What-if": _fmt(wide[WHAT_IF], "currency", currency),
-            "Δ": _fmt(wide["Δ"], "currency", currency, sign=True),
-        }
-    )
+    return _side_by_side(wide, "Measure", "currency", currency)
 
 
 def offer_delay_table(data: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
