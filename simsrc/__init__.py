@@ -17,6 +17,7 @@ Quick start
 ['avg_monthly_churn', 'cac_payback_months', 'clv_per_customer']
 """
 
+import importlib
 from typing import TYPE_CHECKING
 
 from simsrc.analysis.attribution import attribute, lever_off
@@ -108,7 +109,5 @@ def __getattr__(name: str) -> object:
     dashboards' start-up) about 0.8 s faster.
     """
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'simsrc' has no attribute {name!r}")

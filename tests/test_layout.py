@@ -76,3 +76,20 @@ def test_the_public_api_has_every_analysis(name):
     import simsrc
 
     assert callable(getattr(simsrc, name)) and name in simsrc.__all__
+
+
+def test_the_architecture_picture_names_every_module():
+    """docs/architecture.md draws the tree as it is: each floor's box names its modules."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    picture = text.split("```text", 1)[1].split("```", 1)[0]
+    words = set(picture.replace("·", " ").replace("│", " ").split())
+    missing = []
+    for floor in ("model", "engine", "results", "analysis", "calibration"):
+        for path in (SIMSRC / floor).glob("*.py"):
+            if path.stem != "__init__" and path.stem not in words:
+                missing.append(f"{floor}/{path.name}")
+    for path in (SIMSRC / "ui").iterdir():
+        name = path.stem if path.suffix == ".py" else f"{path.name}/"
+        if path.name not in ("__init__.py", "__pycache__") and name not in words:
+            missing.append(f"ui/{path.name}")
+    assert not missing, f"docs/architecture.md does not draw: {missing}"
