@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from simsrc.engine.core import CohortPath
 from simsrc.engine.draws import EXPECTED, Draw
+from simsrc.engine.kernel import renewal_inflow
 from simsrc.engine.pack import Packed
 
 Array = NDArray[np.float64]
@@ -125,88 +126,42 @@ def inflow(p: Packed, path: CohortPath) -> Inflow:
     Each month's arrivals follow :func:`arrivals` from the calendar so far: active
     customers and badly handled exits of the month before, and the leavers of ``delay``
     months ago for win-back. They restart as new customers of their segment; win-back
-    customers without acquisition cost. Only the feedbacks some scenario of the pack
-    uses are worked out.
+    customers without acquisition cost. The loop over months is compiled
+    (:func:`simsrc.engine.kernel.renewal_inflow`).
     """
     lv = p.levers
-    h = p.horizon
     base_paid = p.paid_new[:, None, :] * p.share[:, :, None]
-    zeros = np.zeros_like(base_paid)
     if not has_feedback(p):
+        zeros = np.zeros_like(base_paid)
         return Inflow(base_paid, zeros, zeros.copy(), zeros.copy())
-    paid, referred, react, lost = base_paid.copy(), zeros, zeros.copy(), zeros.copy()
-    new = base_paid.copy()
-    n_s, n_g, k = p.n, p.share.shape[1], len(p.causes)
-    good_path = path["churned"] - path["bad"]  # [S, G, H, K]
-    delay = lv.win_back_delay.astype(int)
-    winners = np.flatnonzero(lv.win_back * lv.win_back_reach > 0)
-    use_referrals = bool(np.any(p.referral > 0))
-    use_word_of_mouth = bool(np.any(lv.lost_per_bad_exit > 0))
-    if not use_word_of_mouth and not len(winners):
-        return Inflow(base_paid, _referrals_only(p, path, base_paid), react, lost)
-    for t in range(1, h):
-        past = new[:, :, :t]
-        rev = slice(t - 1, None, -1)  # kernel index t-1-c for c = 0 … t-1
-        active = (
-            np.einsum("sgc,sgc->s", past, path["active"][:, :, rev]) if use_referrals else None
-        )
-        bad_exits = (
-            np.einsum("sgc,sgc->s", past, path["bad_exits"][:, :, rev])
-            if use_word_of_mouth
-            else None
-        )
-        leavers = None
-        src = t - delay  # [S] month whose leavers are messaged now
-        messaged = winners[src[winners] >= 0]
-        if len(messaged):
-            good, bad, lapsed = (
-                np.zeros((n_s, n_g, k)),
-                np.zeros((n_s, n_g, k)),
-                np.zeros((n_s, n_g)),
-            )
-            for i in messaged:
-                m = int(src[i])
-                back = slice(m, None, -1)
-                cohorts = new[i, :, : m + 1]
-                good[i] = np.einsum("gc,gck->gk", cohorts, good_path[i, :, back])
-                bad[i] = np.einsum("gc,gck->gk", cohorts, path["bad"][i, :, back])
-                lapsed[i] = np.einsum("gc,gc->g", cohorts, path["lapsed"][i, :, back])
-            leavers = (good, bad, lapsed)
-        step = arrivals(p, t, active, bad_exits, leavers)
-        paid[:, :, t], referred[:, :, t], react[:, :, t], lost[:, :, t] = step
-        new[:, :, t] = paid[:, :, t] + referred[:, :, t] + react[:, :, t]
-    return Inflow(paid, referred, react, lost)
+    reach = lv.win_back * lv.win_back_reach  # [S]
+
+    def f(x: Array) -> Array:
+        return np.ascontiguousarray(x, dtype=np.float64)
+
+    out = np.zeros((4, *base_paid.shape))
+    renewal_inflow(
+        f(p.paid_new), f(p.share), f(p.referral), f(lv.lost_per_bad_exit),
+        f(reach[:, None] * lv.reactivation), f(lv.bad_terms_factor), f(reach * lv.after_offer),
+        np.ascontiguousarray(lv.win_back_delay, dtype=np.int64), f(path["active"]),
+        f(path["bad_exits"]), f(path["churned"] - path["bad"]), f(path["bad"]),
+        f(path["lapsed"]), out,
+    )  # fmt: skip
+    return Inflow(*out)
 
 
-def _referrals_only(p: Packed, path: CohortPath, paid: Array) -> Array:
-    """Referred customers when referrals are the only feedback: a renewal equation.
-
-    With ``Q[t]`` the customers active at the end of month ``t``, new customers are
-    ``paid[g, t] + r · share[g] · Q[t − 1]``, so ``Q[t] = P[t] + r Σ_{c ≤ t} Q[c − 1]
-    B[t − c]`` with ``P`` the active customers from paid acquisition alone (a
-    convolution) and ``B = Σ_g share[g] · active_kernel[g]``: one step per month for all
-    scenarios at once — the same numbers as :func:`arrivals` month by month.
-    """
-    active = path["active"]  # [S, G, H] unit cohort active at the end of tenure τ
-    from_paid = convolve(paid, active).sum(axis=1)  # [S, H]
-    blend = np.einsum("sg,sgh->sh", p.share, active)
-    r = p.referral
-    q = np.zeros_like(from_paid)
-    q[:, 0] = from_paid[:, 0]
-    for t in range(1, p.horizon):
-        q[:, t] = from_paid[:, t] + r * np.einsum("sc,sc->s", q[:, :t], blend[:, t - 1 :: -1])
-    referred = np.zeros_like(paid)
-    referred[:, :, 1:] = (r[:, None] * q[:, :-1])[:, None, :] * p.share[:, :, None]
-    return referred
+_TOEPLITZ_CHUNK = 1 << 19
+"""Values of the Toeplitz matrices built at once (4 MB): enough for one BLAS product per
+chunk, few enough that a 10,000-scenario sweep never holds ``S·G·H²`` values."""
 
 
 def convolve(new: Array, kern: Array) -> Array:
     """Calendar series from cohorts: ``out[t] = Σ_{c ≤ t} new[c] · kern[t − c]``.
 
-    Done as one batched product with the lower-triangular Toeplitz matrix of ``new``
-    (exact sums, no FFT rounding). The matrix is a strided view of the zero-padded
-    cohort sizes, never materialised: building it as an array of ``S·G·H²`` values cost
-    ten times the product itself at sweep sizes.
+    Done as batched matrix products with the lower-triangular Toeplitz matrix of ``new``
+    (exact sums, no FFT rounding), a chunk of scenarios at a time so that the matrices
+    stay small; pass every series of the same cohorts at once (stacked on a trailing
+    axis) to make one product of them.
 
     Parameters
     ----------
@@ -225,8 +180,13 @@ def convolve(new: Array, kern: Array) -> Array:
     >>> convolve(new, kern)[0, 0].tolist()
     [1.0, 1.5, 1.75]
     """
-    h = new.shape[-1]
-    padded = np.concatenate([np.zeros((*new.shape[:-1], h - 1)), new], axis=-1)
+    n_s, n_g, h = new.shape
+    padded = np.concatenate([np.zeros((n_s, n_g, h - 1)), new], axis=-1)
     toeplitz = sliding_window_view(padded, h, axis=-1)[..., ::-1]  # [S, G, t, τ]: new[t − τ]
-    flat = kern.reshape((*kern.shape[:3], -1))
-    return np.asarray(np.einsum("sgtc,sgcx->sgtx", toeplitz, flat).reshape(kern.shape))
+    flat = kern.reshape(n_s, n_g, h, -1)
+    out = np.empty(flat.shape)
+    step = max(1, _TOEPLITZ_CHUNK // (n_g * h * h))
+    for a in range(0, n_s, step):
+        block = np.ascontiguousarray(toeplitz[a : a + step])  # BLAS wants contiguous
+        np.matmul(block, flat[a : a + step], out=out[a : a + step])
+    return out.reshape(kern.shape)

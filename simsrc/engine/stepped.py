@@ -21,6 +21,7 @@ from simsrc.engine.core import (
     save_fractions,
 )
 from simsrc.engine.draws import EXPECTED, Draw
+from simsrc.engine.kernel import Levers, expected_path
 from simsrc.engine.pack import (
     DOWNGRADE,
     DOWNGRADED,
@@ -528,17 +529,59 @@ def lever_path(p: Packed, core: CohortPath) -> CohortPath:
     registers of remaining months (only non-preventable causes act during a hold; at
     its end ``stay_after`` return to normal, the rest lapse), and dunning as a register
     of months since the failed payment, by kind (stuck / payment problem). Each month
-    is one :func:`lever_step` of the unit cohort.
+    is one step of the compiled kernel (:func:`simsrc.engine.kernel.step_rows`) for all
+    classes of a segment. Scenarios of the pack without save team and dunning (a
+    levers-off twin, say) keep the closed-form ``core`` path.
     """
+    stepped = np.flatnonzero((p.levers.coverage > 0) | (p.levers.dunning > 0))
+    if len(stepped) < p.n:
+        out = {name: v.copy() for name, v in core.series.items()}
+        part = lever_path(p.take(stepped), core.take(stepped))
+        for name, v in part.series.items():
+            out[name][stepped] = v
+        return CohortPath(out)
     c = lever_setup(p, core)
     n_s, n_g = p.share.shape
     h, k = p.horizon, len(p.causes)
-    st = LeverState.empty(c, n_s, n_g, p.z.shape[1])
-    st.pop[..., NORMAL] = p.w[:, None, :]
-    out = {name: np.zeros((n_s, n_g, h)) for name in COUNT_SERIES}
-    out.update({name: np.zeros((n_s, n_g, h, k)) for name in CAUSE_SERIES})
-    out["saves"] = np.zeros((n_s, n_g, h, N_OFFERS))
-    for tau in range(h):
-        for name, v in lever_step(c, st, c.hz[:, :, tau], c.sf[:, :, tau]).items():
-            out[name][:, :, tau] = v
+    counts = np.zeros((n_s, n_g, h, len(COUNT_SERIES)))
+    causes = np.zeros((n_s, n_g, h, len(CAUSE_SERIES), k))
+    offers = np.zeros((n_s, n_g, h, N_OFFERS))
+    expected_path(
+        _NO_DRAWS, kernel_levers(c), np.ascontiguousarray(c.hz), np.ascontiguousarray(c.zk),
+        np.ascontiguousarray(p.w), np.ascontiguousarray(c.sf), counts, causes, offers,
+    )  # fmt: skip
+    out = {name: counts[..., i] for i, name in enumerate(COUNT_SERIES)}
+    out.update({name: causes[..., i, :] for i, name in enumerate(CAUSE_SERIES)})
+    out["saves"] = offers
     return CohortPath(out)
+
+
+def kernel_levers(c: LeverSetup) -> Levers:
+    """The setup's constants as the compiled kernel takes them (contiguous, typed)."""
+    lv = c.lv
+    n_s = lv.coverage.shape[0]
+
+    def f(x: Array) -> Array:
+        return np.ascontiguousarray(x, dtype=np.float64)
+
+    def i(x: NDArray) -> NDArray[np.int64]:
+        return np.ascontiguousarray(x, dtype=np.int64)
+
+    return Levers(
+        pop_mult=f(c.pop_mult), pop_price=f(c.pop_price), vol=f(c.vol.reshape(n_s, -1)),
+        nonprev=f(c.nonprev.reshape(n_s, -1)), cov=f(c.cov.reshape(n_s)),
+        rude=f(lv.rude_share), cost_per_save=f(lv.cost_per_save),
+        cost_per_contact=f(lv.cost_per_contact), down_mult=f(lv.price_multiplier[:, DOWNGRADE]),
+        help_first=f(lv.help_first), slot_price=f(c.slot_price), entry_slot=i(c.entry_slot),
+        stay=f(c.stay), dunning_on=f(c.dunning_on.reshape(n_s)),
+        recover=f(c.recover.reshape(n_s, 2, -1)), last_month=f(c.last_month),
+        in_grace=f(c.in_grace), per_month=f(c.per_month), stuck_share=f(lv.stuck_share),
+        slot_pause=f(c.slot_pause), keep_shift=np.ascontiguousarray(c.keep_shift, dtype=np.bool_),
+        end_slots=i(c.end_slots), hold_offers=i(c.hold_offers),
+        pause_block=HOLD_OFFERS.index("pause"), any_dunning=c.any_dunning,
+        invol_first=c.invol_first,
+    )  # fmt: skip
+
+
+_NO_DRAWS = np.random.default_rng(0)
+"""Types the kernel's generator argument; expected values never draw from it."""

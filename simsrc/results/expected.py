@@ -288,10 +288,14 @@ def _last_year(r: _Run) -> _LastYear:
 
 def _monthly_arrays(r: _Run) -> dict[str, Array]:
     """Calendar series per scenario and segment, ``[S, G, H]`` (by cause/offer: ``+[K|O]``)."""
-    series = convolve(r.new, np.stack([r.kern[name] for name in _SERIES], axis=-1))
+    by = ("churned", "requests", "bad", "saves")  # by cause or offer
+    parts = [np.stack([r.kern[name] for name in _SERIES], axis=-1)]
+    parts += [r.path[name] for name in by]
+    series = convolve(r.new, np.concatenate(parts, axis=-1))  # one product for all
     out = {name: series[..., i] for i, name in enumerate(_SERIES)}
-    for name in ("churned", "requests", "bad", "saves"):
-        out[name + "_by"] = convolve(r.new, r.path[name])
+    edges = np.cumsum([len(_SERIES)] + [r.path[name].shape[-1] for name in by])
+    for name, lo, hi in zip(by, edges[:-1], edges[1:], strict=True):
+        out[name + "_by"] = series[..., lo:hi]
     out["paid_new"] = r.flows.paid
     out["referred_new"] = r.flows.referred
     out["reactivated"] = r.flows.reactivated

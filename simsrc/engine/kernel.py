@@ -1,0 +1,579 @@
+"""The month of the stepped path, compiled: one customer group at one tenure.
+
+:func:`step_group` is the whole month of the save team, the hold offers and dunning for
+one group of customers (a scenario's segment and heterogeneity class, or one cohort of a
+random run): the states are tiny (four paying populations, a register of months left on
+an offer, a register of months of grace) and the month is a chain of small, dependent
+splits. Written as numpy calls it costs a few dozen array operations per month whatever
+the size, which is why the path ran 15–30 times slower than the closed-form core; as one
+compiled loop over the groups it costs the arithmetic it does.
+
+The same code gives the expected values and random counts: with ``random`` false every
+split is its population times its probability; with ``random`` true a share becomes a
+binomial draw and a split over several destinations a chain of conditional binomials
+(a multinomial draw), so random runs and expected values cannot drift apart.
+
+numba compiles the module's functions on first use and caches the machine code beside
+the source (``cache=True``), so later processes load it in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numba import njit
+
+from simsrc.engine.core import CAUSE_SERIES, COUNT_SERIES
+from simsrc.engine.pack import (
+    DOWNGRADE,
+    DOWNGRADED,
+    HELP,
+    HELPED,
+    HELPED_DOWNGRADED,
+    N_POPS,
+    NORMAL,
+)
+
+__all__ = ["Levers", "expected_path", "step_rows"]
+
+# Column of each series in the kernel's output arrays (compile-time constants).
+_C = {name: i for i, name in enumerate(COUNT_SERIES)}
+PRESENT, ACTIVE, REVENUE_UNITS = _C["present"], _C["active"], _C["revenue_units"]
+DISCOUNT_UNITS, OFFER_CASH, REACHED = _C["discount_units"], _C["offer_cash"], _C["reached"]
+HELD, PAUSED, RESUMED, DELINQUENT = _C["held"], _C["paused"], _C["resumed"], _C["delinquent"]
+ONSETS, RECOVERED, CUT_OFF = _C["onsets"], _C["recovered"], _C["cut_off"]
+MESSAGES, HELPED_N, DOWNGRADED_N = _C["dunning_messages"], _C["helped"], _C["downgraded"]
+LAPSED, BAD_EXITS = _C["lapsed"], _C["bad_exits"]
+CHURNED, REQUESTS, BAD = (CAUSE_SERIES.index(n) for n in ("churned", "requests", "bad"))
+
+
+def _compiled(inline: bool = False) -> Any:
+    """The options of every compiled function here (helpers of :func:`step_rows` inline)."""
+    return njit(
+        cache=True,  # machine code kept beside the source for the next process
+        nogil=True,  # threads of random runs step in parallel
+        error_model="numpy",  # no zero-division checks: every divisor is checked > 0
+        # reordered sums and fused multiply-adds (within a few ulp); NaN and infinity keep
+        # their meaning
+        fastmath={"reassoc", "contract", "nsz", "arcp"},
+        inline="always" if inline else "never",
+    )
+
+
+# Rows of the scratch array ``work`` of :func:`step_rows`.
+PROBS, MOVED, FAILED, SAVED_BY, SAVE_PROBS, SAVES, JOINING, ASKING = range(8)
+
+
+@_compiled(inline=True)
+def _thin(rng: np.random.Generator, random: bool, n: float, p: float) -> float:
+    """The part of ``n`` that moves with probability ``p``."""
+    if not random:
+        return n * p
+    if n <= 0.0 or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return n
+    return float(rng.binomial(np.int64(n + 0.5), p))
+
+
+@_compiled(inline=True)
+def _split(
+    rng: np.random.Generator,
+    random: bool,
+    n: float,
+    work: np.ndarray,
+    src: int,
+    dst: int,
+    size: int,
+) -> None:
+    """Split ``n`` over ``size`` destinations: probabilities ``work[src]``, into ``work[dst]``.
+
+    The probabilities sum to at most 1 (the rest stays where it is).
+
+    Random counts draw the multinomial as a chain of binomials, each conditional on the
+    customers not yet placed.
+    """
+    if not random:
+        for c in range(size):
+            work[dst, c] = n * work[src, c]
+        return
+    left = n
+    rest = 1.0
+    for c in range(size):
+        work[dst, c] = 0.0
+        if left <= 0.0 or rest <= 1e-15:
+            continue
+        x = _thin(rng, True, left, min(work[src, c] / rest, 1.0))
+        work[dst, c] = x
+        left -= x
+        rest -= work[src, c]
+
+
+@_compiled(inline=True)
+def _save_team(
+    rng: np.random.Generator,
+    random: bool,
+    asking: float,
+    k: int,
+    frac: np.ndarray,
+    cov: float,
+    rude: float,
+    work: np.ndarray,
+    causes: np.ndarray,
+) -> float:
+    """What becomes of ``asking`` requests for cause ``k``; returns how many were reached.
+
+    Saved by each offer (into ``work[SAVED_BY, :O]`` and added to ``work[SAVES]``),
+    reached but refused (``work[SAVED_BY, O]``; a ``rude`` share of them badly), or not
+    reached: refusals and the unreached leave, the unreached and the rudely refused are
+    badly handled exits.
+    """
+    n_o = frac.shape[1]
+    causes[REQUESTS, k] += asking
+    share = 0.0
+    for o in range(n_o):
+        work[SAVE_PROBS, o] = frac[k, o]
+        share += frac[k, o]
+    work[SAVE_PROBS, n_o] = max(cov - share, 0.0)
+    _split(rng, random, asking, work, SAVE_PROBS, SAVED_BY, n_o + 1)
+    kept = 0.0
+    for o in range(n_o):
+        kept += work[SAVED_BY, o]
+        work[SAVES, o] += work[SAVED_BY, o]
+    refused = work[SAVED_BY, n_o]
+    if random:
+        not_reached = asking - kept - refused
+    else:  # exactly zero with full coverage, whatever the rounding of the shares
+        not_reached = asking * (1.0 - max(cov, share))
+    causes[CHURNED, k] += refused + not_reached
+    causes[BAD, k] += not_reached + _thin(rng, random, refused, rude)
+    return asking - not_reached
+
+
+class Levers(NamedTuple):
+    """The stepped path's constants: per scenario (leading axis ``S``) or shared.
+
+    Built by :func:`simsrc.engine.stepped.kernel_levers` from a
+    :class:`~simsrc.engine.stepped.LeverSetup`; a tuple of arrays so that compiled code
+    can take it as one argument.
+    """
+
+    pop_mult: np.ndarray  # [S, P, K] hazard multipliers of the paying populations
+    pop_price: np.ndarray  # [S, P] their price multipliers
+    vol: np.ndarray  # [S, K] 1 for voluntary causes
+    nonprev: np.ndarray  # [S, K] 1 for causes acting during a hold
+    cov: np.ndarray  # [S] save-team coverage
+    rude: np.ndarray  # [S] rude share of refusals
+    cost_per_save: np.ndarray  # [S, O]
+    cost_per_contact: np.ndarray  # [S]
+    down_mult: np.ndarray  # [S] price multiplier of a downgrade
+    help_first: np.ndarray  # [S] 1 for help-first dunning
+    slot_price: np.ndarray  # [S, M] price multiplier of each slot of the hold register
+    entry_slot: np.ndarray  # [S, 4] slot a new save of each hold offer enters
+    stay: np.ndarray  # [S, 4] share back to paying at the end of each hold offer
+    dunning_on: np.ndarray  # [S]
+    recover: np.ndarray  # [S, 2, D] recovery chance by kind and month of grace
+    last_month: np.ndarray  # [S, D] 1 in the last month of grace
+    in_grace: np.ndarray  # [S, D]
+    per_month: np.ndarray  # [S] dunning messages per month of grace
+    stuck_share: np.ndarray  # [S]
+    slot_pause: np.ndarray  # [M] 1 for the pause offer's slots
+    keep_shift: np.ndarray  # [M] slot m takes slot m + 1's customers next month
+    end_slots: np.ndarray  # [4] slot of each hold offer's last month
+    hold_offers: np.ndarray  # [4] offer index of each hold block
+    pause_block: int  # block of the pause offer
+    any_dunning: bool  # some scenario has dunning (else its register stays empty)
+    invol_first: int  # the cause dunning cut-offs count under
+
+
+@_compiled(inline=True)
+def _at_start(
+    s: int, lv: Levers, pop: np.ndarray, reg: np.ndarray, dun: np.ndarray, counts: np.ndarray
+) -> float:
+    """Count who is there at the start of the month and what they pay; return the held."""
+    held = 0.0
+    held_pay = 0.0
+    paused = 0.0
+    for m in range(reg.shape[0]):
+        held += reg[m]
+        held_pay += reg[m] * lv.slot_price[s, m]
+        paused += reg[m] * lv.slot_pause[m]
+    delinquent = 0.0
+    for q in range(2):
+        for d in range(dun.shape[1]):
+            delinquent += dun[q, d]
+    paying = 0.0
+    revenue = held_pay
+    for q in range(N_POPS):
+        paying += pop[q]
+        revenue += pop[q] * lv.pop_price[s, q]
+    downgraded = pop[DOWNGRADED] + pop[HELPED_DOWNGRADED]
+    counts[PRESENT] += paying + held + delinquent
+    counts[REVENUE_UNITS] += revenue
+    counts[HELD] += held
+    counts[PAUSED] += paused
+    counts[DELINQUENT] += delinquent
+    counts[HELPED_N] += pop[HELPED] + pop[HELPED_DOWNGRADED]
+    counts[DOWNGRADED_N] += downgraded
+    counts[DISCOUNT_UNITS] += downgraded * (1.0 - lv.down_mult[s]) + held - held_pay
+    return held
+
+
+@_compiled(inline=True)
+def _requests(
+    rng: np.random.Generator,
+    random: bool,
+    s: int,
+    lv: Levers,
+    pop: np.ndarray,
+    hz: np.ndarray,
+    frac: np.ndarray,
+    work: np.ndarray,
+    causes: np.ndarray,
+) -> float:
+    """Paying customers who leave: requests through the save team, failed payments.
+
+    Leaves ``work[FAILED]`` (failed payments by cause), ``work[SAVES]`` (saves by offer)
+    and ``work[JOINING]`` (saved customers joining each paying population); returns how
+    many requests the save team reached.
+    """
+    n_k = hz.shape[0]
+    for c in range(work.shape[1]):
+        work[FAILED, c] = 0.0
+        work[SAVES, c] = 0.0
+        work[JOINING, c] = 0.0
+        work[ASKING, c] = 0.0
+    reached = 0.0
+    for q in range(N_POPS):
+        if pop[q] <= 0.0:
+            continue
+        total = 0.0
+        for k in range(n_k):
+            work[PROBS, k] = hz[k] * lv.pop_mult[s, q, k]
+            total += work[PROBS, k]
+        if total > 1.0:
+            for k in range(n_k):
+                work[PROBS, k] /= total
+            total = 1.0
+        if random:  # who leaves at all, then their causes
+            leaving = _thin(rng, True, pop[q], total)
+            if leaving <= 0.0:
+                continue
+            for k in range(n_k):
+                work[PROBS, k] /= total
+            _split(rng, True, leaving, work, PROBS, MOVED, n_k)
+        else:
+            for k in range(n_k):
+                work[MOVED, k] = pop[q] * work[PROBS, k]
+        for k in range(n_k):  # random: whoever the split left unplaced stays
+            pop[q] -= work[MOVED, k]
+        for k in range(n_k):
+            asking = work[MOVED, k] * lv.vol[s, k]
+            work[FAILED, k] += work[MOVED, k] - asking
+            if asking <= 0.0:
+                continue
+            if random:  # whole customers: each population's requests on their own
+                reached += _save_team(
+                    rng, True, asking, k, frac, lv.cov[s], lv.rude[s], work, causes
+                )
+                work[JOINING, q | HELPED] += work[SAVED_BY, HELP]
+                work[JOINING, q | DOWNGRADED] += work[SAVED_BY, DOWNGRADE]
+            else:  # shares: the populations' requests are summed first
+                work[ASKING, k] += asking
+                work[JOINING, q | HELPED] += asking * frac[k, HELP]
+                work[JOINING, q | DOWNGRADED] += asking * frac[k, DOWNGRADE]
+    if not random:
+        for k in range(n_k):
+            if work[ASKING, k] > 0.0:
+                reached += _save_team(
+                    rng, False, work[ASKING, k], k, frac, lv.cov[s], lv.rude[s], work, causes
+                )
+    return reached
+
+
+@_compiled(inline=True)
+def _holds(
+    rng: np.random.Generator,
+    random: bool,
+    s: int,
+    lv: Levers,
+    reg: np.ndarray,
+    held: float,
+    hz: np.ndarray,
+    work: np.ndarray,
+    counts: np.ndarray,
+    causes: np.ndarray,
+) -> float:
+    """A month of the hold register; returns how many go back to paying.
+
+    Non-preventable causes act on the held; those in their offer's last month return
+    (``stay``) or lapse; the rest move a month on; this month's saves by hold offers
+    (``work[SAVES]``) enter.
+    """
+    n_k, n_m = hz.shape[0], reg.shape[0]
+    total = 0.0
+    for k in range(n_k):
+        work[PROBS, k] = hz[k] * lv.nonprev[s, k]
+        total += work[PROBS, k]
+    if total > 1.0:
+        for k in range(n_k):
+            work[PROBS, k] /= total
+        total = 1.0
+    if held > 0.0 and total > 0.0:
+        if random:
+            for m in range(n_m):
+                if reg[m] <= 0.0:
+                    continue
+                _split(rng, True, reg[m], work, PROBS, MOVED, n_k)
+                for k in range(n_k):
+                    causes[CHURNED, k] += work[MOVED, k]
+                    reg[m] -= work[MOVED, k]
+        else:
+            for k in range(n_k):
+                causes[CHURNED, k] += held * work[PROBS, k]
+            for m in range(n_m):
+                reg[m] *= 1.0 - total
+    returns = 0.0
+    lapsed = 0.0
+    for i in range(lv.end_slots.shape[0]):
+        ending = reg[lv.end_slots[i]]
+        back = _thin(rng, random, ending, lv.stay[s, i])
+        returns += back
+        lapsed += ending - back
+        if i == lv.pause_block:
+            counts[RESUMED] += back
+    counts[LAPSED] += lapsed
+    for m in range(n_m - 1):
+        reg[m] = reg[m + 1] if lv.keep_shift[m] else 0.0
+    reg[n_m - 1] = 0.0
+    for i in range(lv.entry_slot.shape[1]):
+        reg[lv.entry_slot[s, i]] += work[SAVES, lv.hold_offers[i]]
+    return returns
+
+
+@_compiled(inline=True)
+def _dunning(
+    rng: np.random.Generator,
+    random: bool,
+    s: int,
+    lv: Levers,
+    dun: np.ndarray,
+    onset: float,
+    counts: np.ndarray,
+    causes: np.ndarray,
+) -> tuple[float, float]:
+    """Recover late payers, cut off those at the end of grace, age the rest.
+
+    This month's failed payments (``onset``) enter the register's first month, split
+    into stuck customers and payment problems. Returns the recovered by kind (payment
+    problem, stuck).
+    """
+    n_d = dun.shape[1]
+    recovered_pay = 0.0
+    recovered_stuck = 0.0
+    cut = 0.0
+    messages = 0.0
+    for q in range(2):
+        for d in range(n_d):
+            messages += dun[q, d] * lv.in_grace[s, d]
+            back = _thin(rng, random, dun[q, d], lv.recover[s, q, d])
+            if q == 0:
+                recovered_pay += back
+            else:
+                recovered_stuck += back
+            dun[q, d] -= back
+            if lv.last_month[s, d] > 0.0:
+                cut += dun[q, d]
+                dun[q, d] = 0.0
+        for d in range(n_d - 1, 0, -1):
+            dun[q, d] = dun[q, d - 1]
+    stuck = _thin(rng, random, onset, lv.stuck_share[s])
+    dun[0, 0] = onset - stuck
+    dun[1, 0] = stuck
+    counts[MESSAGES] += messages * lv.per_month[s]
+    counts[RECOVERED] += recovered_pay + recovered_stuck
+    counts[CUT_OFF] += cut
+    causes[CHURNED, lv.invol_first] += cut
+    causes[BAD, lv.invol_first] += cut * (1.0 - lv.help_first[s])
+    return recovered_pay, recovered_stuck
+
+
+@_compiled()
+def step_rows(
+    rng: np.random.Generator,
+    random: bool,
+    s: int,
+    lv: Levers,
+    pops: np.ndarray,
+    regs: np.ndarray,
+    duns: np.ndarray,
+    hzs: np.ndarray,
+    fracs: np.ndarray,
+    tau: np.ndarray,
+    counts: np.ndarray,
+    causes: np.ndarray,
+    offers: np.ndarray,
+    work: np.ndarray,
+) -> None:
+    """One month of some groups of scenario ``s``: add their flows, update their states.
+
+    Row ``r`` is a group of customers (a segment's heterogeneity class, of one cohort
+    in random runs) at tenure ``tau[r]``: its paying populations ``pops[r]`` ``[P]``,
+    hold register ``regs[r]`` ``[M]`` and dunning register ``duns[r]`` ``[2, D]`` at the
+    start of the month are updated in place; ``hzs[r]`` ``[K]`` are its hazards this
+    month and ``fracs[tau[r]]`` ``[K, O]`` its saved shares of requests by offer.
+    ``counts`` ``[C]`` (the columns of :data:`~simsrc.engine.core.COUNT_SERIES`),
+    ``causes`` ``[3, K]`` (:data:`~simsrc.engine.core.CAUSE_SERIES`) and ``offers``
+    ``[O]`` receive the rows' flows, summed. ``work`` ``[8, ≥ max(K, O + 1, P)]`` is
+    scratch space. Order of events in a month: who is there and what they pay; requests
+    and failed payments through the save team; the hold register; dunning; the next
+    month's states.
+    """
+    n_k, n_o = hzs.shape[1], fracs.shape[2]
+    for r in range(pops.shape[0]):
+        pop, reg, dun, hz = pops[r], regs[r], duns[r], hzs[r]
+        held = _at_start(s, lv, pop, reg, dun, counts)
+        reached = _requests(rng, random, s, lv, pop, hz, fracs[tau[r]], work, causes)
+        counts[REACHED] += reached
+        cash = reached * lv.cost_per_contact[s]
+        for o in range(n_o):
+            offers[o] += work[SAVES, o]
+            cash += work[SAVES, o] * lv.cost_per_save[s, o]
+        counts[OFFER_CASH] += cash
+        onset = 0.0
+        for k in range(n_k):
+            if lv.dunning_on[s] > 0.0:
+                onset += work[FAILED, k]
+            else:
+                causes[CHURNED, k] += work[FAILED, k]
+        counts[ONSETS] += onset
+        returns = _holds(rng, random, s, lv, reg, held, hz, work, counts, causes)
+        recovered_pay, recovered_stuck = 0.0, 0.0
+        if lv.any_dunning:
+            recovered_pay, recovered_stuck = _dunning(
+                rng, random, s, lv, dun, onset, counts, causes
+            )
+        # next month's paying populations
+        help_first = lv.help_first[s]
+        for q in range(N_POPS):
+            pop[q] += work[JOINING, q]
+        pop[NORMAL] += returns + recovered_pay + recovered_stuck * (1.0 - help_first)
+        pop[HELPED] += recovered_stuck * help_first
+        counts[ACTIVE] += pop.sum() + reg.sum() + dun.sum()
+    bad = 0.0
+    for k in range(n_k):
+        bad += causes[BAD, k]
+    counts[BAD_EXITS] = bad  # causes[BAD] holds every row of this output cell
+
+
+@_compiled()
+def expected_path(
+    rng: np.random.Generator,
+    lv: Levers,
+    hz: np.ndarray,
+    zk: np.ndarray,
+    w: np.ndarray,
+    sf: np.ndarray,
+    counts: np.ndarray,
+    causes: np.ndarray,
+    offers: np.ndarray,
+) -> None:
+    """The unit cohort of every scenario, segment and class, stepped over tenure.
+
+    Shapes: ``hz`` ``[S, G, H, K]`` hazards by tenure, ``zk`` ``[S, J, K]`` class
+    multipliers, ``w`` ``[S, J]`` class weights, ``sf`` ``[S, G, H, K, O]`` saved shares;
+    the outputs ``counts`` ``[S, G, H, C]``, ``causes`` ``[S, G, H, 3, K]`` and
+    ``offers`` ``[S, G, H, O]`` start at zero. ``rng`` is never drawn from (expected
+    values), only typed.
+    """
+    n_s, n_g, n_h, n_k = hz.shape
+    n_j = zk.shape[1]
+    n_o = sf.shape[4]
+    pop = np.zeros((n_j, N_POPS))
+    reg = np.zeros((n_j, lv.slot_pause.shape[0]))
+    dun = np.zeros((n_j, 2, lv.recover.shape[2]))
+    work = np.zeros((8, max(n_k, n_o + 1, N_POPS)))
+    rows_hz = np.zeros((n_j, n_k))
+    tau = np.zeros(n_j, dtype=np.int64)
+    for s in range(n_s):
+        for g in range(n_g):
+            pop[:] = 0.0
+            pop[:, NORMAL] = w[s]
+            reg[:] = 0.0
+            dun[:] = 0.0
+            for t in range(n_h):
+                tau[:] = t
+                for j in range(n_j):
+                    for k in range(n_k):
+                        rows_hz[j, k] = hz[s, g, t, k] * zk[s, j, k]
+                step_rows(
+                    rng, False, s, lv, pop, reg, dun, rows_hz, sf[s, g], tau,
+                    counts[s, g, t], causes[s, g, t], offers[s, g, t], work,
+                )  # fmt: skip
+
+
+@_compiled()
+def renewal_inflow(
+    paid_new: np.ndarray,
+    share: np.ndarray,
+    referral: np.ndarray,
+    lost_per_bad_exit: np.ndarray,
+    chance: np.ndarray,
+    bad_terms: np.ndarray,
+    after_offer: np.ndarray,
+    delay: np.ndarray,
+    active: np.ndarray,
+    bad_exits: np.ndarray,
+    good: np.ndarray,
+    bad: np.ndarray,
+    lapsed: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Expected new customers by source when acquisition feeds back on earlier months.
+
+    Month ``t`` of scenario ``s``, segment ``g``: paid acquisition ``paid_new[s, t] ·
+    share[s, g]`` less ``lost_per_bad_exit`` × the badly handled exits of ``t − 1``
+    (never below zero); ``referral`` × the customers active at the end of ``t − 1``;
+    and the leavers of ``t − delay`` won back with ``chance[s, k]`` by cause (× the
+    bad-terms factor for bad exits) or ``after_offer`` if they lapsed after an offer.
+    The calendar sums come from the cohorts so far times the unit cohort's path:
+    ``active``, ``bad_exits`` and ``lapsed`` ``[S, G, H]``, ``good`` and ``bad`` leavers
+    ``[S, G, H, K]``. Writes paid, referred, won back and lost to word of mouth into
+    ``out`` ``[4, S, G, H]``.
+    """
+    n_s, n_g, n_h = active.shape
+    n_k = good.shape[3]
+    new = np.zeros((n_g, n_h))
+    for s in range(n_s):
+        for g in range(n_g):
+            for t in range(n_h):
+                new[g, t] = 0.0
+        for t in range(n_h):
+            active_prev = 0.0
+            bad_prev = 0.0
+            if t > 0:
+                for g in range(n_g):
+                    for c in range(t):
+                        active_prev += new[g, c] * active[s, g, t - 1 - c]
+                        bad_prev += new[g, c] * bad_exits[s, g, t - 1 - c]
+            src = t - delay[s]
+            for g in range(n_g):
+                base = paid_new[s, t] * share[s, g]
+                lost = min(lost_per_bad_exit[s] * bad_prev * share[s, g], base)
+                back = 0.0
+                if t > 0 and src >= 0 and (chance[s].max() > 0.0 or after_offer[s] > 0.0):
+                    for c in range(src + 1):
+                        tenure = src - c
+                        won = lapsed[s, g, tenure] * after_offer[s]
+                        for k in range(n_k):
+                            won += chance[s, k] * (
+                                good[s, g, tenure, k] + bad_terms[s] * bad[s, g, tenure, k]
+                            )
+                        back += new[g, c] * won
+                referred = referral[s] * active_prev * share[s, g]
+                out[0, s, g, t] = base - lost
+                out[1, s, g, t] = referred
+                out[2, s, g, t] = back
+                out[3, s, g, t] = lost
+                new[g, t] = base - lost + referred + back
