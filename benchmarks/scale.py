@@ -83,8 +83,8 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
     j_n = p.z.shape[1]
     hz = c.hz[0]  # [G, H, K]
     zk = c.zk[0]  # [J, K]
-    mult = c.pop_mult[0]  # [P, K]: normal, helped, downgraded, both
-    nonprev = c.nonprev[0, 0, 0]  # [K]
+    mult = c.levers.pop_mult[0]  # [P, K]: normal, helped, downgraded, both
+    nonprev = c.levers.nonprev[0]  # [K]
     vol = p.voluntary[0]
     sf = c.sf[0]  # [G, H, K, O]
     lv = p.levers

@@ -6,7 +6,6 @@ import pytest
 import simsrc
 from simsrc.engine.calendar import convolve
 from simsrc.engine.core import core_path
-from simsrc.engine.draws import RandomDraw
 from simsrc.engine.pack import pack
 from simsrc.results import stochastic
 from simsrc.results.expected import _kpis, _monthly_arrays, _run, money_series
@@ -97,7 +96,7 @@ def test_cohort_exits_are_the_cohort_multinomial(path):
     if path == "_one_by_one":
         by_cause, leave = exits._one_by_one(leavers, int(leavers.sum()), n)
     else:
-        by_cause, leave = exits._by_tenure(leavers, n, RandomDraw(rng))
+        by_cause, leave = exits._by_tenure(leavers, n)
     assert by_cause.shape == (n, runs, len(s.segments), len(s.causes))
     np.testing.assert_array_equal(by_cause.sum(axis=-1), leave)
     np.testing.assert_array_equal(leave.sum(axis=0), leavers)

@@ -1,1 +1,1 @@
-"""How cohorts evolve: tenure curves, packing scenarios into arrays, cohort paths, draws."""
+"""How cohorts evolve: tenure curves, packing scenarios into arrays, cohort paths, the kernel."""

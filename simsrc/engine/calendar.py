@@ -8,15 +8,13 @@ solves them. Without feedback the calendar is one convolution.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from simsrc.engine.core import CohortPath
-from simsrc.engine.draws import EXPECTED, Draw
-from simsrc.engine.kernel import renewal_inflow
+from simsrc.engine.kernel import Feedback, renewal_inflow
 from simsrc.engine.pack import Packed
 
 Array = NDArray[np.float64]
@@ -47,107 +45,53 @@ def has_feedback(p: Packed) -> bool:
     )
 
 
-class Arrivals(NamedTuple):
-    """New customers of one month by source (see :func:`arrivals`), ``[N, G]`` each."""
-
-    paid: Array
-    referred: Array
-    reactivated: Array
-    lost_to_word_of_mouth: Array
-
-
-def arrivals(
-    p: Packed,
-    t: int,
-    active_prev: Array | None,
-    bad_prev: Array | None,
-    leavers: tuple[Array, Array, Array] | None,
-    draw: Draw = EXPECTED,
-) -> Arrivals:
-    """New customers in month ``t`` by source, given what happened before.
-
-    * paid: the month's paid acquisition less ``lost_per_bad_exit`` × badly handled exits
-      in ``t − 1`` (word of mouth; never below zero);
-    * referred: ``referrals_per_active × active(t − 1)``;
-    * won back: the leavers messaged now (those who left ``delay`` months ago) come back
-      with the reactivation chance of the cause they left for, × the bad-terms factor
-      if they left badly, or the after-offer chance if they lapsed after a save offer.
-
-    Parameters
-    ----------
-    p : Packed
-        Scenario axis ``S`` (or 1, broadcast over rows).
-    t : int
-        Calendar month.
-    active_prev, bad_prev : ndarray [N], optional
-        Customers active at the end of ``t − 1`` and badly handled exits in ``t − 1``
-        (``None``: no referrals, no word of mouth).
-    leavers : tuple of ndarray, optional
-        The leavers messaged now who left on good and on bad terms by cause (``[N, G,
-        K]`` each) and who lapsed after a save offer (``[N, G]``); ``None``: nobody.
-    draw : Draw
-        Expected values, or random counts (Poisson arrivals, binomial win-back).
-
-    Returns
-    -------
-    Arrivals
-        ``lost_to_word_of_mouth`` is the paid acquisition lost to word of mouth
-        (expected, not drawn).
-    """
+def feedback(p: Packed) -> Feedback:
+    """The pack's acquisition feedbacks as the compiled arrivals take them."""
     lv = p.levers
-    base = p.paid_new[:, t, None] * p.share
-    n = base.shape[0] if active_prev is None else max(base.shape[0], len(active_prev))
-    none = np.zeros((n, base.shape[1]))
-    lost = (
-        none
-        if bad_prev is None
-        else np.minimum((lv.lost_per_bad_exit * bad_prev)[:, None] * p.share, base)
-    )
-    paid = draw.poisson(base - lost)
-    referred = (
-        none
-        if active_prev is None
-        else draw.poisson((p.referral * active_prev)[:, None] * p.share)
-    )
-    if leavers is None:
-        return Arrivals(paid, referred, none, lost)
-    good, bad, lapsed = leavers
-    reach = (lv.win_back * lv.win_back_reach)[:, None, None]  # [S, 1, 1]
-    chance = reach * lv.reactivation[:, None, :]  # [S, 1, K]
-    react = (
-        draw.thin(good, chance) + draw.thin(bad, chance * lv.bad_terms_factor[:, None, None])
-    ).sum(axis=-1) + draw.thin(lapsed, reach[..., 0] * lv.after_offer[:, None])
-    return Arrivals(paid, referred, react, lost)
-
-
-def inflow(p: Packed, path: CohortPath) -> Inflow:
-    """Solve acquisition with its feedbacks month by month (a renewal equation).
-
-    Each month's arrivals follow :func:`arrivals` from the calendar so far: active
-    customers and badly handled exits of the month before, and the leavers of ``delay``
-    months ago for win-back. They restart as new customers of their segment; win-back
-    customers without acquisition cost. The loop over months is compiled
-    (:func:`simsrc.engine.kernel.renewal_inflow`).
-    """
-    lv = p.levers
-    base_paid = p.paid_new[:, None, :] * p.share[:, :, None]
-    if not has_feedback(p):
-        zeros = np.zeros_like(base_paid)
-        return Inflow(base_paid, zeros, zeros.copy(), zeros.copy())
     reach = lv.win_back * lv.win_back_reach  # [S]
 
     def f(x: Array) -> Array:
         return np.ascontiguousarray(x, dtype=np.float64)
 
-    out = np.zeros((4, *base_paid.shape))
+    return Feedback(
+        paid_new=f(p.paid_new),
+        share=f(p.share),
+        referral=f(p.referral),
+        lost_per_bad_exit=f(lv.lost_per_bad_exit),
+        chance=f(reach[:, None] * lv.reactivation),
+        bad_terms=f(lv.bad_terms_factor),
+        after_offer=f(reach * lv.after_offer),
+        delay=np.ascontiguousarray(lv.win_back_delay, dtype=np.int64),
+    )
+
+
+def inflow(p: Packed, path: CohortPath) -> Inflow:
+    """Solve acquisition with its feedbacks month by month (a renewal equation).
+
+    Each month's arrivals depend on the calendar so far: active customers and badly
+    handled exits of the month before, and the leavers of ``delay`` months ago for
+    win-back (the rules: :func:`simsrc.engine.kernel.renewal_inflow`). They restart as
+    new customers of their segment; win-back customers without acquisition cost. The
+    loop over months is compiled.
+    """
+    base_paid = p.paid_new[:, None, :] * p.share[:, :, None]
+    if not has_feedback(p):
+        zeros = np.zeros_like(base_paid)
+        return Inflow(base_paid, zeros, zeros.copy(), zeros.copy())
+
+    def f(x: Array) -> Array:
+        return np.ascontiguousarray(x, dtype=np.float64)
+
+    out = np.zeros((*base_paid.shape, 4))
     renewal_inflow(
-        f(p.paid_new), f(p.share), f(p.referral), f(lv.lost_per_bad_exit),
-        f(reach[:, None] * lv.reactivation), f(lv.bad_terms_factor), f(reach * lv.after_offer),
-        np.ascontiguousarray(lv.win_back_delay, dtype=np.int64), f(path["active"]),
-        f(path["bad_exits"]), f(path["churned"] - path["bad"]), f(path["bad"]),
-        f(path["lapsed"]), out,
+        _NO_DRAWS, feedback(p), f(path["active"]), f(path["bad_exits"]),
+        f(path["churned"] - path["bad"]), f(path["bad"]), f(path["lapsed"]), out,
     )  # fmt: skip
-    return Inflow(*out)
+    return Inflow(*np.moveaxis(out, -1, 0))
+
+
+_NO_DRAWS = np.random.default_rng(0)
+"""Types the compiled arrivals' generator argument; expected values never draw from it."""
 
 
 _TOEPLITZ_CHUNK = 1 << 19

@@ -35,7 +35,16 @@ from simsrc.engine.pack import (
     NORMAL,
 )
 
-__all__ = ["Levers", "expected_path", "step_rows"]
+__all__ = [
+    "Feedback",
+    "Levers",
+    "RandomInputs",
+    "expected_path",
+    "random_arrivals",
+    "random_runs",
+    "renewal_inflow",
+    "step_rows",
+]
 
 # Column of each series in the kernel's output arrays (compile-time constants).
 _C = {name: i for i, name in enumerate(COUNT_SERIES)}
@@ -65,6 +74,12 @@ def _compiled(inline: bool = False) -> Any:
 PROBS, MOVED, FAILED, SAVED_BY, SAVE_PROBS, SAVES, JOINING, ASKING = range(8)
 
 
+_FEW = 16
+"""Random draws: up to this many customers a split goes customer by customer (one
+uniform each), and up to this mean a binomial is drawn by inversion — for the few
+customers of a cohort's class both are several times cheaper than numba's binomial."""
+
+
 @_compiled(inline=True)
 def _thin(rng: np.random.Generator, random: bool, n: float, p: float) -> float:
     """The part of ``n`` that moves with probability ``p``."""
@@ -74,7 +89,26 @@ def _thin(rng: np.random.Generator, random: bool, n: float, p: float) -> float:
         return 0.0
     if p >= 1.0:
         return n
-    return float(rng.binomial(np.int64(n + 0.5), p))
+    whole = np.int64(n + 0.5)
+    if whole <= 4:  # a uniform per customer beats the exponential below
+        moved = 0
+        for _ in range(whole):
+            if rng.random() < p:
+                moved += 1
+        return float(moved)
+    if whole * p > _FEW:
+        return float(rng.binomial(whole, p))
+    # inversion: walk up the probabilities of 0, 1, 2, … moved (few steps for a small
+    # mean; most draws stop at 0)
+    ratio = p / (1.0 - p)
+    f = np.exp(whole * np.log1p(-p))
+    u = rng.random()
+    moved = 0
+    while u > f and moved < whole:
+        u -= f
+        f *= (whole - moved) / (moved + 1.0) * ratio
+        moved += 1
+    return float(moved)
 
 
 @_compiled(inline=True)
@@ -89,21 +123,34 @@ def _split(
 ) -> None:
     """Split ``n`` over ``size`` destinations: probabilities ``work[src]``, into ``work[dst]``.
 
-    The probabilities sum to at most 1 (the rest stays where it is).
-
-    Random counts draw the multinomial as a chain of binomials, each conditional on the
-    customers not yet placed.
+    The probabilities sum to at most 1 (the rest stays where it is). Random counts draw
+    the multinomial customer by customer when they are few (a uniform each, found in
+    the cumulative probabilities), else as a chain of binomials, each conditional on
+    the customers not yet placed.
     """
     if not random:
         for c in range(size):
             work[dst, c] = n * work[src, c]
         return
+    for c in range(size):
+        work[dst, c] = 0.0
+    whole = np.int64(n + 0.5)
+    if whole <= 0:
+        return
+    if whole <= _FEW:
+        for _ in range(whole):
+            u = rng.random()
+            for c in range(size):
+                u -= work[src, c]
+                if u < 0.0:
+                    work[dst, c] += 1.0
+                    break
+        return
     left = n
     rest = 1.0
     for c in range(size):
-        work[dst, c] = 0.0
         if left <= 0.0 or rest <= 1e-15:
-            continue
+            break
         x = _thin(rng, True, left, min(work[src, c] / rest, 1.0))
         work[dst, c] = x
         left -= x
@@ -190,8 +237,11 @@ class Levers(NamedTuple):
 @_compiled(inline=True)
 def _at_start(
     s: int, lv: Levers, pop: np.ndarray, reg: np.ndarray, dun: np.ndarray, counts: np.ndarray
-) -> float:
-    """Count who is there at the start of the month and what they pay; return the held."""
+) -> tuple[float, float, float]:
+    """Count who is there at the start of the month and what they pay.
+
+    Returns the customers paying, held by an offer and in dunning.
+    """
     held = 0.0
     held_pay = 0.0
     paused = 0.0
@@ -217,7 +267,7 @@ def _at_start(
     counts[HELPED_N] += pop[HELPED] + pop[HELPED_DOWNGRADED]
     counts[DOWNGRADED_N] += downgraded
     counts[DISCOUNT_UNITS] += downgraded * (1.0 - lv.down_mult[s]) + held - held_pay
-    return held
+    return paying, held, delinquent
 
 
 @_compiled(inline=True)
@@ -239,11 +289,13 @@ def _requests(
     many requests the save team reached.
     """
     n_k = hz.shape[0]
-    for c in range(work.shape[1]):
-        work[FAILED, c] = 0.0
-        work[SAVES, c] = 0.0
-        work[JOINING, c] = 0.0
-        work[ASKING, c] = 0.0
+    for k in range(n_k):
+        work[FAILED, k] = 0.0
+        work[ASKING, k] = 0.0
+    for o in range(frac.shape[1]):
+        work[SAVES, o] = 0.0
+    for q in range(N_POPS):
+        work[JOINING, q] = 0.0
     reached = 0.0
     for q in range(N_POPS):
         if pop[q] <= 0.0:
@@ -433,7 +485,9 @@ def step_rows(
     n_k, n_o = hzs.shape[1], fracs.shape[2]
     for r in range(pops.shape[0]):
         pop, reg, dun, hz = pops[r], regs[r], duns[r], hzs[r]
-        held = _at_start(s, lv, pop, reg, dun, counts)
+        paying, held, delinquent = _at_start(s, lv, pop, reg, dun, counts)
+        if paying + held + delinquent <= 0.0:
+            continue  # nobody in this group: no flows, nothing changes
         reached = _requests(rng, random, s, lv, pop, hz, fracs[tau[r]], work, causes)
         counts[REACHED] += reached
         cash = reached * lv.cost_per_contact[s]
@@ -448,19 +502,26 @@ def step_rows(
             else:
                 causes[CHURNED, k] += work[FAILED, k]
         counts[ONSETS] += onset
-        returns = _holds(rng, random, s, lv, reg, held, hz, work, counts, causes)
+        entering = 0.0
+        for i in range(lv.hold_offers.shape[0]):
+            entering += work[SAVES, lv.hold_offers[i]]
+        returns = 0.0
+        if held > 0.0 or entering > 0.0:  # else the register is empty and stays so
+            returns = _holds(rng, random, s, lv, reg, held, hz, work, counts, causes)
+            held = reg.sum()
         recovered_pay, recovered_stuck = 0.0, 0.0
-        if lv.any_dunning:
+        if lv.any_dunning and (onset > 0.0 or delinquent > 0.0):
             recovered_pay, recovered_stuck = _dunning(
                 rng, random, s, lv, dun, onset, counts, causes
             )
+            delinquent = dun.sum()
         # next month's paying populations
         help_first = lv.help_first[s]
         for q in range(N_POPS):
             pop[q] += work[JOINING, q]
         pop[NORMAL] += returns + recovered_pay + recovered_stuck * (1.0 - help_first)
         pop[HELPED] += recovered_stuck * help_first
-        counts[ACTIVE] += pop.sum() + reg.sum() + dun.sum()
+        counts[ACTIVE] += pop.sum() + held + delinquent
     bad = 0.0
     for k in range(n_k):
         bad += causes[BAD, k]
@@ -513,16 +574,71 @@ def expected_path(
                 )  # fmt: skip
 
 
+class Feedback(NamedTuple):
+    """How acquisition depends on earlier months, per scenario (leading axis ``S``)."""
+
+    paid_new: np.ndarray  # [S, H] paid acquisition
+    share: np.ndarray  # [S, G] segment shares
+    referral: np.ndarray  # [S] new customers per active customer of the month before
+    lost_per_bad_exit: np.ndarray  # [S] paid acquisition lost per badly handled exit
+    chance: np.ndarray  # [S, K] win-back chance of a leaver on good terms, by cause
+    bad_terms: np.ndarray  # [S] factor on that chance for a bad exit
+    after_offer: np.ndarray  # [S] win-back chance of a customer who lapsed after an offer
+    delay: np.ndarray  # [S] months between leaving and the win-back message
+
+
+@_compiled(inline=True)
+def _poisson(rng: np.random.Generator, random: bool, mean: float) -> float:
+    if not random:
+        return mean
+    return float(rng.poisson(mean)) if mean > 0.0 else 0.0
+
+
+@_compiled(inline=True)
+def _arrivals(
+    rng: np.random.Generator,
+    random: bool,
+    f: Feedback,
+    s: int,
+    t: int,
+    g: int,
+    active_prev: float,
+    bad_prev: float,
+    good: np.ndarray,
+    bad: np.ndarray,
+    lapsed: float,
+    out: np.ndarray,
+) -> float:
+    """New customers of segment ``g`` in month ``t``, by source, given the months before.
+
+    * paid: the month's paid acquisition less ``lost_per_bad_exit`` × the badly handled
+      exits of ``t − 1`` (word of mouth; never below zero);
+    * referred: ``referral`` × the customers active at the end of ``t − 1``;
+    * won back: the leavers messaged now (they left ``delay`` months ago: ``good`` and
+      ``bad`` by cause, ``lapsed`` after an offer) come back with the chance of the
+      cause they left for, × the bad-terms factor if they left badly, or the after-offer
+      chance if they lapsed.
+
+    Random arrivals are Poisson, win-back binomial. Writes paid, referred, won back
+    and lost to word of mouth (expected, not drawn) into ``out`` ``[4]``; returns their
+    new customers.
+    """
+    base = f.paid_new[s, t] * f.share[s, g]
+    lost = min(f.lost_per_bad_exit[s] * bad_prev * f.share[s, g], base)
+    paid = _poisson(rng, random, base - lost)
+    referred = _poisson(rng, random, f.referral[s] * active_prev * f.share[s, g])
+    back = _thin(rng, random, lapsed, f.after_offer[s])
+    for k in range(good.shape[0]):
+        back += _thin(rng, random, good[k], f.chance[s, k])
+        back += _thin(rng, random, bad[k], f.chance[s, k] * f.bad_terms[s])
+    out[0], out[1], out[2], out[3] = paid, referred, back, lost
+    return paid + referred + back
+
+
 @_compiled()
 def renewal_inflow(
-    paid_new: np.ndarray,
-    share: np.ndarray,
-    referral: np.ndarray,
-    lost_per_bad_exit: np.ndarray,
-    chance: np.ndarray,
-    bad_terms: np.ndarray,
-    after_offer: np.ndarray,
-    delay: np.ndarray,
+    rng: np.random.Generator,
+    f: Feedback,
     active: np.ndarray,
     bad_exits: np.ndarray,
     good: np.ndarray,
@@ -532,48 +648,144 @@ def renewal_inflow(
 ) -> None:
     """Expected new customers by source when acquisition feeds back on earlier months.
 
-    Month ``t`` of scenario ``s``, segment ``g``: paid acquisition ``paid_new[s, t] ·
-    share[s, g]`` less ``lost_per_bad_exit`` × the badly handled exits of ``t − 1``
-    (never below zero); ``referral`` × the customers active at the end of ``t − 1``;
-    and the leavers of ``t − delay`` won back with ``chance[s, k]`` by cause (× the
-    bad-terms factor for bad exits) or ``after_offer`` if they lapsed after an offer.
-    The calendar sums come from the cohorts so far times the unit cohort's path:
-    ``active``, ``bad_exits`` and ``lapsed`` ``[S, G, H]``, ``good`` and ``bad`` leavers
-    ``[S, G, H, K]``. Writes paid, referred, won back and lost to word of mouth into
-    ``out`` ``[4, S, G, H]``.
+    The calendar sums the arrivals read (:func:`_arrivals`) come from the cohorts so
+    far times the unit cohort's path: ``active``, ``bad_exits`` and ``lapsed`` ``[S, G,
+    H]``, ``good`` and ``bad`` leavers ``[S, G, H, K]``. Writes paid, referred, won back
+    and lost to word of mouth into ``out`` ``[S, G, H, 4]``; ``rng`` is never drawn from.
     """
     n_s, n_g, n_h = active.shape
     n_k = good.shape[3]
     new = np.zeros((n_g, n_h))
+    good_m = np.zeros(n_k)
+    bad_m = np.zeros(n_k)
     for s in range(n_s):
-        for g in range(n_g):
-            for t in range(n_h):
-                new[g, t] = 0.0
+        new[:] = 0.0
         for t in range(n_h):
             active_prev = 0.0
             bad_prev = 0.0
-            if t > 0:
-                for g in range(n_g):
-                    for c in range(t):
-                        active_prev += new[g, c] * active[s, g, t - 1 - c]
-                        bad_prev += new[g, c] * bad_exits[s, g, t - 1 - c]
-            src = t - delay[s]
             for g in range(n_g):
-                base = paid_new[s, t] * share[s, g]
-                lost = min(lost_per_bad_exit[s] * bad_prev * share[s, g], base)
-                back = 0.0
-                if t > 0 and src >= 0 and (chance[s].max() > 0.0 or after_offer[s] > 0.0):
-                    for c in range(src + 1):
-                        tenure = src - c
-                        won = lapsed[s, g, tenure] * after_offer[s]
-                        for k in range(n_k):
-                            won += chance[s, k] * (
-                                good[s, g, tenure, k] + bad_terms[s] * bad[s, g, tenure, k]
-                            )
-                        back += new[g, c] * won
-                referred = referral[s] * active_prev * share[s, g]
-                out[0, s, g, t] = base - lost
-                out[1, s, g, t] = referred
-                out[2, s, g, t] = back
-                out[3, s, g, t] = lost
-                new[g, t] = base - lost + referred + back
+                for c in range(t):
+                    active_prev += new[g, c] * active[s, g, t - 1 - c]
+                    bad_prev += new[g, c] * bad_exits[s, g, t - 1 - c]
+            src = t - f.delay[s]  # leavers of this month are messaged now
+            for g in range(n_g):
+                good_m[:] = 0.0
+                bad_m[:] = 0.0
+                lapsed_m = 0.0
+                for c in range(src + 1):
+                    lapsed_m += new[g, c] * lapsed[s, g, src - c]
+                    for k in range(n_k):
+                        good_m[k] += new[g, c] * good[s, g, src - c, k]
+                        bad_m[k] += new[g, c] * bad[s, g, src - c, k]
+                new[g, t] = _arrivals(
+                    rng, False, f, s, t, g, active_prev, bad_prev, good_m, bad_m,
+                    lapsed_m, out[s, g, t],
+                )  # fmt: skip
+
+
+@_compiled()
+def random_arrivals(
+    rng: np.random.Generator,
+    f: Feedback,
+    t: int,
+    active_prev: np.ndarray,
+    bad_prev: np.ndarray,
+    good: np.ndarray,
+    bad: np.ndarray,
+    lapsed: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Month ``t``'s random arrivals of a one-scenario pack for runs ``[B]``.
+
+    ``active_prev`` and ``bad_prev`` ``[B]`` are the month before's active customers and
+    bad exits, ``good``, ``bad`` ``[B, G, K]`` and ``lapsed`` ``[B, G]`` the leavers
+    messaged now; writes paid, referred, won back and lost into ``out`` ``[B, G, 4]``.
+    """
+    for b in range(out.shape[0]):
+        for g in range(out.shape[1]):
+            _arrivals(
+                rng, True, f, 0, t, g, active_prev[b], bad_prev[b], good[b, g], bad[b, g],
+                lapsed[b, g], out[b, g],
+            )  # fmt: skip
+
+
+class RandomInputs(NamedTuple):
+    """What one scenario's stepped random runs need beyond :class:`Levers` (``S = 1``)."""
+
+    hzj: np.ndarray  # [G, H, J, K] hazards by segment, tenure and class
+    sf: np.ndarray  # [G, H, K, O] saved shares of requests by offer
+    w: np.ndarray  # [J] class weights, summing to 1
+
+
+@_compiled()
+def random_runs(
+    rng: np.random.Generator,
+    lv: Levers,
+    x: RandomInputs,
+    f: Feedback,
+    counts: np.ndarray,
+    causes: np.ndarray,
+    offers: np.ndarray,
+    inflow: np.ndarray,
+) -> None:
+    """Random runs of one scenario: every cohort's groups stepped month by month.
+
+    Month by month: new customers by segment are drawn (:func:`_arrivals`), split over
+    heterogeneity classes (multinomial), and every cohort so far steps one month
+    (:func:`step_rows`, random). Fills, per run ``b``, cohort ``c``, segment ``g`` and
+    tenure ``τ``: ``counts`` ``[B, H, G, H, C]``, ``causes`` ``[B, H, G, H, 3, K]`` and
+    ``offers`` ``[B, H, G, H, O]`` (cells with ``c + τ`` past the horizon stay zero);
+    and ``inflow`` ``[B, G, H, 4]`` (paid, referred, won back, lost to word of mouth).
+    """
+    n_b, n_h, n_g = counts.shape[0], counts.shape[1], counts.shape[2]
+    n_j, n_k = x.hzj.shape[2], x.hzj.shape[3]
+    n_o = x.sf.shape[3]
+    pop = np.zeros((n_h, n_g, n_j, N_POPS))
+    reg = np.zeros((n_h, n_g, n_j, lv.slot_pause.shape[0]))
+    dun = np.zeros((n_h, n_g, n_j, 2, lv.recover.shape[2]))
+    work = np.zeros((8, max(n_k, n_o + 1, N_POPS, n_j)))
+    tau_rows = np.zeros(n_j, dtype=np.int64)
+    active = np.zeros(n_h)
+    bad_exits = np.zeros(n_h)
+    good = np.zeros((n_h, n_g, n_k))
+    bad = np.zeros((n_h, n_g, n_k))
+    lapsed = np.zeros((n_h, n_g))
+    none = np.zeros(n_k)
+    for b in range(n_b):
+        pop[:] = 0.0
+        reg[:] = 0.0
+        dun[:] = 0.0
+        active[:] = 0.0
+        bad_exits[:] = 0.0
+        good[:] = 0.0
+        bad[:] = 0.0
+        lapsed[:] = 0.0
+        for t in range(n_h):
+            prev = max(t - 1, 0)  # month 0 reads the (empty) month 0
+            m = t - f.delay[0]
+            for g in range(n_g):
+                new = _arrivals(
+                    rng, True, f, 0, t, g, active[prev], bad_exits[prev],
+                    good[m, g] if m >= 0 else none, bad[m, g] if m >= 0 else none,
+                    lapsed[m, g] if m >= 0 else 0.0, inflow[b, g, t],
+                )  # fmt: skip
+                for j in range(n_j):
+                    work[PROBS, j] = x.w[j]
+                _split(rng, True, new, work, PROBS, MOVED, n_j)
+                for j in range(n_j):
+                    pop[t, g, j, NORMAL] = work[MOVED, j]
+            for c in range(t + 1):
+                tau = t - c
+                tau_rows[:] = tau
+                for g in range(n_g):
+                    out, by_cause = counts[b, c, g, tau], causes[b, c, g, tau]
+                    step_rows(
+                        rng, True, 0, lv, pop[c, g], reg[c, g], dun[c, g], x.hzj[g, tau],
+                        x.sf[g], tau_rows, out, by_cause, offers[b, c, g, tau], work,
+                    )  # fmt: skip
+                    active[t] += out[ACTIVE]
+                    bad_exits[t] += out[BAD_EXITS]
+                    lapsed[t, g] += out[LAPSED]
+                    for k in range(n_k):
+                        good[t, g, k] += by_cause[CHURNED, k] - by_cause[BAD, k]
+                        bad[t, g, k] += by_cause[BAD, k]

@@ -15,10 +15,10 @@ numbers of customers, per cohort cell, never customer by customer:
   classes are tracked;
 * **with save team or dunning**, every cohort's populations by segment, heterogeneity
   class and state (paying, helped, downgraded, held by an offer by months left, in
-  dunning) step month by month through :func:`simsrc.engine.stepped.lever_step` — the very
-  code of the expected-value engine — with its splits drawn by
-  :class:`simsrc.engine.draws.RandomDraw` (multinomial leaving and saving, binomial recovery,
-  resumption and win-back).
+  dunning) step month by month through :func:`simsrc.engine.kernel.step_rows` — the very
+  code of the expected-value engine — with its splits drawn (multinomial leaving and
+  saving, binomial recovery, resumption and win-back) by the compiled
+  :func:`simsrc.engine.kernel.random_runs`.
 
 Runs are drawn in blocks of up to :data:`BLOCK`, each from its own stream
 (``SeedSequence(seed, spawn_key=(block,))``), so the output depends only on the seed
@@ -45,11 +45,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from simsrc.engine.calendar import arrivals
-from simsrc.engine.core import CohortPath, core_path
-from simsrc.engine.draws import RandomDraw
-from simsrc.engine.pack import NORMAL, Packed, pack
-from simsrc.engine.stepped import LeverSetup, LeverState, lever_setup, lever_step
+from simsrc.engine.calendar import feedback
+from simsrc.engine.core import CAUSE_SERIES, COUNT_SERIES, CohortPath, core_path
+from simsrc.engine.draws import multinomial_counts
+from simsrc.engine.kernel import random_arrivals, random_runs
+from simsrc.engine.pack import Packed, pack
+from simsrc.engine.stepped import LeverSetup, lever_setup, random_inputs
 from simsrc.model.checks import check_flag, check_instance, check_seed, check_whole
 from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
@@ -161,24 +162,34 @@ class _Calendar:
         self.bad = np.zeros((h, runs, n_g, k))
         self.lapsed = np.zeros((h, runs, n_g))
         self.delay = int(p.levers.win_back_delay[0])
+        self.feedback = feedback(p)
         self.win_back = bool(p.levers.win_back[0] * p.levers.win_back_reach[0] > 0)
 
-    def arrivals(self, t: int, draw: RandomDraw) -> Array:
+    def arrivals(self, t: int, rng: np.random.Generator) -> Array:
         """Draw month ``t``'s new customers by segment, ``[B, G]``; record them."""
-        a, p = self.a, self.p
-        prev = t - 1
-        active = self.fb_active[prev] if prev >= 0 else np.zeros(self.runs)
-        bad_prev = self.fb_bad_exits[prev] if prev >= 0 else np.zeros(self.runs)
+        n_g, k = self.good.shape[2], self.good.shape[3]
+        prev = max(t - 1, 0)  # month 0 reads the (empty) month 0
         m = t - self.delay
-        leavers = (self.good[m], self.bad[m], self.lapsed[m]) if self.win_back and m >= 0 else None
-        paid, referred, react, lost = arrivals(p, t, active, bad_prev, leavers, draw)
-        a["paid_new"][:, t] = paid.sum(axis=1)
-        a["referred_new"][:, t] = referred.sum(axis=1)
-        a["reactivated"][:, t] = react.sum(axis=1)
-        a["lost_to_word_of_mouth"][:, t] = lost.sum(axis=1)
-        a["acquisition_cost"][:, t] = paid @ p.cac[0]
-        a["reactivation_costs"][:, t] = react.sum(axis=1) * p.levers.reactivation_cost[0]
-        return np.asarray(paid + referred + react)
+        out = np.zeros((self.runs, n_g, 4))
+        random_arrivals(
+            rng, self.feedback, t, self.fb_active[prev], self.fb_bad_exits[prev],
+            self.good[m] if m >= 0 else np.zeros((self.runs, n_g, k)),
+            self.bad[m] if m >= 0 else np.zeros((self.runs, n_g, k)),
+            self.lapsed[m] if m >= 0 else np.zeros((self.runs, n_g)), out,
+        )  # fmt: skip
+        self.record_arrivals((slice(None), t), out)
+        return np.asarray(out[..., :3].sum(axis=-1))
+
+    def record_arrivals(self, where: tuple[slice | int, ...], out: Array) -> None:
+        """Record arrivals by source ``out`` ``[…, G, 4]`` at ``a[name][where]``."""
+        a, p = self.a, self.p
+        paid, referred, react, lost = np.moveaxis(out, -1, 0)  # [..., G] each
+        a["paid_new"][where] = paid.sum(axis=-1)
+        a["referred_new"][where] = referred.sum(axis=-1)
+        a["reactivated"][where] = react.sum(axis=-1)
+        a["lost_to_word_of_mouth"][where] = lost.sum(axis=-1)
+        a["acquisition_cost"][where] = paid @ p.cac[0]
+        a["reactivation_costs"][where] = react.sum(axis=-1) * p.levers.reactivation_cost[0]
 
     def add_month(self, t: int, money: Mapping[str, Array]) -> None:
         """Add month ``t``'s series summed over cohorts, ``[B, G]`` / ``[B, G, K|O]``."""
@@ -304,7 +315,7 @@ class _CohortExits:
         self.scale = scale
         self.cum_padded = np.concatenate([self.cum, np.full((n_g, 1), np.inf)], axis=1).ravel()
 
-    def draw(self, new: NDArray[np.int64], n: int, draw: RandomDraw) -> tuple[Array, Array]:
+    def draw(self, new: NDArray[np.int64], n: int) -> tuple[Array, Array]:
         """Leavers of a cohort of ``new`` ``[B, G]`` within ``n`` months.
 
         Returns leavers by tenure, run, segment and cause ``[n, B, G, K]`` and their
@@ -320,7 +331,7 @@ class _CohortExits:
             return np.zeros((n, runs, n_g, k)), np.zeros((n, runs, n_g))
         if total <= CATEGORICAL * leavers.size * n * k:
             return self._one_by_one(leavers, total, n)
-        return self._by_tenure(leavers, n, draw)
+        return self._by_tenure(leavers, n)
 
     def _one_by_one(self, leavers: NDArray[np.int64], total: int, n: int) -> tuple[Array, Array]:
         """Each leaver's (tenure, cause) cell by inverse CDF, counted per cell.
@@ -351,9 +362,7 @@ class _CohortExits:
             float
         )
 
-    def _by_tenure(
-        self, leavers: NDArray[np.int64], n: int, draw: RandomDraw
-    ) -> tuple[Array, Array]:
+    def _by_tenure(self, leavers: NDArray[np.int64], n: int) -> tuple[Array, Array]:
         """Leavers over tenures (one multinomial per run and segment), then over causes."""
         runs, n_g = leavers.shape
         k = self.churned.shape[-1]
@@ -362,7 +371,9 @@ class _CohortExits:
         leave = np.moveaxis(self.rng.multinomial(leavers, pv), 2, 0)  # [n, B, G]
         tau, b, g = np.nonzero(leave)
         out = np.zeros((n, runs, n_g, k))
-        out[tau, b, g] = draw.counts(leave[tau, b, g], self.mix[g, tau], self.cum_mix[g, tau])
+        out[tau, b, g] = multinomial_counts(
+            self.rng, leave[tau, b, g], self.mix[g, tau], self.cum_mix[g, tau]
+        )
         return out, leave.astype(float)
 
 
@@ -375,7 +386,6 @@ def _core_block(p: Packed, core: CohortPath, runs: int, rng: np.random.Generator
     """
     h, n_g, k = p.horizon, p.share.shape[1], len(p.causes)
     cal = _Calendar(p, runs)
-    draw = RandomDraw(rng)
     exits = _CohortExits(core["churned"][0], core["active"][0], rng)
     vol = p.voluntary[0]
     names = tuple(n for n in _MONEY if n not in _CORE_ZEROS)
@@ -406,8 +416,8 @@ def _core_block(p: Packed, core: CohortPath, runs: int, rng: np.random.Generator
     old = np.zeros((h, runs, m))
     for c in range(h):
         n = h - c
-        new = cal.arrivals(c, draw)  # [B, G]
-        by_cause, leave = exits.draw(whole_counts(new), n, draw)  # [n, B, G, K]
+        new = cal.arrivals(c, rng)  # [B, G]
+        by_cause, leave = exits.draw(whole_counts(new), n)  # [n, B, G, K]
         present = new[None] - (np.cumsum(leave, axis=0) - leave)
         counts = np.concatenate([by_cause.reshape(n, runs, n_g * k), present, leave], axis=-1)
         money = np.matmul(counts, stacked[:n])  # [n, B, M + 2K]
@@ -433,55 +443,85 @@ def _core_block(p: Packed, core: CohortPath, runs: int, rng: np.random.Generator
     return cal
 
 
+_PATH_BYTES = 64 << 20
+"""Memory for the cohort paths of the runs stepped at once (the rest wait their turn)."""
+
+
 def _stepped_block(p: Packed, setup: LeverSetup, runs: int, rng: np.random.Generator) -> _Calendar:
-    """Runs with save team or dunning: every cohort's states step month by month."""
-    draw = RandomDraw(rng)
-    h, n_g, j = p.horizon, p.share.shape[1], p.z.shape[1]
+    """Runs with save team or dunning: every cohort's groups stepped month by month.
+
+    The compiled kernel (:func:`simsrc.engine.kernel.random_runs`) draws the arrivals and
+    steps every cohort, keeping each cohort's path by tenure; its money follows from
+    :func:`simsrc.results.expected.money_series` (per cohort, as prices depend on who
+    is left) and is summed into calendar months.
+    """
+    h, n_g, k = p.horizon, p.share.shape[1], len(p.causes)
     cal = _Calendar(p, runs)
-    weights = p.w[0] / p.w[0].sum()
-    state = LeverState.empty(setup, h * runs, n_g, j)  # rows: cohort-major (cohort, run)
-    prev_price = np.zeros((h * runs, n_g, 1))
-    leavers = np.zeros((h, h * runs, n_g))  # by calendar month, for win-back messages
-    list_price = p.price[0][:, None] * p.value[0][None, :]  # [G, H]
-    hz, sf = setup.hz[0], setup.sf[0]  # [G, H, K], [G, H, K, O]
-    old_rows = (cal.t0 + 1) * runs
-    for t in range(h):
-        new = cal.arrivals(t, draw)  # [B, G]
-        state.pop[t * runs : (t + 1) * runs, :, :, NORMAL] = rng.multinomial(
-            whole_counts(new), weights
-        )
-        rows = (t + 1) * runs
-        tau = np.repeat(t - np.arange(t + 1), runs)  # each row's tenure
-        out = lever_step(
-            setup,
-            state.rows(slice(0, rows)),
-            hz[:, tau].transpose(1, 0, 2),
-            sf[:, tau].transpose(1, 0, 2, 3),
-            draw,
-        )
-        path = {name: v[:, :, None] for name, v in out.items()}  # [rows, G, 1, …]
-        lp = list_price[:, tau].T[:, :, None]
-        now = per_customer_price(path, lp)
-        first = (tau == 0)[:, None, None]
-        prev = np.where(first, now, prev_price[:rows])
-        prev_price[:rows] = now
-        leavers[t, :rows] = out["churned"].sum(axis=-1) + out["lapsed"]
-        m = t - cal.delay
-        messaged = leavers[m, :rows, :, None] if cal.win_back and m >= 0 else 0.0 * now
-        money = money_series(p, path, lp, prev, first, messaged)
-        money.update({name: path[name] for name in ("churned", "requests", "bad", "saves")})
-
-        def by_run(x: Array, n_rows: int = rows) -> Array:
-            """Sum a ``[rows, G, 1, …]`` series over cohorts: ``[B, G, 1, …]``."""
-            return np.asarray(x[:n_rows].reshape(-1, runs, *x.shape[1:]).sum(axis=0))
-
-        summed = {name: by_run(v)[:, :, 0] for name, v in money.items()}
-        summed["lapsed"] = by_run(path["lapsed"])[:, :, 0]
-        cal.add_month(t, summed)
-        if 0 <= cal.t0 <= t:
-            for name in OLD_COHORT_SERIES:
-                cal.old[name][:, t] += by_run(money[name], old_rows).sum(axis=(1, 2))
+    lv, x = setup.levers, random_inputs(p, setup)
+    width = len(COUNT_SERIES) + len(CAUSE_SERIES) * k + len(OFFER_NAMES)
+    step = max(1, _PATH_BYTES // (8 * h * n_g * h * width))
+    for a in range(0, runs, step):
+        b = min(step, runs - a)
+        counts = np.zeros((b, h, n_g, h, len(COUNT_SERIES)))
+        causes = np.zeros((b, h, n_g, h, len(CAUSE_SERIES), k))
+        offers = np.zeros((b, h, n_g, h, len(OFFER_NAMES)))
+        inflow = np.zeros((b, n_g, h, 4))
+        random_runs(rng, lv, x, cal.feedback, counts, causes, offers, inflow)
+        _add_cohort_paths(cal, slice(a, a + b), counts, causes, offers, inflow)
     return cal
+
+
+def _add_cohort_paths(
+    cal: _Calendar, rows: slice, counts: Array, causes: Array, offers: Array, inflow: Array
+) -> None:
+    """Money of runs' cohort paths (by tenure), summed into the calendar of ``rows``."""
+    p = cal.p
+    b, h, n_g = counts.shape[:3]
+    path: dict[str, Array] = {
+        name: counts[..., i].reshape(b * h, n_g, h) for i, name in enumerate(COUNT_SERIES)
+    }
+    for i, name in enumerate(CAUSE_SERIES):
+        path[name] = causes[..., i, :].reshape(b * h, n_g, h, -1)
+    list_price = p.price[:, :, None] * p.value[:, None, :]  # [1, G, H] by tenure
+    now = per_customer_price(path, list_price)
+    prev = np.concatenate([now[..., :1], now[..., :-1]], axis=-1)
+    leavers = path["churned"].sum(axis=-1) + path["lapsed"]
+    messaged = np.zeros_like(leavers)  # the same cohort's leavers ``delay`` months earlier
+    if cal.win_back and cal.delay < h:
+        messaged[..., cal.delay :] = leavers[..., : h - cal.delay]
+    money = money_series(p, path, list_price, prev, np.arange(h) == 0, messaged)
+    by = [path["churned"], path["requests"], path["bad"], offers.reshape(b * h, n_g, h, -1)]
+    edges = np.cumsum([len(_MONEY)] + [x.shape[-1] for x in by])
+    flat = np.empty((edges[-1], b * h, h))  # series first, summed over segments
+    for i, name in enumerate(_MONEY):
+        np.sum(money[name], axis=1, out=flat[i])
+    for x, lo, hi in zip(by, edges[:-1], edges[1:], strict=True):
+        flat[lo:hi] = np.moveaxis(x.sum(axis=1), -1, 0)
+    calendar, old = _by_calendar_month(flat.reshape(-1, b, h, h), cal.t0)  # [X, B, H]
+    for i, name in enumerate(_MONEY):
+        cal.a[name][rows] = calendar[i]
+        if name in OLD_COHORT_SERIES:
+            cal.old[name][rows] = old[i]
+    for name, lo, hi in zip(_BY, edges[:-1], edges[1:], strict=True):
+        cal.a[name][rows] = np.moveaxis(calendar[lo:hi], 0, -1)
+    cal.record_arrivals((rows,), inflow.transpose(0, 2, 1, 3))  # [B, H, G, 4]
+
+
+def _by_calendar_month(x: Array, t0: int) -> tuple[Array, Array]:
+    """Series × run × cohort × tenure ``[X, B, C, T]`` summed into months ``t = c + τ``.
+
+    Returns every cohort's sum ``[X, B, H]`` and, for months from ``t0`` on, the sum
+    of the cohorts that started by ``t0`` (the customers present 13 months before the
+    end, for GRR and NRR).
+    """
+    h = x.shape[2]
+    out = np.zeros((*x.shape[:2], h))
+    old = np.zeros_like(out)
+    for c in range(h):
+        out[..., c:] += x[:, :, c, : h - c]
+        if c == t0:
+            old[..., t0:] = out[..., t0:]
+    return out, old
 
 
 def _block_streams(entropy: int, runs: int) -> list[tuple[int, np.random.SeedSequence]]:
