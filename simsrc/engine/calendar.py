@@ -13,8 +13,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
+from simsrc.engine.arrivals import Feedback, renewal_inflow
 from simsrc.engine.core import CohortPath
-from simsrc.engine.kernel import Feedback, renewal_inflow
 from simsrc.engine.pack import Packed
 
 Array = NDArray[np.float64]

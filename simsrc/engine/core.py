@@ -12,24 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from simsrc.engine.kernel import COUNT_SERIES, class_sums
 from simsrc.engine.pack import DOWNGRADE, N_OFFERS, Packed
 
 Array = NDArray[np.float64]
 
 # -- the path of a unit cohort ------------------------------------------------------
 
-COUNT_SERIES = (
-    "present", "active", "revenue_units", "discount_units", "offer_cash", "reached",
-    "held", "paused", "resumed", "delinquent", "onsets", "recovered", "cut_off",
-    "dunning_messages", "helped", "downgraded", "lapsed", "bad_exits",
-)  # fmt: skip
-"""Per-tenure series of a unit cohort, ``[S, G, H]`` each (``revenue_units`` and
-``discount_units`` in multiples of the month's list price ``price × v(τ)``; ``offer_cash``
-in money)."""
-CAUSE_SERIES = ("churned", "requests", "bad")
-"""Per-tenure series by cause, ``[S, G, H, K]``."""
-OFFER_SERIES = ("saves",)
-"""Per-tenure series by offer, ``[S, G, H, O]``."""
+# The series' names are the kernel's output columns (simsrc.engine.kernel).
 
 
 @dataclass(frozen=True)
@@ -44,6 +34,11 @@ class CohortPath:
     def take(self, index: NDArray[np.intp]) -> CohortPath:
         """Paths of the selected scenarios (used to expand shared paths)."""
         return CohortPath({k: v[index] for k, v in self.series.items()})
+
+
+def _f(x: NDArray) -> Array:
+    """Contiguous float64, as the compiled kernels take them."""
+    return np.ascontiguousarray(x, dtype=np.float64)
 
 
 def individual_hazards(p: Packed) -> tuple[Array, NDArray[np.bool_]]:
@@ -65,22 +60,11 @@ def core_path(p: Packed) -> CohortPath:
     is the shifted-beta-geometric model.
     """
     hz, het = individual_hazards(p)
-    h_het = np.where(het, hz, 0.0).sum(axis=-1)  # [S, G, H]
-    h_other = np.where(het, 0.0, hz).sum(axis=-1)
-    z = p.z[:, None, :, None]  # [S, 1, J, 1]
-    total = z * h_het[:, :, None, :]  # [S, G, J, H], memory-bound: few passes
-    total += h_other[:, :, None, :]
-    capped = bool(total.max(initial=0.0) > 1.0)
-    keep = 1.0 - (np.minimum(total, 1.0) if capped else total)
-    surv = np.empty_like(total)  # share of the cohort in class j at the start of month τ
-    surv[..., 0] = p.w[:, None, :]
-    np.cumprod(keep[..., :-1], axis=-1, out=surv[..., 1:])
-    surv[..., 1:] *= p.w[:, None, :, None]
-    scaled = surv / np.maximum(total, 1.0) if capped else surv
-    z_sum = np.einsum("sgjh,sj->sgh", scaled, p.z)
-    plain_sum = scaled.sum(axis=2)
+    h_het = _f(np.where(het, hz, 0.0).sum(axis=-1))  # [S, G, H]
+    h_other = _f(np.where(het, 0.0, hz).sum(axis=-1))
+    present, z_sum, plain_sum = (np.zeros_like(h_het) for _ in range(3))
+    class_sums(h_het, h_other, _f(p.z), _f(p.w), present, z_sum, plain_sum)
     churned = hz * np.where(het, z_sum[..., None], plain_sum[..., None])
-    present = surv.sum(axis=2)
     zeros = np.zeros_like(present)
     series = {name: zeros for name in COUNT_SERIES}
     vol = p.voluntary[:, None, None, :] > 0

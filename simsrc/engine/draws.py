@@ -1,8 +1,12 @@
-"""Multinomial counts of many small cells at once, for random runs' cohort exits.
+"""How a population splits: expected shares or random counts, compiled and vectorised.
 
-The stepped path draws inside the compiled kernel (:mod:`simsrc.engine.kernel`); the
-random runs without levers split each cohort's leavers over causes here, vectorised over
-cells (:class:`simsrc.results.stochastic._CohortExits`).
+The compiled draws (:func:`thin`, :func:`split`, :func:`poisson`) take a ``random`` flag:
+false gives the expected share ``n × p``, true a binomial, multinomial or Poisson count,
+so the kernel's one description of a month serves expected values and random runs
+(:mod:`simsrc.engine.kernel`, :mod:`simsrc.engine.arrivals`). :func:`multinomial_counts`
+splits many small cells at once with numpy, for the random runs without levers
+(:class:`simsrc.results.stochastic._CohortExits`). :func:`compiled` holds numba's options
+for every compiled function of the engine.
 
 Examples
 --------
@@ -15,13 +19,120 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
 SMALL = 4
 """Cells of at most this many are split by categorical draws (see :func:`multinomial_counts`)."""
+
+
+def compiled(inline: bool = False) -> Any:
+    """The options of every compiled function of the engine (small helpers inline)."""
+    return njit(
+        cache=True,  # machine code kept beside the source for the next process
+        nogil=True,  # threads of random runs step in parallel
+        error_model="numpy",  # no zero-division checks: every divisor is checked > 0
+        # reordered sums and fused multiply-adds (within a few ulp); NaN and infinity keep
+        # their meaning
+        fastmath={"reassoc", "contract", "nsz", "arcp"},
+        inline="always" if inline else "never",
+    )
+
+
+FEW = 16
+"""Random draws: up to this many customers a split goes customer by customer (one
+uniform each), and up to this mean a binomial is drawn by inversion — for the few
+customers of a cohort's class both are several times cheaper than numba's binomial."""
+
+
+@compiled(inline=True)
+def thin(rng: np.random.Generator, random: bool, n: float, p: float) -> float:
+    """The part of ``n`` that moves with probability ``p``."""
+    if not random:
+        return n * p
+    if n <= 0.0 or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return n
+    whole = np.int64(n + 0.5)
+    if whole <= 4:  # a uniform per customer beats the exponential below
+        moved = 0
+        for _ in range(whole):
+            if rng.random() < p:
+                moved += 1
+        return float(moved)
+    if whole * p > FEW:
+        return float(rng.binomial(whole, p))
+    # inversion: walk up the probabilities of 0, 1, 2, … moved (few steps for a small
+    # mean; most draws stop at 0)
+    ratio = p / (1.0 - p)
+    f = np.exp(whole * np.log1p(-p))
+    u = rng.random()
+    moved = 0
+    while u > f and moved < whole:
+        u -= f
+        f *= (whole - moved) / (moved + 1.0) * ratio
+        moved += 1
+    return float(moved)
+
+
+@compiled(inline=True)
+def split(
+    rng: np.random.Generator,
+    random: bool,
+    n: float,
+    work: np.ndarray,
+    src: int,
+    dst: int,
+    size: int,
+) -> None:
+    """Split ``n`` over ``size`` destinations: probabilities ``work[src]``, into ``work[dst]``.
+
+    The probabilities sum to at most 1 (the rest stays where it is). Random counts draw
+    the multinomial customer by customer when they are few (a uniform each, found in
+    the cumulative probabilities), else as a chain of binomials, each conditional on
+    the customers not yet placed.
+    """
+    if not random:
+        for c in range(size):
+            work[dst, c] = n * work[src, c]
+        return
+    for c in range(size):
+        work[dst, c] = 0.0
+    whole = np.int64(n + 0.5)
+    if whole <= 0:
+        return
+    if whole <= FEW:
+        for _ in range(whole):
+            u = rng.random()
+            for c in range(size):
+                u -= work[src, c]
+                if u < 0.0:
+                    work[dst, c] += 1.0
+                    break
+        return
+    left = n
+    rest = 1.0
+    for c in range(size):
+        if left <= 0.0 or rest <= 1e-15:
+            break
+        x = thin(rng, True, left, min(work[src, c] / rest, 1.0))
+        work[dst, c] = x
+        left -= x
+        rest -= work[src, c]
+
+
+@compiled(inline=True)
+def poisson(rng: np.random.Generator, random: bool, mean: float) -> float:
+    """Arrivals with mean ``mean``: the mean itself, or a Poisson count."""
+    if not random:
+        return mean
+    return float(rng.poisson(mean)) if mean > 0.0 else 0.0
 
 
 def multinomial_counts(
@@ -51,4 +162,4 @@ def multinomial_counts(
     return out
 
 
-__all__ = ["SMALL", "multinomial_counts"]
+__all__ = ["FEW", "SMALL", "compiled", "multinomial_counts", "poisson", "split", "thin"]

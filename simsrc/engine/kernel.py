@@ -1,30 +1,30 @@
-"""The month of the stepped path, compiled: one customer group at one tenure.
+"""The month of the stepped path, compiled: groups of customers at their tenure.
 
-:func:`step_group` is the whole month of the save team, the hold offers and dunning for
-one group of customers (a scenario's segment and heterogeneity class, or one cohort of a
-random run): the states are tiny (four paying populations, a register of months left on
-an offer, a register of months of grace) and the month is a chain of small, dependent
-splits. Written as numpy calls it costs a few dozen array operations per month whatever
-the size, which is why the path ran 15–30 times slower than the closed-form core; as one
-compiled loop over the groups it costs the arithmetic it does.
+:func:`step_rows` is the whole month of the save team, the hold offers and dunning for
+groups of customers (a scenario's segment and heterogeneity classes, or the classes of
+one cohort of a random run): the states are tiny (four paying populations, a register of
+months left on an offer, a register of months of grace) and the month is a chain of
+small, dependent splits. Written as numpy calls it cost a few dozen array operations per
+month whatever the size, which is why the path ran 15–30 times slower than the
+closed-form core; compiled, it costs the arithmetic it does. :func:`expected_path` steps
+the unit cohort of every scenario, :func:`random_runs` every cohort of random runs, and
+:func:`class_sums` is the closed-form core path's pass over classes.
 
-The same code gives the expected values and random counts: with ``random`` false every
-split is its population times its probability; with ``random`` true a share becomes a
-binomial draw and a split over several destinations a chain of conditional binomials
-(a multinomial draw), so random runs and expected values cannot drift apart.
-
-numba compiles the module's functions on first use and caches the machine code beside
-the source (``cache=True``), so later processes load it in a fraction of a second.
+The same code gives expected values and random counts: the draws of
+:mod:`simsrc.engine.draws` give the expected share with ``random`` false, a binomial or
+multinomial count with ``random`` true, so random runs and expected values cannot drift
+apart. numba compiles on first use and caches the machine code beside the source, so
+later processes load it in a fraction of a second.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from simsrc.engine.core import CAUSE_SERIES, COUNT_SERIES
+from simsrc.engine.arrivals import Feedback, arrivals
+from simsrc.engine.draws import compiled, split, thin
 from simsrc.engine.pack import (
     DOWNGRADE,
     DOWNGRADED,
@@ -36,15 +36,29 @@ from simsrc.engine.pack import (
 )
 
 __all__ = [
-    "Feedback",
+    "CAUSE_SERIES",
+    "COUNT_SERIES",
+    "OFFER_SERIES",
     "Levers",
     "RandomInputs",
+    "class_sums",
     "expected_path",
-    "random_arrivals",
     "random_runs",
-    "renewal_inflow",
     "step_rows",
 ]
+
+COUNT_SERIES = (
+    "present", "active", "revenue_units", "discount_units", "offer_cash", "reached",
+    "held", "paused", "resumed", "delinquent", "onsets", "recovered", "cut_off",
+    "dunning_messages", "helped", "downgraded", "lapsed", "bad_exits",
+)  # fmt: skip
+"""Per-tenure series of a unit cohort, ``[S, G, H]`` each (``revenue_units`` and
+``discount_units`` in multiples of the month's list price ``price × v(τ)``; ``offer_cash``
+in money)."""
+CAUSE_SERIES = ("churned", "requests", "bad")
+"""Per-tenure series by cause, ``[S, G, H, K]``."""
+OFFER_SERIES = ("saves",)
+"""Per-tenure series by offer, ``[S, G, H, O]``."""
 
 # Column of each series in the kernel's output arrays (compile-time constants).
 _C = {name: i for i, name in enumerate(COUNT_SERIES)}
@@ -57,107 +71,11 @@ LAPSED, BAD_EXITS = _C["lapsed"], _C["bad_exits"]
 CHURNED, REQUESTS, BAD = (CAUSE_SERIES.index(n) for n in ("churned", "requests", "bad"))
 
 
-def _compiled(inline: bool = False) -> Any:
-    """The options of every compiled function here (helpers of :func:`step_rows` inline)."""
-    return njit(
-        cache=True,  # machine code kept beside the source for the next process
-        nogil=True,  # threads of random runs step in parallel
-        error_model="numpy",  # no zero-division checks: every divisor is checked > 0
-        # reordered sums and fused multiply-adds (within a few ulp); NaN and infinity keep
-        # their meaning
-        fastmath={"reassoc", "contract", "nsz", "arcp"},
-        inline="always" if inline else "never",
-    )
-
-
 # Rows of the scratch array ``work`` of :func:`step_rows`.
 PROBS, MOVED, FAILED, SAVED_BY, SAVE_PROBS, SAVES, JOINING, ASKING = range(8)
 
 
-_FEW = 16
-"""Random draws: up to this many customers a split goes customer by customer (one
-uniform each), and up to this mean a binomial is drawn by inversion — for the few
-customers of a cohort's class both are several times cheaper than numba's binomial."""
-
-
-@_compiled(inline=True)
-def _thin(rng: np.random.Generator, random: bool, n: float, p: float) -> float:
-    """The part of ``n`` that moves with probability ``p``."""
-    if not random:
-        return n * p
-    if n <= 0.0 or p <= 0.0:
-        return 0.0
-    if p >= 1.0:
-        return n
-    whole = np.int64(n + 0.5)
-    if whole <= 4:  # a uniform per customer beats the exponential below
-        moved = 0
-        for _ in range(whole):
-            if rng.random() < p:
-                moved += 1
-        return float(moved)
-    if whole * p > _FEW:
-        return float(rng.binomial(whole, p))
-    # inversion: walk up the probabilities of 0, 1, 2, … moved (few steps for a small
-    # mean; most draws stop at 0)
-    ratio = p / (1.0 - p)
-    f = np.exp(whole * np.log1p(-p))
-    u = rng.random()
-    moved = 0
-    while u > f and moved < whole:
-        u -= f
-        f *= (whole - moved) / (moved + 1.0) * ratio
-        moved += 1
-    return float(moved)
-
-
-@_compiled(inline=True)
-def _split(
-    rng: np.random.Generator,
-    random: bool,
-    n: float,
-    work: np.ndarray,
-    src: int,
-    dst: int,
-    size: int,
-) -> None:
-    """Split ``n`` over ``size`` destinations: probabilities ``work[src]``, into ``work[dst]``.
-
-    The probabilities sum to at most 1 (the rest stays where it is). Random counts draw
-    the multinomial customer by customer when they are few (a uniform each, found in
-    the cumulative probabilities), else as a chain of binomials, each conditional on
-    the customers not yet placed.
-    """
-    if not random:
-        for c in range(size):
-            work[dst, c] = n * work[src, c]
-        return
-    for c in range(size):
-        work[dst, c] = 0.0
-    whole = np.int64(n + 0.5)
-    if whole <= 0:
-        return
-    if whole <= _FEW:
-        for _ in range(whole):
-            u = rng.random()
-            for c in range(size):
-                u -= work[src, c]
-                if u < 0.0:
-                    work[dst, c] += 1.0
-                    break
-        return
-    left = n
-    rest = 1.0
-    for c in range(size):
-        if left <= 0.0 or rest <= 1e-15:
-            break
-        x = _thin(rng, True, left, min(work[src, c] / rest, 1.0))
-        work[dst, c] = x
-        left -= x
-        rest -= work[src, c]
-
-
-@_compiled(inline=True)
+@compiled(inline=True)
 def _save_team(
     rng: np.random.Generator,
     random: bool,
@@ -183,7 +101,7 @@ def _save_team(
         work[SAVE_PROBS, o] = frac[k, o]
         share += frac[k, o]
     work[SAVE_PROBS, n_o] = max(cov - share, 0.0)
-    _split(rng, random, asking, work, SAVE_PROBS, SAVED_BY, n_o + 1)
+    split(rng, random, asking, work, SAVE_PROBS, SAVED_BY, n_o + 1)
     kept = 0.0
     for o in range(n_o):
         kept += work[SAVED_BY, o]
@@ -194,7 +112,7 @@ def _save_team(
     else:  # exactly zero with full coverage, whatever the rounding of the shares
         not_reached = asking * (1.0 - max(cov, share))
     causes[CHURNED, k] += refused + not_reached
-    causes[BAD, k] += not_reached + _thin(rng, random, refused, rude)
+    causes[BAD, k] += not_reached + thin(rng, random, refused, rude)
     return asking - not_reached
 
 
@@ -234,7 +152,7 @@ class Levers(NamedTuple):
     invol_first: int  # the cause dunning cut-offs count under
 
 
-@_compiled(inline=True)
+@compiled(inline=True)
 def _at_start(
     s: int, lv: Levers, pop: np.ndarray, reg: np.ndarray, dun: np.ndarray, counts: np.ndarray
 ) -> tuple[float, float, float]:
@@ -270,7 +188,7 @@ def _at_start(
     return paying, held, delinquent
 
 
-@_compiled(inline=True)
+@compiled(inline=True)
 def _requests(
     rng: np.random.Generator,
     random: bool,
@@ -309,12 +227,12 @@ def _requests(
                 work[PROBS, k] /= total
             total = 1.0
         if random:  # who leaves at all, then their causes
-            leaving = _thin(rng, True, pop[q], total)
+            leaving = thin(rng, True, pop[q], total)
             if leaving <= 0.0:
                 continue
             for k in range(n_k):
                 work[PROBS, k] /= total
-            _split(rng, True, leaving, work, PROBS, MOVED, n_k)
+            split(rng, True, leaving, work, PROBS, MOVED, n_k)
         else:
             for k in range(n_k):
                 work[MOVED, k] = pop[q] * work[PROBS, k]
@@ -344,7 +262,7 @@ def _requests(
     return reached
 
 
-@_compiled(inline=True)
+@compiled(inline=True)
 def _holds(
     rng: np.random.Generator,
     random: bool,
@@ -377,7 +295,7 @@ def _holds(
             for m in range(n_m):
                 if reg[m] <= 0.0:
                     continue
-                _split(rng, True, reg[m], work, PROBS, MOVED, n_k)
+                split(rng, True, reg[m], work, PROBS, MOVED, n_k)
                 for k in range(n_k):
                     causes[CHURNED, k] += work[MOVED, k]
                     reg[m] -= work[MOVED, k]
@@ -390,7 +308,7 @@ def _holds(
     lapsed = 0.0
     for i in range(lv.end_slots.shape[0]):
         ending = reg[lv.end_slots[i]]
-        back = _thin(rng, random, ending, lv.stay[s, i])
+        back = thin(rng, random, ending, lv.stay[s, i])
         returns += back
         lapsed += ending - back
         if i == lv.pause_block:
@@ -404,7 +322,7 @@ def _holds(
     return returns
 
 
-@_compiled(inline=True)
+@compiled(inline=True)
 def _dunning(
     rng: np.random.Generator,
     random: bool,
@@ -429,7 +347,7 @@ def _dunning(
     for q in range(2):
         for d in range(n_d):
             messages += dun[q, d] * lv.in_grace[s, d]
-            back = _thin(rng, random, dun[q, d], lv.recover[s, q, d])
+            back = thin(rng, random, dun[q, d], lv.recover[s, q, d])
             if q == 0:
                 recovered_pay += back
             else:
@@ -440,7 +358,7 @@ def _dunning(
                 dun[q, d] = 0.0
         for d in range(n_d - 1, 0, -1):
             dun[q, d] = dun[q, d - 1]
-    stuck = _thin(rng, random, onset, lv.stuck_share[s])
+    stuck = thin(rng, random, onset, lv.stuck_share[s])
     dun[0, 0] = onset - stuck
     dun[1, 0] = stuck
     counts[MESSAGES] += messages * lv.per_month[s]
@@ -451,7 +369,7 @@ def _dunning(
     return recovered_pay, recovered_stuck
 
 
-@_compiled()
+@compiled()
 def step_rows(
     rng: np.random.Generator,
     random: bool,
@@ -475,8 +393,8 @@ def step_rows(
     hold register ``regs[r]`` ``[M]`` and dunning register ``duns[r]`` ``[2, D]`` at the
     start of the month are updated in place; ``hzs[r]`` ``[K]`` are its hazards this
     month and ``fracs[tau[r]]`` ``[K, O]`` its saved shares of requests by offer.
-    ``counts`` ``[C]`` (the columns of :data:`~simsrc.engine.core.COUNT_SERIES`),
-    ``causes`` ``[3, K]`` (:data:`~simsrc.engine.core.CAUSE_SERIES`) and ``offers``
+    ``counts`` ``[C]`` (the columns of :data:`COUNT_SERIES`),
+    ``causes`` ``[3, K]`` (:data:`CAUSE_SERIES`) and ``offers``
     ``[O]`` receive the rows' flows, summed. ``work`` ``[8, ≥ max(K, O + 1, P)]`` is
     scratch space. Order of events in a month: who is there and what they pay; requests
     and failed payments through the save team; the hold register; dunning; the next
@@ -528,7 +446,7 @@ def step_rows(
     counts[BAD_EXITS] = bad  # causes[BAD] holds every row of this output cell
 
 
-@_compiled()
+@compiled()
 def expected_path(
     rng: np.random.Generator,
     lv: Levers,
@@ -574,141 +492,6 @@ def expected_path(
                 )  # fmt: skip
 
 
-class Feedback(NamedTuple):
-    """How acquisition depends on earlier months, per scenario (leading axis ``S``)."""
-
-    paid_new: np.ndarray  # [S, H] paid acquisition
-    share: np.ndarray  # [S, G] segment shares
-    referral: np.ndarray  # [S] new customers per active customer of the month before
-    lost_per_bad_exit: np.ndarray  # [S] paid acquisition lost per badly handled exit
-    chance: np.ndarray  # [S, K] win-back chance of a leaver on good terms, by cause
-    bad_terms: np.ndarray  # [S] factor on that chance for a bad exit
-    after_offer: np.ndarray  # [S] win-back chance of a customer who lapsed after an offer
-    delay: np.ndarray  # [S] months between leaving and the win-back message
-
-
-@_compiled(inline=True)
-def _poisson(rng: np.random.Generator, random: bool, mean: float) -> float:
-    if not random:
-        return mean
-    return float(rng.poisson(mean)) if mean > 0.0 else 0.0
-
-
-@_compiled(inline=True)
-def _arrivals(
-    rng: np.random.Generator,
-    random: bool,
-    f: Feedback,
-    s: int,
-    t: int,
-    g: int,
-    active_prev: float,
-    bad_prev: float,
-    good: np.ndarray,
-    bad: np.ndarray,
-    lapsed: float,
-    out: np.ndarray,
-) -> float:
-    """New customers of segment ``g`` in month ``t``, by source, given the months before.
-
-    * paid: the month's paid acquisition less ``lost_per_bad_exit`` × the badly handled
-      exits of ``t − 1`` (word of mouth; never below zero);
-    * referred: ``referral`` × the customers active at the end of ``t − 1``;
-    * won back: the leavers messaged now (they left ``delay`` months ago: ``good`` and
-      ``bad`` by cause, ``lapsed`` after an offer) come back with the chance of the
-      cause they left for, × the bad-terms factor if they left badly, or the after-offer
-      chance if they lapsed.
-
-    Random arrivals are Poisson, win-back binomial. Writes paid, referred, won back
-    and lost to word of mouth (expected, not drawn) into ``out`` ``[4]``; returns their
-    new customers.
-    """
-    base = f.paid_new[s, t] * f.share[s, g]
-    lost = min(f.lost_per_bad_exit[s] * bad_prev * f.share[s, g], base)
-    paid = _poisson(rng, random, base - lost)
-    referred = _poisson(rng, random, f.referral[s] * active_prev * f.share[s, g])
-    back = _thin(rng, random, lapsed, f.after_offer[s])
-    for k in range(good.shape[0]):
-        back += _thin(rng, random, good[k], f.chance[s, k])
-        back += _thin(rng, random, bad[k], f.chance[s, k] * f.bad_terms[s])
-    out[0], out[1], out[2], out[3] = paid, referred, back, lost
-    return paid + referred + back
-
-
-@_compiled()
-def renewal_inflow(
-    rng: np.random.Generator,
-    f: Feedback,
-    active: np.ndarray,
-    bad_exits: np.ndarray,
-    good: np.ndarray,
-    bad: np.ndarray,
-    lapsed: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    """Expected new customers by source when acquisition feeds back on earlier months.
-
-    The calendar sums the arrivals read (:func:`_arrivals`) come from the cohorts so
-    far times the unit cohort's path: ``active``, ``bad_exits`` and ``lapsed`` ``[S, G,
-    H]``, ``good`` and ``bad`` leavers ``[S, G, H, K]``. Writes paid, referred, won back
-    and lost to word of mouth into ``out`` ``[S, G, H, 4]``; ``rng`` is never drawn from.
-    """
-    n_s, n_g, n_h = active.shape
-    n_k = good.shape[3]
-    new = np.zeros((n_g, n_h))
-    good_m = np.zeros(n_k)
-    bad_m = np.zeros(n_k)
-    for s in range(n_s):
-        new[:] = 0.0
-        for t in range(n_h):
-            active_prev = 0.0
-            bad_prev = 0.0
-            for g in range(n_g):
-                for c in range(t):
-                    active_prev += new[g, c] * active[s, g, t - 1 - c]
-                    bad_prev += new[g, c] * bad_exits[s, g, t - 1 - c]
-            src = t - f.delay[s]  # leavers of this month are messaged now
-            for g in range(n_g):
-                good_m[:] = 0.0
-                bad_m[:] = 0.0
-                lapsed_m = 0.0
-                for c in range(src + 1):
-                    lapsed_m += new[g, c] * lapsed[s, g, src - c]
-                    for k in range(n_k):
-                        good_m[k] += new[g, c] * good[s, g, src - c, k]
-                        bad_m[k] += new[g, c] * bad[s, g, src - c, k]
-                new[g, t] = _arrivals(
-                    rng, False, f, s, t, g, active_prev, bad_prev, good_m, bad_m,
-                    lapsed_m, out[s, g, t],
-                )  # fmt: skip
-
-
-@_compiled()
-def random_arrivals(
-    rng: np.random.Generator,
-    f: Feedback,
-    t: int,
-    active_prev: np.ndarray,
-    bad_prev: np.ndarray,
-    good: np.ndarray,
-    bad: np.ndarray,
-    lapsed: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    """Month ``t``'s random arrivals of a one-scenario pack for runs ``[B]``.
-
-    ``active_prev`` and ``bad_prev`` ``[B]`` are the month before's active customers and
-    bad exits, ``good``, ``bad`` ``[B, G, K]`` and ``lapsed`` ``[B, G]`` the leavers
-    messaged now; writes paid, referred, won back and lost into ``out`` ``[B, G, 4]``.
-    """
-    for b in range(out.shape[0]):
-        for g in range(out.shape[1]):
-            _arrivals(
-                rng, True, f, 0, t, g, active_prev[b], bad_prev[b], good[b, g], bad[b, g],
-                lapsed[b, g], out[b, g],
-            )  # fmt: skip
-
-
 class RandomInputs(NamedTuple):
     """What one scenario's stepped random runs need beyond :class:`Levers` (``S = 1``)."""
 
@@ -717,7 +500,7 @@ class RandomInputs(NamedTuple):
     w: np.ndarray  # [J] class weights, summing to 1
 
 
-@_compiled()
+@compiled()
 def random_runs(
     rng: np.random.Generator,
     lv: Levers,
@@ -730,7 +513,7 @@ def random_runs(
 ) -> None:
     """Random runs of one scenario: every cohort's groups stepped month by month.
 
-    Month by month: new customers by segment are drawn (:func:`_arrivals`), split over
+    Month by month: new customers by segment are drawn (:func:`arrivals`), split over
     heterogeneity classes (multinomial), and every cohort so far steps one month
     (:func:`step_rows`, random). Fills, per run ``b``, cohort ``c``, segment ``g`` and
     tenure ``τ``: ``counts`` ``[B, H, G, H, C]``, ``causes`` ``[B, H, G, H, 3, K]`` and
@@ -764,14 +547,14 @@ def random_runs(
             prev = max(t - 1, 0)  # month 0 reads the (empty) month 0
             m = t - f.delay[0]
             for g in range(n_g):
-                new = _arrivals(
+                new = arrivals(
                     rng, True, f, 0, t, g, active[prev], bad_exits[prev],
                     good[m, g] if m >= 0 else none, bad[m, g] if m >= 0 else none,
                     lapsed[m, g] if m >= 0 else 0.0, inflow[b, g, t],
                 )  # fmt: skip
                 for j in range(n_j):
                     work[PROBS, j] = x.w[j]
-                _split(rng, True, new, work, PROBS, MOVED, n_j)
+                split(rng, True, new, work, PROBS, MOVED, n_j)
                 for j in range(n_j):
                     pop[t, g, j, NORMAL] = work[MOVED, j]
             for c in range(t + 1):
@@ -789,3 +572,36 @@ def random_runs(
                     for k in range(n_k):
                         good[t, g, k] += by_cause[CHURNED, k] - by_cause[BAD, k]
                         bad[t, g, k] += by_cause[BAD, k]
+
+
+@compiled()
+def class_sums(
+    h_het: np.ndarray,
+    h_other: np.ndarray,
+    z: np.ndarray,
+    w: np.ndarray,
+    present: np.ndarray,
+    z_sum: np.ndarray,
+    plain_sum: np.ndarray,
+) -> None:
+    """The closed-form core path's sums over heterogeneity classes, in one pass.
+
+    Class ``j`` of scenario ``s``, segment ``g`` has total hazard ``T = z_j H(τ) + N(τ)``
+    (``h_het``, ``h_other`` ``[S, G, H]``; ``z``, ``w`` ``[S, J]``) and survives as the
+    product of ``1 − min(T, 1)``. Adds ``Σ_j S_j`` (present), ``Σ_j S_j z_j / max(T, 1)``
+    and ``Σ_j S_j / max(T, 1)`` into the ``[S, G, H]`` outputs — what numpy would do in
+    several passes over ``[S, G, J, H]`` temporaries.
+    """
+    n_s, n_g, n_h = h_het.shape
+    for s in range(n_s):
+        for g in range(n_g):
+            for j in range(z.shape[1]):
+                zj = z[s, j]
+                surv = w[s, j]
+                for t in range(n_h):
+                    total = zj * h_het[s, g, t] + h_other[s, g, t]
+                    scale = surv / max(total, 1.0)
+                    present[s, g, t] += surv
+                    z_sum[s, g, t] += scale * zj
+                    plain_sum[s, g, t] += scale
+                    surv *= 1.0 - min(total, 1.0)

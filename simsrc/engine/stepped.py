@@ -15,13 +15,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simsrc.engine.core import (
-    CAUSE_SERIES,
-    COUNT_SERIES,
     CohortPath,
     individual_hazards,
     save_fractions,
 )
-from simsrc.engine.kernel import Levers, RandomInputs, expected_path
+from simsrc.engine.kernel import CAUSE_SERIES, COUNT_SERIES, Levers, RandomInputs, expected_path
 from simsrc.engine.pack import (
     DOWNGRADE,
     HOLD_INDEX,

@@ -82,7 +82,7 @@ def money_series(
     p : Packed
         Prices, margins and lever costs.
     path : mapping of str to ndarray
-        The path's counts (:data:`simsrc.engine.core.COUNT_SERIES` and ``churned``).
+        The path's counts (:data:`simsrc.engine.kernel.COUNT_SERIES` and ``churned``).
     list_price : ndarray
         The month's list price ``price × v(τ)`` of each cell.
     prev_price : ndarray

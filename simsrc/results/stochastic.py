@@ -45,10 +45,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from simsrc.engine.arrivals import random_arrivals
 from simsrc.engine.calendar import feedback
-from simsrc.engine.core import CAUSE_SERIES, COUNT_SERIES, CohortPath, core_path
+from simsrc.engine.core import CohortPath, core_path
 from simsrc.engine.draws import multinomial_counts
-from simsrc.engine.kernel import random_arrivals, random_runs
+from simsrc.engine.kernel import CAUSE_SERIES, COUNT_SERIES, random_runs
 from simsrc.engine.pack import Packed, pack
 from simsrc.engine.stepped import LeverSetup, lever_setup, random_inputs
 from simsrc.model.checks import check_flag, check_instance, check_seed, check_whole
