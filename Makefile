@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@echo "compiling the engine's kernels once (about a minute; numba caches them)"
+	$(PY) -c 'import simsrc; s = simsrc.preset("b2b-saas"); [simsrc.simulate(x, stochastic=True, runs=1, seed=0) for x in (s, s.without_levers())]'
 	touch $(STAMP)
 
 install: $(STAMP)
