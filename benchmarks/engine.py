@@ -113,10 +113,14 @@ def worst_z(runs: np.ndarray, expected: np.ndarray) -> float:
 
 
 def peak_mb(code: str) -> float:
-    """Peak resident memory of a fresh Python process running ``code``, in MB."""
-    probe = f"{code}\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    """Peak resident memory of a fresh Python process running ``code``, in MB.
+
+    Read from ``VmHWM`` (the high-water mark of this process image), not ``ru_maxrss``,
+    which Linux carries over from the forking parent across ``exec``.
+    """
+    probe = f"{code}\nprint([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip().splitlines()[-1]) / 1024
+    return int(out.stdout.strip().splitlines()[-1].split()[1]) / 1024
 
 
 def row(label: str, engine_s: float, peer_s: float | None = None, target: str = "") -> dict:

@@ -57,9 +57,9 @@ serve; discounts = list price − price paid for held and downgraded customers; 
 voluntary leaver and per lapser) and marketing contacts; programs = onboarding per new
 customer, success check-ins per customer, service per month; acquisition = paid new
 customers × CAC. Value targeting ("be sparing") compares the expected remaining margin of
-a customer of that segment and tenure on the path *without levers* — computed here from
-the Beta distribution on a quantile grid — with the offer's cost, as the parameter help
-says.
+a customer of that segment and tenure on the path without save team, dunning or
+win-back (the cause programs and contact policy in place) — computed here from the Beta
+distribution on a quantile grid — with the offer's cost, as the parameter help says.
 
 Where the documents leave a choice, the peer takes the engine's: nobody leaves for any
 cause while in dunning (only cut-offs end it); messages that do not divide evenly over the
@@ -67,11 +67,10 @@ grace months recover at the same rate every month (``messages / grace_months`` r
 month); customers who leave while held, or over a failed payment without dunning, leave on
 good terms; success check-ins and marketing contacts are paid for every customer present
 in the month ("per active customer" in the help), leavers of the month included; a
-won-back customer draws a new propensity. Two rules part from the engine on purpose,
-because the documents say otherwise, and ``main`` shows both: value targeting on the path
-without levers (the engine applies the cause programs and contact policy to that path),
-and cut-offs counted under the customer's own failed-payment cause (the engine counts
-them, and wins them back, under the first involuntary cause).
+won-back customer draws a new propensity. One rule parts from the engine on purpose, and
+``main`` shows it: cut-offs are counted under the customer's own failed-payment cause
+(the engine counts them, and wins them back, under the first involuntary cause, as the
+README's "Limits worth knowing" says).
 
 Run ``python benchmarks/peer.py`` from the repository root (with simsrc importable, e.g.
 ``PYTHONPATH=.``): it prints the agreement with the engine's expected values
@@ -184,24 +183,22 @@ def _beta_of(s: simsrc.Scenario) -> tuple[tuple[float, float] | None, float]:
     return spread_to_beta(m, het.spread), m
 
 
-def remaining_margin(s: simsrc.Scenario, grid: int = 2000, levers: bool = False) -> np.ndarray:
+def remaining_margin(s: simsrc.Scenario, grid: int = 2000) -> np.ndarray:
     """Expected discounted remaining margin of a customer present at tenure τ, ``[G, H]``.
 
     README, "Retention levers": the discounted monthly margin (price × v × gross margin −
     cost to serve) from τ on, averaged over the segment's customers still there at τ on
-    the path without levers, plus the months past the horizon as a geometric tail at the
-    last month's retention. The Beta distribution of propensity is integrated on a grid
+    the path without save team, dunning or win-back (cause programs and contact policy
+    in place), plus the months past the horizon as a geometric tail at the last month's
+    retention. The Beta distribution of propensity is integrated on a grid
     of ``grid`` equally likely quantiles.
 
     Parameters
     ----------
     s : Scenario
-        The scenario (its levers are ignored: the path without levers).
+        The scenario.
     grid : int
         Quantiles of the propensity distribution.
-    levers : bool
-        Take the path with the cause programs and the contact policy applied to the
-        levels (what the engine does) instead of the documented path without levers.
 
     Returns
     -------
@@ -213,7 +210,7 @@ def remaining_margin(s: simsrc.Scenario, grid: int = 2000, levers: bool = False)
     z = np.ones(1) if ab is None else beta_dist.ppf((np.arange(grid) + 0.5) / grid, *ab) / m
     shapes = np.array([shape_curve(c.shape, h) for c in s.causes])  # [K, H]
     het = np.array([c.heterogeneous for c in s.causes])
-    level = cause_levels(s, levers=levers)
+    level = cause_levels(s, levers=True)
     d = (1.0 + s.annual_discount_rate) ** (-1.0 / 12.0)
     v = value_curve(s.value, h)
     out = np.zeros((len(s.segments), h))
@@ -232,7 +229,7 @@ def remaining_margin(s: simsrc.Scenario, grid: int = 2000, levers: bool = False)
     return out
 
 
-def offers_allowed(s: simsrc.Scenario, levers: bool = False) -> np.ndarray:
+def offers_allowed(s: simsrc.Scenario) -> np.ndarray:
     """Whether each offer may be made, ``[G·H, O]``: its segments, and value targeting.
 
     The offer's cost: ``cost_per_save`` plus the revenue given up at the month's list
@@ -242,9 +239,6 @@ def offers_allowed(s: simsrc.Scenario, levers: bool = False) -> np.ndarray:
     ----------
     s : Scenario
         The scenario.
-    levers : bool
-        Value the customer on the path with programs and contact policy (see
-        :func:`remaining_margin`).
 
     Returns
     -------
@@ -254,7 +248,7 @@ def offers_allowed(s: simsrc.Scenario, levers: bool = False) -> np.ndarray:
     team, h = s.save_team, s.horizon_months
     v = value_curve(s.value, h)
     out = np.ones((len(s.segments), h, len(OFFER_NAMES)), dtype=bool)
-    worth = remaining_margin(s, levers=levers) if team.value_threshold > 0 else None
+    worth = remaining_margin(s) if team.value_threshold > 0 else None
     for o, name in enumerate(OFFER_NAMES):
         offer = team.offer(name)
         months = {"downgrade": 12, "expert_help": 0}.get(name, offer.months)
@@ -284,16 +278,13 @@ def _recovery(s: simsrc.Scenario) -> np.ndarray:
     return out
 
 
-def build(s: simsrc.Scenario, engine_targeting: bool = False) -> Model:
+def build(s: simsrc.Scenario) -> Model:
     """The lookup tables of a scenario (see :class:`Model`).
 
     Parameters
     ----------
     s : Scenario
         The scenario.
-    engine_targeting : bool
-        Value targeting as the engine does it (remaining margin on the path with the
-        cause programs and contact policy) instead of as documented (without levers).
 
     Returns
     -------
@@ -334,7 +325,7 @@ def build(s: simsrc.Scenario, engine_targeting: bool = False) -> Model:
         cac=np.array([seg.cac for seg in s.segments]),
         mix_cum=np.cumsum(np.array(team.mix, dtype=float).reshape(k, -1), axis=1),
         accept=np.array([team.offer(o).acceptance for o in OFFER_NAMES], dtype=float),
-        allowed=offers_allowed(s, levers=engine_targeting),
+        allowed=offers_allowed(s),
         price_mult=offer_attr("price_multiplier"),
         months=offer_attr("months").astype(int),
         stay=offer_attr("stay_after"),
@@ -699,9 +690,7 @@ def z_scores(runs: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, float]
     return z_of(runs, expected), float(total[0])
 
 
-def agreement(
-    scenario: simsrc.Scenario, seeds: int = 64, engine_targeting: bool = False
-) -> pd.DataFrame:
+def agreement(scenario: simsrc.Scenario, seeds: int = 64) -> pd.DataFrame:
     """The peer's runs against the engine's expected values, series by series.
 
     Parameters
@@ -710,8 +699,6 @@ def agreement(
         What to simulate (its own acquisition and horizon).
     seeds : int
         Peer runs (seeds 0 … ``seeds`` − 1).
-    engine_targeting : bool
-        Run the peer with the engine's reading of value targeting (see :func:`build`).
 
     Returns
     -------
@@ -721,7 +708,7 @@ def agreement(
         ``total_z``, ``engine_total`` and ``peer_total`` (mean over seeds).
     """
     engine = simsrc.simulate(scenario).monthly
-    model = build(scenario, engine_targeting)
+    model = build(scenario)
     runs = [numpy_peer(scenario, seed, model=model) for seed in range(seeds)]
     rows = {}
     for name in runs[0]:
@@ -828,26 +815,6 @@ def check_scenarios(customers: float = 20_000, months: int = 60) -> dict[str, si
     return out
 
 
-def targeting_gap(s: simsrc.Scenario) -> tuple[int, int]:
-    """Offer cells (segment, tenure, offer) where value targeting depends on the reading.
-
-    Documented: remaining margin on the path without levers; the engine values the
-    customer on the path with the cause programs and contact policy applied.
-
-    Parameters
-    ----------
-    s : Scenario
-        A scenario with value targeting.
-
-    Returns
-    -------
-    tuple of int
-        Cells allowed under one reading and not the other, and cells in all.
-    """
-    documented, engine_like = offers_allowed(s), offers_allowed(s, levers=True)
-    return int((documented != engine_like).sum()), documented.size
-
-
 def timing(s: simsrc.Scenario, repeats: int = 3) -> tuple[float, float]:
     """Median seconds of one peer run (tables built once, outside the timing).
 
@@ -918,22 +885,6 @@ def main(argv: list[str] | None = None) -> int:
     print("\nworst |z|, month or total: " + ", ".join(f"{k} {v:.1f}" for k, v in worst.items()))
 
     print("\nwhere the documented rules and the engine part:")
-    label = "b2b-saas, every lever"
-    gap, cells = targeting_gap(scenarios[label])
-    print(
-        f"* value targeting ({label}): the documented remaining margin (path without "
-        f"levers) and the engine's (programs and contact policy applied) decide "
-        f"{gap} of {cells} offer cells differently. Peer with the engine's reading:"
-    )
-    redo = agreement(scenarios[label], seeds, engine_targeting=True)
-    for name in ("saves", "saves_discount", "saves_free_month", "in_offer",
-                 "lapsed_after_offer", "discounts_given"):  # fmt: skip
-        a, b = tables[label].loc[name], redo.loc[name]
-        print(
-            f"    {name:<20} documented {a.worst_z:4.1f} /{a.total_z:+5.1f}   "
-            f"engine's reading {b.worst_z:4.1f} /{b.total_z:+5.1f}   engine total "
-            f"{a.engine_total:9.1f}  peer {a.peer_total:9.1f} → {b.peer_total:9.1f}"
-        )
     two = two_failed_payment_causes(scenarios["b2b-saas"])
     print(
         "* two failed-payment causes (b2b-saas + card_expired): the engine counts every "

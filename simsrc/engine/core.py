@@ -84,8 +84,9 @@ def core_path(p: Packed) -> CohortPath:
 def remaining_value(p: Packed, core: CohortPath) -> Array:
     """Expected discounted margin still to come from a customer present at tenure τ.
 
-    Computed on the path without levers (how the firm values a customer), over the
-    horizon plus a geometric tail at the last month's retention. ``[S, G, H]``.
+    Computed on the path without save team, dunning or win-back — cause programs and
+    contact policy in place (how the firm values a customer) — over the horizon plus a
+    geometric tail at the last month's retention. ``[S, G, H]``.
     """
     h = p.horizon
     present, active = core["present"], core["active"]

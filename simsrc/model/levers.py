@@ -130,8 +130,9 @@ class SaveTeam:
         offer (:func:`simsrc.engine.core.save_fractions`). *Expected remaining margin* at
         tenure τ: ``Σ_{u ≥ τ} d^(u−τ) S(u)/S(τ) (price × v(u) × gross_margin −
         cost_to_serve)`` over the horizon, with ``S`` the segment's survival without
-        levers and ``d`` the monthly discount factor, plus the months past the horizon
-        as a geometric tail at the last month's retention
+        save team, dunning or win-back (cause programs and contact policy in place) and
+        ``d`` the monthly discount factor, plus the months past the horizon as a
+        geometric tail at the last month's retention
         (:func:`simsrc.engine.core.remaining_value`). *The offer's cost*: ``cost_per_save +
         (1 − price_multiplier) × price × v(τ) × months`` — cash plus the revenue given
         up at the request month's list price, undiscounted; a downgrade counts 12
