@@ -4,7 +4,9 @@
 point, runs them through :func:`simsrc.simulate_batch` in chunks (locally, or on a
 ``dask.distributed`` cluster) and returns one row per point with its parameter values
 and the requested KPIs. Every value is checked against :data:`simsrc.PARAMETERS` before
-anything runs.
+anything runs. A grid is not built point by point where it need not be: each swept
+value is built once and the points' arrays are assembled from them
+(:func:`pack_points`), exactly — the results are those of one scenario per point.
 
 All points of a sweep are simulated in batches, so they must share the base scenario's
 structure: sweeping ``horizon_months`` is not supported (run one sweep per horizon).
@@ -13,6 +15,7 @@ structure: sweeping ``horizon_months`` is not supported (run one sweep per horiz
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simsrc.engine.pack import Packed, pack
 from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS
 from simsrc.model.paths import get_path, set_path
@@ -141,14 +145,105 @@ def build_scenarios(base: Scenario, points: pd.DataFrame) -> list[Scenario]:
     return out
 
 
+MAX_CORNERS = 256
+"""Most corners of a grid's box :func:`pack_points` builds in full (eight parameters)."""
+
+
+def _arrays(p: Packed) -> dict[str, np.ndarray]:
+    """Every per-scenario array of a pack by name (lever arrays as ``levers.<name>``)."""
+    out = {f.name: getattr(p, f.name) for f in dataclasses.fields(p)}
+    out.update(
+        {f"levers.{f.name}": getattr(p.levers, f.name) for f in dataclasses.fields(p.levers)}
+    )
+    return {k: v for k, v in out.items() if isinstance(v, np.ndarray)}
+
+
+def _with_arrays(template: Packed, arrays: Mapping[str, np.ndarray]) -> Packed:
+    """``template`` with its arrays replaced by ``arrays`` (names as :func:`_arrays`)."""
+    lever = {k.removeprefix("levers."): v for k, v in arrays.items() if k.startswith("levers.")}
+    top: dict[str, Any] = {k: v for k, v in arrays.items() if not k.startswith("levers.")}
+    return dataclasses.replace(
+        template, levers=dataclasses.replace(template.levers, **lever), **top
+    )
+
+
+def pack_points(base: Scenario, points: pd.DataFrame) -> Packed | None:
+    """The points packed axis by axis, without one scenario per point; None if it cannot be.
+
+    Each swept path's distinct values are built (and validated) as scenarios of their
+    own, each differing from ``base`` in that path only; a point's arrays are then taken
+    from the scenario of the path that changes them. This is exact when every packed
+    array depends on at most one swept path, which is checked twice: varying each path
+    alone must change disjoint arrays, and the corners of the grid's box (every path at
+    its smallest and largest value) are built in full — which also runs the checks across
+    fields, such as shares summing to at most one, that bind at the extremes — and must
+    equal their assembled arrays. Returns ``None`` (build every point) when the arrays
+    are not separable, a corner fails its checks, the corners would be too many
+    (:data:`MAX_CORNERS`), or the points repeat too few values for this to save work.
+    """
+    paths = list(points.columns)
+    codes, uniques = {}, {}
+    for path in paths:
+        codes[path], uniques[path] = pd.factorize(points[path], sort=True)
+    n = len(points)
+    if 2 ** len(paths) > MAX_CORNERS or 4 * sum(len(u) for u in uniques.values()) > n:
+        return None
+    one = pack([base])
+    base_arrays = _arrays(one)
+    by_path = {
+        path: _arrays(pack(build_scenarios(base, pd.DataFrame({path: uniques[path]}))))
+        for path in paths
+    }
+    owner: dict[str, str | None] = {}
+    for name, value in base_arrays.items():
+        changed = [
+            path
+            for path in paths
+            if not np.array_equal(
+                by_path[path][name], np.broadcast_to(value, by_path[path][name].shape), True
+            )
+        ]
+        if len(changed) > 1:
+            return None
+        owner[name] = changed[0] if changed else None
+
+    def assemble(index: Mapping[str, np.ndarray], size: int) -> Packed:
+        arrays = {
+            name: (
+                np.repeat(value, size, axis=0)
+                if owner[name] is None
+                else by_path[str(owner[name])][name][index[str(owner[name])]]
+            )
+            for name, value in base_arrays.items()
+        }
+        return _with_arrays(one, arrays)
+
+    extremes = [[0, len(uniques[path]) - 1] for path in paths]
+    corner_codes = np.array(list(itertools.product(*extremes))).reshape(-1, len(paths))
+    corners = pd.DataFrame(
+        {path: uniques[path][corner_codes[:, i]] for i, path in enumerate(paths)}
+    )
+    try:
+        built = _arrays(pack(build_scenarios(base, corners)))
+    except ScenarioError:
+        return None  # the points themselves are checked one by one
+    got = _arrays(
+        assemble({path: corner_codes[:, i] for i, path in enumerate(paths)}, len(corners))
+    )
+    if not all(np.array_equal(built[name], got[name], True) for name in built):
+        return None
+    return assemble(codes, n)
+
+
 def run_chunk(base: Scenario, points: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
     """Simulate one chunk of points; KPI columns only, one row per point.
 
-    This is the unit of work sent to dask workers.
+    The points are packed axis by axis where that is exact (:func:`pack_points`), else
+    built one scenario each. This is the unit of work sent to dask workers.
     """
-    scenarios = build_scenarios(base, points)
-    out = simulate_batch(scenarios).kpis[list(kpis)]
-    return out.reset_index(drop=True)
+    packed = pack_points(base, points)
+    batch = simulate_batch(build_scenarios(base, points) if packed is None else packed)
+    return batch.kpis[list(kpis)].reset_index(drop=True)
 
 
 def _chunks(n: int, size: int) -> Iterator[slice]:
@@ -243,4 +338,11 @@ def sweep(
     return out
 
 
-__all__ = ["build_scenarios", "points_frame", "run_chunk", "sweep", "validate_points"]
+__all__ = [
+    "build_scenarios",
+    "pack_points",
+    "points_frame",
+    "run_chunk",
+    "sweep",
+    "validate_points",
+]
