@@ -94,7 +94,7 @@ def test_cohort_exits_are_the_cohort_multinomial(path):
     p_leave = leaving / (leaving + exits.stay_past[:, n - 1])
     leavers = rng.binomial(new, p_leave[None, :])
     if path == "_one_by_one":
-        by_cause, leave = exits._one_by_one(leavers, int(leavers.sum()), n)
+        by_cause, leave = exits._one_by_one(leavers, n)
     else:
         by_cause, leave = exits._by_tenure(leavers, n)
     assert by_cause.shape == (n, runs, len(s.segments), len(s.causes))

@@ -67,6 +67,8 @@ def unique_paths(p: Packed) -> tuple[CohortPath, NDArray[np.intp]]:
     (2, [0, 0, 1])
     """
     n = p.n
+    if n == 1:  # nothing to share
+        return cohort_path(p), np.zeros(1, dtype=np.intp)
     lv = p.levers
     parts: list[Array] = [p.level, p.shape, p.heterogeneous, p.z, p.w, p.voluntary]
     if lv.stepped:  # lever settings (and, with targeting, value) shape the path too

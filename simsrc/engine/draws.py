@@ -135,6 +135,36 @@ def poisson(rng: np.random.Generator, random: bool, mean: float) -> float:
     return float(rng.poisson(mean)) if mean > 0.0 else 0.0
 
 
+@compiled()
+def guided_cells(
+    rng: np.random.Generator,
+    leavers: NDArray[np.int64],
+    cum: Array,
+    guide: NDArray[np.int64],
+    scale: Array,
+    cells: int,
+    counts: Array,
+) -> None:
+    """Each of ``leavers[b, g]`` customers' cell among the first ``cells`` of ``cum[g]``.
+
+    ``cum`` ``[G, C]`` holds cumulative weights; a draw ``u`` uniform below
+    ``cum[g, cells − 1]`` falls in the first cell whose cumulative exceeds it (inverse
+    CDF). The guide table ``guide`` ``[G, buckets]`` (Chen's indexed search; bucket
+    ``⌊u × scale[g]⌋``) gives the first cell a draw can fall in, so a few steps finish
+    the search. Adds one to ``counts[b, g, cell]`` per customer.
+    """
+    buckets = guide.shape[1]
+    for b in range(leavers.shape[0]):
+        for g in range(leavers.shape[1]):
+            top = cum[g, cells - 1]
+            for _ in range(leavers[b, g]):
+                u = rng.random() * top
+                cell = guide[g, min(np.int64(u * scale[g]), buckets - 1)]
+                while cell < cells - 1 and cum[g, cell] <= u:
+                    cell += 1
+                counts[b, g, cell] += 1.0
+
+
 def multinomial_counts(
     rng: np.random.Generator,
     n: NDArray[np.int64],
@@ -162,4 +192,13 @@ def multinomial_counts(
     return out
 
 
-__all__ = ["FEW", "SMALL", "compiled", "multinomial_counts", "poisson", "split", "thin"]
+__all__ = [
+    "FEW",
+    "SMALL",
+    "compiled",
+    "guided_cells",
+    "multinomial_counts",
+    "poisson",
+    "split",
+    "thin",
+]

@@ -48,7 +48,7 @@ from numpy.typing import NDArray
 from simsrc.engine.arrivals import random_arrivals
 from simsrc.engine.calendar import feedback
 from simsrc.engine.core import CohortPath, core_path
-from simsrc.engine.draws import multinomial_counts
+from simsrc.engine.draws import guided_cells, multinomial_counts
 from simsrc.engine.kernel import CAUSE_SERIES, COUNT_SERIES, random_runs
 from simsrc.engine.pack import Packed, pack
 from simsrc.engine.stepped import LeverSetup, lever_setup, random_inputs
@@ -310,11 +310,10 @@ class _CohortExits:
         grid = np.arange(self.buckets)[None, :] / scale[:, None]  # each bucket's lower end
         # the first cell that can hold a draw in the bucket: cells whose cumulative is
         # at most the bucket's lower end are ruled out
-        self.guide = np.stack(
+        self.guide = np.stack(  # int64, as the compiled search takes it
             [np.searchsorted(self.cum[g], grid[g], side="right") for g in range(n_g)]
         )
         self.scale = scale
-        self.cum_padded = np.concatenate([self.cum, np.full((n_g, 1), np.inf)], axis=1).ravel()
 
     def draw(self, new: NDArray[np.int64], n: int) -> tuple[Array, Array]:
         """Leavers of a cohort of ``new`` ``[B, G]`` within ``n`` months.
@@ -331,37 +330,20 @@ class _CohortExits:
         if total == 0:
             return np.zeros((n, runs, n_g, k)), np.zeros((n, runs, n_g))
         if total <= CATEGORICAL * leavers.size * n * k:
-            return self._one_by_one(leavers, total, n)
+            return self._one_by_one(leavers, n)
         return self._by_tenure(leavers, n)
 
-    def _one_by_one(self, leavers: NDArray[np.int64], total: int, n: int) -> tuple[Array, Array]:
+    def _one_by_one(self, leavers: NDArray[np.int64], n: int) -> tuple[Array, Array]:
         """Each leaver's (tenure, cause) cell by inverse CDF, counted per cell.
 
-        A guide table (Chen's indexed search) gives each draw the first cell it can
-        fall in; a few vectorised steps forward finish the search.
+        Compiled: :func:`simsrc.engine.draws.guided_cells`.
         """
         runs, n_g = leavers.shape
         k = self.churned.shape[-1]
-        cells = n * k
-        row = np.repeat(np.arange(runs * n_g), leavers.ravel())  # (run, segment) of each
-        seg = row % n_g
-        u = self.rng.random(total) * self.cum[:, cells - 1][seg]  # within the first n months
-        bucket = np.minimum((u * self.scale[seg]).astype(np.intp), self.buckets - 1)
-        cell = self.guide[seg, bucket]
-        base = seg * (self.cells + 1)
-        todo = np.arange(total)
-        while len(todo):
-            ahead = self.cum_padded[base[todo] + cell[todo]] <= u[todo]
-            todo = todo[ahead]
-            cell[todo] += 1
-        np.minimum(cell, cells - 1, out=cell)
-        tau, cause = np.divmod(cell, k)
-        at = tau * (runs * n_g) + row
-        counts = np.bincount(at * k + cause, minlength=cells * runs * n_g)
-        leave = np.bincount(at, minlength=n * runs * n_g)
-        return counts.reshape(n, runs, n_g, k).astype(float), leave.reshape(n, runs, n_g).astype(
-            float
-        )
+        counts = np.zeros((runs, n_g, n * k))
+        guided_cells(self.rng, leavers, self.cum, self.guide, self.scale, n * k, counts)
+        by_cause = np.moveaxis(counts.reshape(runs, n_g, n, k), 2, 0)  # [n, B, G, K]
+        return by_cause, by_cause.sum(axis=-1)
 
     def _by_tenure(self, leavers: NDArray[np.int64], n: int) -> tuple[Array, Array]:
         """Leavers over tenures (one multinomial per run and segment), then over causes."""
