@@ -175,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     simulate_batch(variants.take(slice(0, 10)))
     t = median_s(lambda: simulate_batch(variants), 3)
     out.append(row("core, 10,000 distinct variants (packed), expected", t, None, "≤ 0.5 s"))
+    levered = pack(
+        [full.set("save_team.coverage", float(c)) for c in np.linspace(0.2, 1.0, 1_000)]
+    )
+    simulate_batch(levered.take(slice(0, 10)))
+    t = median_s(lambda: simulate_batch(levered), 3)
+    out.append(row("every lever, 1,000 distinct coverages (packed), expected", t, None, ""))
     t = median_s(lambda: simsrc.simulate(core, stochastic=True, runs=1000, seed=3), 1)
     out.append(row("core, Monte Carlo 1,000 random runs", t, None, "≤ 1 s"))
 
