@@ -251,6 +251,22 @@ def _chunks(n: int, size: int) -> Iterator[slice]:
         yield slice(start, min(start + size, n))
 
 
+def _check_options(
+    kpis: Sequence[str], engine: Engine, chunk_size: int | None
+) -> tuple[tuple[str, ...], int]:
+    """The sweep's KPIs and chunk size, checked before any work (:func:`sweep`'s errors)."""
+    kpis = tuple(kpis)
+    unknown = [k for k in kpis if k not in KPI_INFO]
+    if unknown:
+        raise ValueError(f"unknown KPI {unknown[0]!r}; choose from {', '.join(KPI_INFO)}")
+    check_engine(engine)
+    if chunk_size is None:
+        return kpis, DEFAULT_CHUNK
+    if isinstance(chunk_size, bool) or int(chunk_size) < 1:
+        raise ValueError(f"chunk_size must be a positive integer (got {chunk_size!r})")
+    return kpis, int(chunk_size)
+
+
 def sweep(
     base: Scenario,
     grid_or_samples: Mapping[str, Sequence[Any]] | pd.DataFrame,
@@ -306,17 +322,10 @@ def sweep(
     >>> bool(out["total_revenue"].iloc[1] > out["total_revenue"].iloc[0])
     True
     """
-    kpis = tuple(kpis)
-    unknown = [k for k in kpis if k not in KPI_INFO]
-    if unknown:
-        raise ValueError(f"unknown KPI {unknown[0]!r}; choose from {', '.join(KPI_INFO)}")
-    check_engine(engine)
-    if chunk_size is not None and (isinstance(chunk_size, bool) or int(chunk_size) < 1):
-        raise ValueError(f"chunk_size must be a positive integer (got {chunk_size!r})")
+    kpis, size = _check_options(kpis, engine, chunk_size)
     points = points_frame(grid_or_samples)
     validate_points(base, points)
     base = base.replace(uncertainty=())  # ranges do not change expected values
-    size = int(chunk_size) if chunk_size is not None else DEFAULT_CHUNK
     slices = list(_chunks(len(points), size))
     parts = run_tasks(
         run_chunk,
@@ -334,8 +343,7 @@ def sweep(
         if parts
         else pd.DataFrame({k: np.empty(0) for k in kpis})
     )
-    out = pd.concat([points, results], axis=1)
-    return out
+    return pd.concat([points, results], axis=1)
 
 
 __all__ = [

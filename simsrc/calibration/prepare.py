@@ -165,14 +165,8 @@ def prepare_customers(
     >>> prep.customers[["tenure", "churned", "cause"]].to_numpy().tolist()
     [[1, True, 'natural_events'], [5, False, nan], [7, True, 'price_competitor']]
     """
-    if not isinstance(data, pd.DataFrame):
-        raise ScenarioError("data", f"expected a pandas DataFrame (got {type(data).__name__})")
-    window_months = check_window(window_months)
-    as_of_stamp = parse_as_of(as_of)
+    data, window_months, as_of_stamp = _checked_inputs(data, window_months, as_of)
     n = len(data)
-    if n == 0:
-        raise ScenarioError("data", "no rows: the file or query returned an empty table")
-    data = data.reset_index(drop=True)
     cols = resolve_columns(data, columns, segment, as_of_stamp)
     ids = None if cols["id"] is None else data[cols["id"]].astype("string")
     col = Collector(n, ids, drop_invalid)
@@ -185,6 +179,30 @@ def prepare_customers(
             str(cols["tenure"] or cols["start"]),
             "every customer has tenure 0, so nobody was ever at risk of churning",
         )
+    return _prepared(customers, f, cols, col, n)
+
+
+def _checked_inputs(
+    data: object, window_months: object, as_of: object
+) -> tuple[pd.DataFrame, int | Literal["auto"] | None, pd.Timestamp | None]:
+    """The table (fresh index), the window and the end of observation, checked in order."""
+    if not isinstance(data, pd.DataFrame):
+        raise ScenarioError("data", f"expected a pandas DataFrame (got {type(data).__name__})")
+    window = check_window(window_months)
+    stamp = parse_as_of(as_of)
+    if len(data) == 0:
+        raise ScenarioError("data", "no rows: the file or query returned an empty table")
+    return data.reset_index(drop=True), window, stamp
+
+
+def _prepared(
+    customers: pd.DataFrame,
+    f: _Fields,
+    cols: dict[str, str | None],
+    col: Collector,
+    rows_read: int,
+) -> Prepared:
+    """The result: the clean records, the segments they use and what was found on the way."""
     used = set(customers["segment"])
     return Prepared(
         customers=customers,
@@ -194,7 +212,7 @@ def prepare_customers(
         issues=tuple(col.issues),
         assumptions=(*f.tenure.assumptions, *f.window.assumptions),
         reasons=f.reasons.mapping,
-        rows_read=n,
+        rows_read=rows_read,
         as_of=f.dates.stamp,
         dropped=dict(col.dropped),
     )

@@ -652,17 +652,30 @@ def simulate_stochastic(
     # ValueError, each naming the argument and what it accepts.
     check_instance(scenario, "scenario", Scenario, "a Scenario")
     runs = check_whole(runs, "runs", 1, MAX_RUNS)
-    seed = check_seed(seed)
+    entropy = np.random.SeedSequence(check_seed(seed)).entropy
+    assert isinstance(entropy, int)  # seed is None or an int: never a list of words
     engine = check_engine(engine)
     check_client(client, engine)
     progress = check_flag(progress, "progress")
     n_threads = check_threads(threads)
-    entropy = np.random.SeedSequence(seed).entropy
-    assert isinstance(entropy, int)  # seed is None or an int: never a list of words
     expected = simulate_expected(scenario)
     check_random_counts(expected)
+    parts = _run_blocks(scenario, entropy, runs, engine, client, progress, n_threads)
+    return _result(scenario, entropy, expected, parts)
+
+
+def _run_blocks(
+    scenario: Scenario,
+    entropy: int,
+    runs: int,
+    engine: Engine,
+    client: Client | None,
+    progress: bool,
+    threads: int,
+) -> list[_Calendar]:
+    """Every block of runs, each from its own stream, here or on a dask cluster."""
     blocks = _block_streams(entropy, runs)
-    parts = run_tasks(
+    return run_tasks(
         simulate_block,
         scenario,
         blocks,
@@ -672,9 +685,8 @@ def simulate_stochastic(
         progress=progress,
         desc="runs",
         unit="run",
-        threads=n_threads,
+        threads=threads,
     )
-    return _result(scenario, entropy, expected, parts)
 
 
 def check_random_counts(expected: Result) -> None:
