@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from simsrc.engine.arrivals import Feedback, renewal_inflow
 from simsrc.engine.core import CohortPath
+from simsrc.engine.draws import NO_DRAWS, floats
 from simsrc.engine.pack import Packed
 
 Array = NDArray[np.float64]
@@ -50,17 +51,14 @@ def feedback(p: Packed) -> Feedback:
     lv = p.levers
     reach = lv.win_back * lv.win_back_reach  # [S]
 
-    def f(x: Array) -> Array:
-        return np.ascontiguousarray(x, dtype=np.float64)
-
     return Feedback(
-        paid_new=f(p.paid_new),
-        share=f(p.share),
-        referral=f(p.referral),
-        lost_per_bad_exit=f(lv.lost_per_bad_exit),
-        chance=f(reach[:, None] * lv.reactivation),
-        bad_terms=f(lv.bad_terms_factor),
-        after_offer=f(reach * lv.after_offer),
+        paid_new=floats(p.paid_new),
+        share=floats(p.share),
+        referral=floats(p.referral),
+        lost_per_bad_exit=floats(lv.lost_per_bad_exit),
+        chance=floats(reach[:, None] * lv.reactivation),
+        bad_terms=floats(lv.bad_terms_factor),
+        after_offer=floats(reach * lv.after_offer),
         delay=np.ascontiguousarray(lv.win_back_delay, dtype=np.int64),
     )
 
@@ -79,19 +77,12 @@ def inflow(p: Packed, path: CohortPath) -> Inflow:
         zeros = np.zeros_like(base_paid)
         return Inflow(base_paid, zeros, zeros.copy(), zeros.copy())
 
-    def f(x: Array) -> Array:
-        return np.ascontiguousarray(x, dtype=np.float64)
-
     out = np.zeros((*base_paid.shape, 4))
     renewal_inflow(
-        _NO_DRAWS, feedback(p), f(path["active"]), f(path["bad_exits"]),
-        f(path["churned"] - path["bad"]), f(path["bad"]), f(path["lapsed"]), out,
+        NO_DRAWS, feedback(p), floats(path["active"]), floats(path["bad_exits"]),
+        floats(path["churned"] - path["bad"]), floats(path["bad"]), floats(path["lapsed"]), out,
     )  # fmt: skip
     return Inflow(*np.moveaxis(out, -1, 0))
-
-
-_NO_DRAWS = np.random.default_rng(0)
-"""Types the compiled arrivals' generator argument; expected values never draw from it."""
 
 
 _TOEPLITZ_CHUNK = 1 << 19

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from simsrc.engine.draws import floats
 from simsrc.engine.kernel import COUNT_SERIES, class_sums
 from simsrc.engine.pack import DOWNGRADE, N_OFFERS, Packed
 
@@ -36,11 +37,6 @@ class CohortPath:
         return CohortPath({k: v[index] for k, v in self.series.items()})
 
 
-def _f(x: NDArray) -> Array:
-    """Contiguous float64, as the compiled kernels take them."""
-    return np.ascontiguousarray(x, dtype=np.float64)
-
-
 def individual_hazards(p: Packed) -> tuple[Array, NDArray[np.bool_]]:
     """Hazard by tenure and cause ``[S, G, H, K]`` and heterogeneity mask ``[S, 1, 1, K]``."""
     hz = p.level[:, :, None, :] * p.shape.transpose(0, 2, 1)[:, None, :, :]
@@ -60,10 +56,10 @@ def core_path(p: Packed) -> CohortPath:
     is the shifted-beta-geometric model.
     """
     hz, het = individual_hazards(p)
-    h_het = _f(np.where(het, hz, 0.0).sum(axis=-1))  # [S, G, H]
-    h_other = _f(np.where(het, 0.0, hz).sum(axis=-1))
+    h_het = floats(np.where(het, hz, 0.0).sum(axis=-1))  # [S, G, H]
+    h_other = floats(np.where(het, 0.0, hz).sum(axis=-1))
     present, z_sum, plain_sum = (np.zeros_like(h_het) for _ in range(3))
-    class_sums(h_het, h_other, _f(p.z), _f(p.w), present, z_sum, plain_sum)
+    class_sums(h_het, h_other, floats(p.z), floats(p.w), present, z_sum, plain_sum)
     churned = hz * np.where(het, z_sum[..., None], plain_sum[..., None])
     zeros = np.zeros_like(present)
     series = {name: zeros for name in COUNT_SERIES}

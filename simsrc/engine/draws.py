@@ -44,6 +44,15 @@ def compiled(inline: bool = False) -> Any:
     )
 
 
+def floats(x: NDArray) -> Array:
+    """``x`` as contiguous float64, the layout every compiled function here takes."""
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
+NO_DRAWS = np.random.default_rng(0)
+"""Types a compiled function's generator argument when it computes expected values,
+which never draw from it."""
+
 FEW = 16
 """Random draws: up to this many customers a split goes customer by customer (one
 uniform each), and up to this mean a binomial is drawn by inversion — for the few
@@ -194,8 +203,10 @@ def multinomial_counts(
 
 __all__ = [
     "FEW",
+    "NO_DRAWS",
     "SMALL",
     "compiled",
+    "floats",
     "guided_cells",
     "multinomial_counts",
     "poisson",

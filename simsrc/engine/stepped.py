@@ -19,6 +19,7 @@ from simsrc.engine.core import (
     individual_hazards,
     save_fractions,
 )
+from simsrc.engine.draws import NO_DRAWS, floats
 from simsrc.engine.kernel import CAUSE_SERIES, COUNT_SERIES, Levers, RandomInputs, expected_path
 from simsrc.engine.pack import (
     DOWNGRADE,
@@ -38,11 +39,6 @@ class LeverSetup(NamedTuple):
     hz: Array  # [S, G, H, K] hazards by tenure
     zk: Array  # [S, J, K] class multipliers per cause
     sf: Array  # [S, G, H, K, O] saved share of requests by offer
-
-
-def _f(x: NDArray) -> Array:
-    """Contiguous float64, as the kernel's signatures take them."""
-    return np.ascontiguousarray(x, dtype=np.float64)
 
 
 def lever_setup(p: Packed, core: CohortPath) -> LeverSetup:
@@ -75,26 +71,26 @@ def lever_setup(p: Packed, core: CohortPath) -> LeverSetup:
     cheaper = lv.price_multiplier[:, DOWNGRADE]
     ones = np.ones(n_s)
     levers = Levers(
-        pop_mult=_f(np.stack([np.ones_like(cure), cure, np.ones_like(cure), cure], axis=1)),
-        pop_price=_f(np.stack([ones, ones, cheaper, cheaper], axis=1)),
-        vol=_f(p.voluntary),
-        nonprev=_f(1.0 - p.preventable),
-        cov=_f(lv.coverage),
-        rude=_f(lv.rude_share),
-        cost_per_save=_f(lv.cost_per_save),
-        cost_per_contact=_f(lv.cost_per_contact),
-        down_mult=_f(cheaper),
-        help_first=_f(lv.help_first),
-        slot_price=_f(lv.price_multiplier[:, np.array(HOLD_INDEX)[block]]),
+        pop_mult=floats(np.stack([np.ones_like(cure), cure, np.ones_like(cure), cure], axis=1)),
+        pop_price=floats(np.stack([ones, ones, cheaper, cheaper], axis=1)),
+        vol=floats(p.voluntary),
+        nonprev=floats(1.0 - p.preventable),
+        cov=floats(lv.coverage),
+        rude=floats(lv.rude_share),
+        cost_per_save=floats(lv.cost_per_save),
+        cost_per_contact=floats(lv.cost_per_contact),
+        down_mult=floats(cheaper),
+        help_first=floats(lv.help_first),
+        slot_price=floats(lv.price_multiplier[:, np.array(HOLD_INDEX)[block]]),
         entry_slot=np.ascontiguousarray(entry_slot, dtype=np.int64),
-        stay=_f(lv.stay_after[:, HOLD_INDEX]),
-        dunning_on=_f(lv.dunning),
-        recover=_f(recover),
-        last_month=_f(month_of == (grace - 1)[:, None]),
-        in_grace=_f(month_of < grace[:, None]),
-        per_month=_f(per_month),
-        stuck_share=_f(lv.stuck_share),
-        slot_pause=_f(block == HOLD_OFFERS.index("pause")),
+        stay=floats(lv.stay_after[:, HOLD_INDEX]),
+        dunning_on=floats(lv.dunning),
+        recover=floats(recover),
+        last_month=floats(month_of == (grace - 1)[:, None]),
+        in_grace=floats(month_of < grace[:, None]),
+        per_month=floats(per_month),
+        stuck_share=floats(lv.stuck_share),
+        slot_pause=floats(block == HOLD_OFFERS.index("pause")),
         keep_shift=np.append(block[1:], -1) == block,  # slot m + 1 is of the same offer
         end_slots=start,  # one month left: the offer ends this month
         hold_offers=np.array(HOLD_INDEX, dtype=np.int64),
@@ -103,7 +99,7 @@ def lever_setup(p: Packed, core: CohortPath) -> LeverSetup:
         invol_first=int(np.argmax(invol[0])) if invol.any() else 0,
     )
     zk = np.where(p.heterogeneous[:, None, :] > 0, p.z[:, :, None], 1.0)
-    return LeverSetup(levers, _f(hz), _f(zk), _f(save_fractions(p, core)))
+    return LeverSetup(levers, floats(hz), floats(zk), floats(save_fractions(p, core)))
 
 
 def lever_path(p: Packed, core: CohortPath) -> CohortPath:
@@ -133,7 +129,7 @@ def lever_path(p: Packed, core: CohortPath) -> CohortPath:
     counts = np.zeros((n_s, n_g, h, len(COUNT_SERIES)))
     causes = np.zeros((n_s, n_g, h, len(CAUSE_SERIES), k))
     offers = np.zeros((n_s, n_g, h, N_OFFERS))
-    expected_path(_NO_DRAWS, c.levers, c.hz, c.zk, _f(p.w), c.sf, counts, causes, offers)
+    expected_path(NO_DRAWS, c.levers, c.hz, c.zk, floats(p.w), c.sf, counts, causes, offers)
     out = {name: counts[..., i] for i, name in enumerate(COUNT_SERIES)}
     out.update({name: causes[..., i, :] for i, name in enumerate(CAUSE_SERIES)})
     out["saves"] = offers
@@ -143,11 +139,7 @@ def lever_path(p: Packed, core: CohortPath) -> CohortPath:
 def random_inputs(p: Packed, c: LeverSetup) -> RandomInputs:
     """A one-scenario pack's hazards by class and saved shares as random runs take them."""
     return RandomInputs(
-        hzj=_f(c.hz[0][:, :, None, :] * c.zk[0][None, None, :, :]),
-        sf=_f(c.sf[0]),
-        w=_f(p.w[0] / p.w[0].sum()),
+        hzj=floats(c.hz[0][:, :, None, :] * c.zk[0][None, None, :, :]),
+        sf=floats(c.sf[0]),
+        w=floats(p.w[0] / p.w[0].sum()),
     )
-
-
-_NO_DRAWS = np.random.default_rng(0)
-"""Types the kernel's generator argument; expected values never draw from it."""
