@@ -81,7 +81,8 @@ def _save_team(
     random: bool,
     asking: float,
     k: int,
-    frac: np.ndarray,
+    fracs: np.ndarray,
+    t: int,
     cov: float,
     rude: float,
     work: np.ndarray,
@@ -94,12 +95,12 @@ def _save_team(
     reached: refusals and the unreached leave, the unreached and the rudely refused are
     badly handled exits.
     """
-    n_o = frac.shape[1]
+    n_o = fracs.shape[2]
     causes[REQUESTS, k] += asking
     share = 0.0
     for o in range(n_o):
-        work[SAVE_PROBS, o] = frac[k, o]
-        share += frac[k, o]
+        work[SAVE_PROBS, o] = fracs[t, k, o]
+        share += fracs[t, k, o]
     work[SAVE_PROBS, n_o] = max(cov - share, 0.0)
     split(rng, random, asking, work, SAVE_PROBS, SAVED_BY, n_o + 1)
     kept = 0.0
@@ -154,35 +155,41 @@ class Levers(NamedTuple):
 
 @compiled(inline=True)
 def _at_start(
-    s: int, lv: Levers, pop: np.ndarray, reg: np.ndarray, dun: np.ndarray, counts: np.ndarray
+    s: int,
+    lv: Levers,
+    pops: np.ndarray,
+    regs: np.ndarray,
+    duns: np.ndarray,
+    r: int,
+    counts: np.ndarray,
 ) -> tuple[float, float, float]:
-    """Count who is there at the start of the month and what they pay.
+    """Count who is there in row ``r`` at the start of the month and what they pay.
 
     Returns the customers paying, held by an offer and in dunning.
     """
     held = 0.0
     held_pay = 0.0
     paused = 0.0
-    for m in range(reg.shape[0]):
-        held += reg[m]
-        held_pay += reg[m] * lv.slot_price[s, m]
-        paused += reg[m] * lv.slot_pause[m]
+    for m in range(regs.shape[1]):
+        held += regs[r, m]
+        held_pay += regs[r, m] * lv.slot_price[s, m]
+        paused += regs[r, m] * lv.slot_pause[m]
     delinquent = 0.0
     for q in range(2):
-        for d in range(dun.shape[1]):
-            delinquent += dun[q, d]
+        for d in range(duns.shape[2]):
+            delinquent += duns[r, q, d]
     paying = 0.0
     revenue = held_pay
     for q in range(N_POPS):
-        paying += pop[q]
-        revenue += pop[q] * lv.pop_price[s, q]
-    downgraded = pop[DOWNGRADED] + pop[HELPED_DOWNGRADED]
+        paying += pops[r, q]
+        revenue += pops[r, q] * lv.pop_price[s, q]
+    downgraded = pops[r, DOWNGRADED] + pops[r, HELPED_DOWNGRADED]
     counts[PRESENT] += paying + held + delinquent
     counts[REVENUE_UNITS] += revenue
     counts[HELD] += held
     counts[PAUSED] += paused
     counts[DELINQUENT] += delinquent
-    counts[HELPED_N] += pop[HELPED] + pop[HELPED_DOWNGRADED]
+    counts[HELPED_N] += pops[r, HELPED] + pops[r, HELPED_DOWNGRADED]
     counts[DOWNGRADED_N] += downgraded
     counts[DISCOUNT_UNITS] += downgraded * (1.0 - lv.down_mult[s]) + held - held_pay
     return paying, held, delinquent
@@ -194,40 +201,42 @@ def _requests(
     random: bool,
     s: int,
     lv: Levers,
-    pop: np.ndarray,
-    hz: np.ndarray,
-    frac: np.ndarray,
+    pops: np.ndarray,
+    hzs: np.ndarray,
+    r: int,
+    fracs: np.ndarray,
+    t: int,
     work: np.ndarray,
     causes: np.ndarray,
 ) -> float:
-    """Paying customers who leave: requests through the save team, failed payments.
+    """Paying customers of row ``r`` (at tenure ``t``) who leave: requests through the save team, failed payments.
 
     Leaves ``work[FAILED]`` (failed payments by cause), ``work[SAVES]`` (saves by offer)
     and ``work[JOINING]`` (saved customers joining each paying population); returns how
     many requests the save team reached.
     """
-    n_k = hz.shape[0]
+    n_k = hzs.shape[1]
     for k in range(n_k):
         work[FAILED, k] = 0.0
         work[ASKING, k] = 0.0
-    for o in range(frac.shape[1]):
+    for o in range(fracs.shape[2]):
         work[SAVES, o] = 0.0
     for q in range(N_POPS):
         work[JOINING, q] = 0.0
     reached = 0.0
     for q in range(N_POPS):
-        if pop[q] <= 0.0:
+        if pops[r, q] <= 0.0:
             continue
         total = 0.0
         for k in range(n_k):
-            work[PROBS, k] = hz[k] * lv.pop_mult[s, q, k]
+            work[PROBS, k] = hzs[r, k] * lv.pop_mult[s, q, k]
             total += work[PROBS, k]
         if total > 1.0:
             for k in range(n_k):
                 work[PROBS, k] /= total
             total = 1.0
         if random:  # who leaves at all, then their causes
-            leaving = thin(rng, True, pop[q], total)
+            leaving = thin(rng, True, pops[r, q], total)
             if leaving <= 0.0:
                 continue
             for k in range(n_k):
@@ -235,9 +244,9 @@ def _requests(
             split(rng, True, leaving, work, PROBS, MOVED, n_k)
         else:
             for k in range(n_k):
-                work[MOVED, k] = pop[q] * work[PROBS, k]
+                work[MOVED, k] = pops[r, q] * work[PROBS, k]
         for k in range(n_k):  # random: whoever the split left unplaced stays
-            pop[q] -= work[MOVED, k]
+            pops[r, q] -= work[MOVED, k]
         for k in range(n_k):
             asking = work[MOVED, k] * lv.vol[s, k]
             work[FAILED, k] += work[MOVED, k] - asking
@@ -245,19 +254,19 @@ def _requests(
                 continue
             if random:  # whole customers: each population's requests on their own
                 reached += _save_team(
-                    rng, True, asking, k, frac, lv.cov[s], lv.rude[s], work, causes
+                    rng, True, asking, k, fracs, t, lv.cov[s], lv.rude[s], work, causes
                 )
                 work[JOINING, q | HELPED] += work[SAVED_BY, HELP]
                 work[JOINING, q | DOWNGRADED] += work[SAVED_BY, DOWNGRADE]
             else:  # shares: the populations' requests are summed first
                 work[ASKING, k] += asking
-                work[JOINING, q | HELPED] += asking * frac[k, HELP]
-                work[JOINING, q | DOWNGRADED] += asking * frac[k, DOWNGRADE]
+                work[JOINING, q | HELPED] += asking * fracs[t, k, HELP]
+                work[JOINING, q | DOWNGRADED] += asking * fracs[t, k, DOWNGRADE]
     if not random:
         for k in range(n_k):
             if work[ASKING, k] > 0.0:
                 reached += _save_team(
-                    rng, False, work[ASKING, k], k, frac, lv.cov[s], lv.rude[s], work, causes
+                    rng, False, work[ASKING, k], k, fracs, t, lv.cov[s], lv.rude[s], work, causes
                 )
     return reached
 
@@ -268,23 +277,24 @@ def _holds(
     random: bool,
     s: int,
     lv: Levers,
-    reg: np.ndarray,
+    regs: np.ndarray,
+    hzs: np.ndarray,
+    r: int,
     held: float,
-    hz: np.ndarray,
     work: np.ndarray,
     counts: np.ndarray,
     causes: np.ndarray,
-) -> float:
-    """A month of the hold register; returns how many go back to paying.
+) -> tuple[float, float]:
+    """A month of row ``r``'s hold register; returns who go back to paying and who stay.
 
     Non-preventable causes act on the held; those in their offer's last month return
     (``stay``) or lapse; the rest move a month on; this month's saves by hold offers
     (``work[SAVES]``) enter.
     """
-    n_k, n_m = hz.shape[0], reg.shape[0]
+    n_k, n_m = hzs.shape[1], regs.shape[1]
     total = 0.0
     for k in range(n_k):
-        work[PROBS, k] = hz[k] * lv.nonprev[s, k]
+        work[PROBS, k] = hzs[r, k] * lv.nonprev[s, k]
         total += work[PROBS, k]
     if total > 1.0:
         for k in range(n_k):
@@ -293,21 +303,21 @@ def _holds(
     if held > 0.0 and total > 0.0:
         if random:
             for m in range(n_m):
-                if reg[m] <= 0.0:
+                if regs[r, m] <= 0.0:
                     continue
-                split(rng, True, reg[m], work, PROBS, MOVED, n_k)
+                split(rng, True, regs[r, m], work, PROBS, MOVED, n_k)
                 for k in range(n_k):
                     causes[CHURNED, k] += work[MOVED, k]
-                    reg[m] -= work[MOVED, k]
+                    regs[r, m] -= work[MOVED, k]
         else:
             for k in range(n_k):
                 causes[CHURNED, k] += held * work[PROBS, k]
             for m in range(n_m):
-                reg[m] *= 1.0 - total
+                regs[r, m] *= 1.0 - total
     returns = 0.0
     lapsed = 0.0
     for i in range(lv.end_slots.shape[0]):
-        ending = reg[lv.end_slots[i]]
+        ending = regs[r, lv.end_slots[i]]
         back = thin(rng, random, ending, lv.stay[s, i])
         returns += back
         lapsed += ending - back
@@ -315,11 +325,14 @@ def _holds(
             counts[RESUMED] += back
     counts[LAPSED] += lapsed
     for m in range(n_m - 1):
-        reg[m] = reg[m + 1] if lv.keep_shift[m] else 0.0
-    reg[n_m - 1] = 0.0
+        regs[r, m] = regs[r, m + 1] if lv.keep_shift[m] else 0.0
+    regs[r, n_m - 1] = 0.0
     for i in range(lv.entry_slot.shape[1]):
-        reg[lv.entry_slot[s, i]] += work[SAVES, lv.hold_offers[i]]
-    return returns
+        regs[r, lv.entry_slot[s, i]] += work[SAVES, lv.hold_offers[i]]
+    left = 0.0
+    for m in range(n_m):
+        left += regs[r, m]
+    return returns, left
 
 
 @compiled(inline=True)
@@ -328,45 +341,50 @@ def _dunning(
     random: bool,
     s: int,
     lv: Levers,
-    dun: np.ndarray,
+    duns: np.ndarray,
+    r: int,
     onset: float,
     counts: np.ndarray,
     causes: np.ndarray,
-) -> tuple[float, float]:
-    """Recover late payers, cut off those at the end of grace, age the rest.
+) -> tuple[float, float, float]:
+    """Recover row ``r``'s late payers, cut off those at the end of grace, age the rest.
 
     This month's failed payments (``onset``) enter the register's first month, split
     into stuck customers and payment problems. Returns the recovered by kind (payment
-    problem, stuck).
+    problem, stuck) and the customers left in dunning.
     """
-    n_d = dun.shape[1]
+    n_d = duns.shape[2]
     recovered_pay = 0.0
     recovered_stuck = 0.0
     cut = 0.0
     messages = 0.0
     for q in range(2):
         for d in range(n_d):
-            messages += dun[q, d] * lv.in_grace[s, d]
-            back = thin(rng, random, dun[q, d], lv.recover[s, q, d])
+            messages += duns[r, q, d] * lv.in_grace[s, d]
+            back = thin(rng, random, duns[r, q, d], lv.recover[s, q, d])
             if q == 0:
                 recovered_pay += back
             else:
                 recovered_stuck += back
-            dun[q, d] -= back
+            duns[r, q, d] -= back
             if lv.last_month[s, d] > 0.0:
-                cut += dun[q, d]
-                dun[q, d] = 0.0
+                cut += duns[r, q, d]
+                duns[r, q, d] = 0.0
         for d in range(n_d - 1, 0, -1):
-            dun[q, d] = dun[q, d - 1]
+            duns[r, q, d] = duns[r, q, d - 1]
     stuck = thin(rng, random, onset, lv.stuck_share[s])
-    dun[0, 0] = onset - stuck
-    dun[1, 0] = stuck
+    duns[r, 0, 0] = onset - stuck
+    duns[r, 1, 0] = stuck
     counts[MESSAGES] += messages * lv.per_month[s]
     counts[RECOVERED] += recovered_pay + recovered_stuck
     counts[CUT_OFF] += cut
     causes[CHURNED, lv.invol_first] += cut
     causes[BAD, lv.invol_first] += cut * (1.0 - lv.help_first[s])
-    return recovered_pay, recovered_stuck
+    left = 0.0
+    for q in range(2):
+        for d in range(n_d):
+            left += duns[r, q, d]
+    return recovered_pay, recovered_stuck, left
 
 
 @compiled()
@@ -402,11 +420,10 @@ def step_rows(
     """
     n_k, n_o = hzs.shape[1], fracs.shape[2]
     for r in range(pops.shape[0]):
-        pop, reg, dun, hz = pops[r], regs[r], duns[r], hzs[r]
-        paying, held, delinquent = _at_start(s, lv, pop, reg, dun, counts)
+        paying, held, delinquent = _at_start(s, lv, pops, regs, duns, r, counts)
         if paying + held + delinquent <= 0.0:
             continue  # nobody in this group: no flows, nothing changes
-        reached = _requests(rng, random, s, lv, pop, hz, fracs[tau[r]], work, causes)
+        reached = _requests(rng, random, s, lv, pops, hzs, r, fracs, tau[r], work, causes)
         counts[REACHED] += reached
         cash = reached * lv.cost_per_contact[s]
         for o in range(n_o):
@@ -425,21 +442,24 @@ def step_rows(
             entering += work[SAVES, lv.hold_offers[i]]
         returns = 0.0
         if held > 0.0 or entering > 0.0:  # else the register is empty and stays so
-            returns = _holds(rng, random, s, lv, reg, held, hz, work, counts, causes)
-            held = reg.sum()
+            returns, held = _holds(
+                rng, random, s, lv, regs, hzs, r, held, work, counts, causes
+            )
         recovered_pay, recovered_stuck = 0.0, 0.0
         if lv.any_dunning and (onset > 0.0 or delinquent > 0.0):
-            recovered_pay, recovered_stuck = _dunning(
-                rng, random, s, lv, dun, onset, counts, causes
+            recovered_pay, recovered_stuck, delinquent = _dunning(
+                rng, random, s, lv, duns, r, onset, counts, causes
             )
-            delinquent = dun.sum()
         # next month's paying populations
         help_first = lv.help_first[s]
+        paying = 0.0
         for q in range(N_POPS):
-            pop[q] += work[JOINING, q]
-        pop[NORMAL] += returns + recovered_pay + recovered_stuck * (1.0 - help_first)
-        pop[HELPED] += recovered_stuck * help_first
-        counts[ACTIVE] += pop.sum() + held + delinquent
+            pops[r, q] += work[JOINING, q]
+        pops[r, NORMAL] += returns + recovered_pay + recovered_stuck * (1.0 - help_first)
+        pops[r, HELPED] += recovered_stuck * help_first
+        for q in range(N_POPS):
+            paying += pops[r, q]
+        counts[ACTIVE] += paying + held + delinquent
     bad = 0.0
     for k in range(n_k):
         bad += causes[BAD, k]
