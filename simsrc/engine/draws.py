@@ -96,11 +96,12 @@ def split(
     random: bool,
     n: float,
     work: np.ndarray,
+    r: int,
     src: int,
     dst: int,
     size: int,
 ) -> None:
-    """Split ``n`` over ``size`` destinations: probabilities ``work[src]``, into ``work[dst]``.
+    """Split ``n`` over ``size`` destinations: chances ``work[r, src]``, into ``work[r, dst]``.
 
     The probabilities sum to at most 1 (the rest stays where it is). Random counts draw
     the multinomial customer by customer when they are few (a uniform each, found in
@@ -109,10 +110,10 @@ def split(
     """
     if not random:
         for c in range(size):
-            work[dst, c] = n * work[src, c]
+            work[r, dst, c] = n * work[r, src, c]
         return
     for c in range(size):
-        work[dst, c] = 0.0
+        work[r, dst, c] = 0.0
     whole = np.int64(n + 0.5)
     if whole <= 0:
         return
@@ -120,9 +121,9 @@ def split(
         for _ in range(whole):
             u = rng.random()
             for c in range(size):
-                u -= work[src, c]
+                u -= work[r, src, c]
                 if u < 0.0:
-                    work[dst, c] += 1.0
+                    work[r, dst, c] += 1.0
                     break
         return
     left = n
@@ -130,10 +131,10 @@ def split(
     for c in range(size):
         if left <= 0.0 or rest <= 1e-15:
             break
-        x = thin(rng, True, left, min(work[src, c] / rest, 1.0))
-        work[dst, c] = x
+        x = thin(rng, True, left, min(work[r, src, c] / rest, 1.0))
+        work[r, dst, c] = x
         left -= x
-        rest -= work[src, c]
+        rest -= work[r, src, c]
 
 
 @compiled(inline=True)

@@ -71,8 +71,16 @@ LAPSED, BAD_EXITS = _C["lapsed"], _C["bad_exits"]
 CHURNED, REQUESTS, BAD = (CAUSE_SERIES.index(n) for n in ("churned", "requests", "bad"))
 
 
-# Rows of the scratch array ``work`` of :func:`step_rows`.
-PROBS, MOVED, FAILED, SAVED_BY, SAVE_PROBS, SAVES, JOINING, ASKING = range(8)
+# Scratch of :func:`step_rows`, per group ``r``: ``work[r, ROW, :]``.
+PROBS, MOVED, FAILED, SAVED_BY, SAVE_PROBS, SAVES, JOINING, ASKING, TALLY = range(9)
+# Columns of ``work[r, TALLY]``: what a group's stages of the month hand on.
+LIVE, PAYING, HELD_NOW, IN_DUNNING, RETURNS, BACK_PAYING, BACK_STUCK, ONSET = range(8)
+
+
+@compiled(inline=True)
+def _scratch(rows: int, width: int) -> np.ndarray:
+    """Scratch space for :func:`step_rows` on ``rows`` groups, ``width`` ≥ causes, offers + 1."""
+    return np.zeros((rows, TALLY + 1, max(width, N_POPS, ONSET + 1)))
 
 
 @compiled(inline=True)
@@ -86,28 +94,29 @@ def _save_team(
     cov: float,
     rude: float,
     work: np.ndarray,
+    r: int,
     causes: np.ndarray,
 ) -> float:
-    """What becomes of ``asking`` requests for cause ``k``; returns how many were reached.
+    """What becomes of group ``r``'s ``asking`` requests for cause ``k``; returns the reached.
 
-    Saved by each offer (into ``work[SAVED_BY, :O]`` and added to ``work[SAVES]``),
-    reached but refused (``work[SAVED_BY, O]``; a ``rude`` share of them badly), or not
-    reached: refusals and the unreached leave, the unreached and the rudely refused are
-    badly handled exits.
+    Saved by each offer (into ``work[r, SAVED_BY, :O]`` and added to ``work[r, SAVES]``),
+    reached but refused (``work[r, SAVED_BY, O]``; a ``rude`` share of them badly), or
+    not reached: refusals and the unreached leave, the unreached and the rudely refused
+    are badly handled exits. ``fracs[t, k]`` are the saved shares by offer at tenure ``t``.
     """
     n_o = fracs.shape[2]
     causes[REQUESTS, k] += asking
     share = 0.0
     for o in range(n_o):
-        work[SAVE_PROBS, o] = fracs[t, k, o]
+        work[r, SAVE_PROBS, o] = fracs[t, k, o]
         share += fracs[t, k, o]
-    work[SAVE_PROBS, n_o] = max(cov - share, 0.0)
-    split(rng, random, asking, work, SAVE_PROBS, SAVED_BY, n_o + 1)
+    work[r, SAVE_PROBS, n_o] = max(cov - share, 0.0)
+    split(rng, random, asking, work, r, SAVE_PROBS, SAVED_BY, n_o + 1)
     kept = 0.0
     for o in range(n_o):
-        kept += work[SAVED_BY, o]
-        work[SAVES, o] += work[SAVED_BY, o]
-    refused = work[SAVED_BY, n_o]
+        kept += work[r, SAVED_BY, o]
+        work[r, SAVES, o] += work[r, SAVED_BY, o]
+    refused = work[r, SAVED_BY, n_o]
     if random:
         not_reached = asking - kept - refused
     else:  # exactly zero with full coverage, whatever the rounding of the shares
@@ -154,45 +163,95 @@ class Levers(NamedTuple):
 
 
 @compiled(inline=True)
+def _live(work: np.ndarray, r: int) -> bool:
+    """Whether group ``r`` has anyone at the start of the month."""
+    return work[r, TALLY, LIVE] > 0.0
+
+
+@compiled(inline=True)
 def _at_start(
     s: int,
     lv: Levers,
     pops: np.ndarray,
     regs: np.ndarray,
     duns: np.ndarray,
-    r: int,
+    sizes: np.ndarray,
     counts: np.ndarray,
-) -> tuple[float, float, float]:
-    """Count who is there in row ``r`` at the start of the month and what they pay.
+    work: np.ndarray,
+) -> None:
+    """Count who is there at the start of the month and what they pay, group by group.
 
-    Returns the customers paying, held by an offer and in dunning.
+    Leaves each group's customers paying, held by an offer and in dunning in
+    ``work[r, TALLY]``; groups of size zero stay empty (``LIVE`` zero).
     """
-    held = 0.0
-    held_pay = 0.0
-    paused = 0.0
-    for m in range(regs.shape[1]):
-        held += regs[r, m]
-        held_pay += regs[r, m] * lv.slot_price[s, m]
-        paused += regs[r, m] * lv.slot_pause[m]
-    delinquent = 0.0
-    for q in range(2):
-        for d in range(duns.shape[2]):
-            delinquent += duns[r, q, d]
-    paying = 0.0
-    revenue = held_pay
-    for q in range(N_POPS):
-        paying += pops[r, q]
-        revenue += pops[r, q] * lv.pop_price[s, q]
-    downgraded = pops[r, DOWNGRADED] + pops[r, HELPED_DOWNGRADED]
-    counts[PRESENT] += paying + held + delinquent
-    counts[REVENUE_UNITS] += revenue
-    counts[HELD] += held
-    counts[PAUSED] += paused
-    counts[DELINQUENT] += delinquent
-    counts[HELPED_N] += pops[r, HELPED] + pops[r, HELPED_DOWNGRADED]
-    counts[DOWNGRADED_N] += downgraded
-    counts[DISCOUNT_UNITS] += downgraded * (1.0 - lv.down_mult[s]) + held - held_pay
-    return paying, held, delinquent
+    for r in range(pops.shape[0]):
+        work[r, TALLY, LIVE] = sizes[r]
+        if sizes[r] <= 0.0:
+            continue
+        held = 0.0
+        held_pay = 0.0
+        paused = 0.0
+        for m in range(regs.shape[1]):
+            held += regs[r, m]
+            held_pay += regs[r, m] * lv.slot_price[s, m]
+            paused += regs[r, m] * lv.slot_pause[m]
+        delinquent = 0.0
+        for q in range(2):
+            for d in range(duns.shape[2]):
+                delinquent += duns[r, q, d]
+        paying = 0.0
+        revenue = held_pay
+        for q in range(N_POPS):
+            paying += pops[r, q]
+            revenue += pops[r, q] * lv.pop_price[s, q]
+        work[r, TALLY, PAYING] = paying
+        work[r, TALLY, HELD_NOW] = held
+        work[r, TALLY, IN_DUNNING] = delinquent
+        downgraded = pops[r, DOWNGRADED] + pops[r, HELPED_DOWNGRADED]
+        counts[PRESENT] += paying + held + delinquent
+        counts[REVENUE_UNITS] += revenue
+        counts[HELD] += held
+        counts[PAUSED] += paused
+        counts[DELINQUENT] += delinquent
+        counts[HELPED_N] += pops[r, HELPED] + pops[r, HELPED_DOWNGRADED]
+        counts[DOWNGRADED_N] += downgraded
+        counts[DISCOUNT_UNITS] += downgraded * (1.0 - lv.down_mult[s]) + held - held_pay
+
+
+@compiled(inline=True)
+def _leaving(
+    rng: np.random.Generator,
+    random: bool,
+    s: int,
+    lv: Levers,
+    pops: np.ndarray,
+    hzs: np.ndarray,
+    r: int,
+    q: int,
+    work: np.ndarray,
+) -> None:
+    """Who of group ``r``'s paying population ``q`` leaves, by cause, into ``work[r, MOVED]``."""
+    n_k = hzs.shape[1]
+    total = 0.0
+    for k in range(n_k):
+        work[r, PROBS, k] = hzs[r, k] * lv.pop_mult[s, q, k]
+        total += work[r, PROBS, k]
+    if total > 1.0:
+        for k in range(n_k):
+            work[r, PROBS, k] /= total
+        total = 1.0
+    if not random:
+        for k in range(n_k):
+            work[r, MOVED, k] = pops[r, q] * work[r, PROBS, k]
+        return
+    leaving = thin(rng, True, pops[r, q], total)  # who leaves at all, then their causes
+    if leaving <= 0.0:
+        for k in range(n_k):
+            work[r, MOVED, k] = 0.0
+        return
+    for k in range(n_k):
+        work[r, PROBS, k] /= total
+    split(rng, True, leaving, work, r, PROBS, MOVED, n_k)
 
 
 @compiled(inline=True)
@@ -203,72 +262,67 @@ def _requests(
     lv: Levers,
     pops: np.ndarray,
     hzs: np.ndarray,
-    r: int,
     fracs: np.ndarray,
-    t: int,
+    tau: np.ndarray,
     work: np.ndarray,
+    counts: np.ndarray,
     causes: np.ndarray,
-) -> float:
-    """Paying customers of row ``r`` (at tenure ``t``) who leave: requests through the save team, failed payments.
+    offers: np.ndarray,
+) -> None:
+    """Paying customers who leave: requests through the save team, failed payments.
 
-    Leaves ``work[FAILED]`` (failed payments by cause), ``work[SAVES]`` (saves by offer)
-    and ``work[JOINING]`` (saved customers joining each paying population); returns how
-    many requests the save team reached.
+    For each group ``r`` (at tenure ``tau[r]``) leaves ``work[r, FAILED]`` (failed
+    payments by cause), ``work[r, SAVES]`` (saves by offer) and ``work[r, JOINING]``
+    (saved customers joining each paying population), and adds the requests reached,
+    the saves and their cost.
     """
-    n_k = hzs.shape[1]
-    for k in range(n_k):
-        work[FAILED, k] = 0.0
-        work[ASKING, k] = 0.0
-    for o in range(fracs.shape[2]):
-        work[SAVES, o] = 0.0
-    for q in range(N_POPS):
-        work[JOINING, q] = 0.0
-    reached = 0.0
-    for q in range(N_POPS):
-        if pops[r, q] <= 0.0:
+    n_k, n_o = hzs.shape[1], fracs.shape[2]
+    for r in range(pops.shape[0]):
+        if not _live(work, r):
             continue
-        total = 0.0
         for k in range(n_k):
-            work[PROBS, k] = hzs[r, k] * lv.pop_mult[s, q, k]
-            total += work[PROBS, k]
-        if total > 1.0:
-            for k in range(n_k):
-                work[PROBS, k] /= total
-            total = 1.0
-        if random:  # who leaves at all, then their causes
-            leaving = thin(rng, True, pops[r, q], total)
-            if leaving <= 0.0:
+            work[r, FAILED, k] = 0.0
+            work[r, ASKING, k] = 0.0
+        for o in range(n_o):
+            work[r, SAVES, o] = 0.0
+        for q in range(N_POPS):
+            work[r, JOINING, q] = 0.0
+        t = tau[r]
+        reached = 0.0
+        for q in range(N_POPS):
+            if pops[r, q] <= 0.0:
                 continue
+            _leaving(rng, random, s, lv, pops, hzs, r, q, work)
+            for k in range(n_k):  # random: whoever the split left unplaced stays
+                pops[r, q] -= work[r, MOVED, k]
             for k in range(n_k):
-                work[PROBS, k] /= total
-            split(rng, True, leaving, work, PROBS, MOVED, n_k)
-        else:
+                asking = work[r, MOVED, k] * lv.vol[s, k]
+                work[r, FAILED, k] += work[r, MOVED, k] - asking
+                if asking <= 0.0:
+                    continue
+                if random:  # whole customers: each population's requests on their own
+                    reached += _save_team(
+                        rng, True, asking, k, fracs, t, lv.cov[s], lv.rude[s], work, r, causes
+                    )
+                    work[r, JOINING, q | HELPED] += work[r, SAVED_BY, HELP]
+                    work[r, JOINING, q | DOWNGRADED] += work[r, SAVED_BY, DOWNGRADE]
+                else:  # shares: the populations' requests are summed first
+                    work[r, ASKING, k] += asking
+                    work[r, JOINING, q | HELPED] += asking * fracs[t, k, HELP]
+                    work[r, JOINING, q | DOWNGRADED] += asking * fracs[t, k, DOWNGRADE]
+        if not random:
             for k in range(n_k):
-                work[MOVED, k] = pops[r, q] * work[PROBS, k]
-        for k in range(n_k):  # random: whoever the split left unplaced stays
-            pops[r, q] -= work[MOVED, k]
-        for k in range(n_k):
-            asking = work[MOVED, k] * lv.vol[s, k]
-            work[FAILED, k] += work[MOVED, k] - asking
-            if asking <= 0.0:
-                continue
-            if random:  # whole customers: each population's requests on their own
-                reached += _save_team(
-                    rng, True, asking, k, fracs, t, lv.cov[s], lv.rude[s], work, causes
-                )
-                work[JOINING, q | HELPED] += work[SAVED_BY, HELP]
-                work[JOINING, q | DOWNGRADED] += work[SAVED_BY, DOWNGRADE]
-            else:  # shares: the populations' requests are summed first
-                work[ASKING, k] += asking
-                work[JOINING, q | HELPED] += asking * fracs[t, k, HELP]
-                work[JOINING, q | DOWNGRADED] += asking * fracs[t, k, DOWNGRADE]
-    if not random:
-        for k in range(n_k):
-            if work[ASKING, k] > 0.0:
-                reached += _save_team(
-                    rng, False, work[ASKING, k], k, fracs, t, lv.cov[s], lv.rude[s], work, causes
-                )
-    return reached
+                if work[r, ASKING, k] > 0.0:
+                    reached += _save_team(
+                        rng, False, work[r, ASKING, k], k, fracs, t, lv.cov[s], lv.rude[s],
+                        work, r, causes,
+                    )  # fmt: skip
+        counts[REACHED] += reached
+        cash = reached * lv.cost_per_contact[s]
+        for o in range(n_o):
+            offers[o] += work[r, SAVES, o]
+            cash += work[r, SAVES, o] * lv.cost_per_save[s, o]
+        counts[OFFER_CASH] += cash
 
 
 @compiled(inline=True)
@@ -279,60 +333,70 @@ def _holds(
     lv: Levers,
     regs: np.ndarray,
     hzs: np.ndarray,
-    r: int,
-    held: float,
     work: np.ndarray,
     counts: np.ndarray,
     causes: np.ndarray,
-) -> tuple[float, float]:
-    """A month of row ``r``'s hold register; returns who go back to paying and who stay.
+) -> None:
+    """A month of the hold register, group by group: who goes back to paying.
 
     Non-preventable causes act on the held; those in their offer's last month return
-    (``stay``) or lapse; the rest move a month on; this month's saves by hold offers
-    (``work[SAVES]``) enter.
+    (``stay``, into ``work[r, TALLY, RETURNS]``) or lapse; the rest move a month on;
+    this month's saves by hold offers (``work[r, SAVES]``) enter. Updates
+    ``work[r, TALLY, HELD_NOW]`` to the held after the month.
     """
     n_k, n_m = hzs.shape[1], regs.shape[1]
-    total = 0.0
-    for k in range(n_k):
-        work[PROBS, k] = hzs[r, k] * lv.nonprev[s, k]
-        total += work[PROBS, k]
-    if total > 1.0:
+    for r in range(regs.shape[0]):
+        if not _live(work, r):
+            continue
+        work[r, TALLY, RETURNS] = 0.0
+        held = work[r, TALLY, HELD_NOW]
+        entering = 0.0
+        for i in range(lv.hold_offers.shape[0]):
+            entering += work[r, SAVES, lv.hold_offers[i]]
+        if held <= 0.0 and entering <= 0.0:
+            continue  # the register is empty and stays so
+        total = 0.0
         for k in range(n_k):
-            work[PROBS, k] /= total
-        total = 1.0
-    if held > 0.0 and total > 0.0:
-        if random:
-            for m in range(n_m):
-                if regs[r, m] <= 0.0:
-                    continue
-                split(rng, True, regs[r, m], work, PROBS, MOVED, n_k)
-                for k in range(n_k):
-                    causes[CHURNED, k] += work[MOVED, k]
-                    regs[r, m] -= work[MOVED, k]
-        else:
+            work[r, PROBS, k] = hzs[r, k] * lv.nonprev[s, k]
+            total += work[r, PROBS, k]
+        if total > 1.0:
             for k in range(n_k):
-                causes[CHURNED, k] += held * work[PROBS, k]
-            for m in range(n_m):
-                regs[r, m] *= 1.0 - total
-    returns = 0.0
-    lapsed = 0.0
-    for i in range(lv.end_slots.shape[0]):
-        ending = regs[r, lv.end_slots[i]]
-        back = thin(rng, random, ending, lv.stay[s, i])
-        returns += back
-        lapsed += ending - back
-        if i == lv.pause_block:
-            counts[RESUMED] += back
-    counts[LAPSED] += lapsed
-    for m in range(n_m - 1):
-        regs[r, m] = regs[r, m + 1] if lv.keep_shift[m] else 0.0
-    regs[r, n_m - 1] = 0.0
-    for i in range(lv.entry_slot.shape[1]):
-        regs[r, lv.entry_slot[s, i]] += work[SAVES, lv.hold_offers[i]]
-    left = 0.0
-    for m in range(n_m):
-        left += regs[r, m]
-    return returns, left
+                work[r, PROBS, k] /= total
+            total = 1.0
+        if held > 0.0 and total > 0.0:
+            if random:
+                for m in range(n_m):
+                    if regs[r, m] <= 0.0:
+                        continue
+                    split(rng, True, regs[r, m], work, r, PROBS, MOVED, n_k)
+                    for k in range(n_k):
+                        causes[CHURNED, k] += work[r, MOVED, k]
+                        regs[r, m] -= work[r, MOVED, k]
+            else:
+                for k in range(n_k):
+                    causes[CHURNED, k] += held * work[r, PROBS, k]
+                for m in range(n_m):
+                    regs[r, m] *= 1.0 - total
+        returns = 0.0
+        lapsed = 0.0
+        for i in range(lv.end_slots.shape[0]):
+            ending = regs[r, lv.end_slots[i]]
+            back = thin(rng, random, ending, lv.stay[s, i])
+            returns += back
+            lapsed += ending - back
+            if i == lv.pause_block:
+                counts[RESUMED] += back
+        counts[LAPSED] += lapsed
+        for m in range(n_m - 1):
+            regs[r, m] = regs[r, m + 1] if lv.keep_shift[m] else 0.0
+        regs[r, n_m - 1] = 0.0
+        for i in range(lv.entry_slot.shape[1]):
+            regs[r, lv.entry_slot[s, i]] += work[r, SAVES, lv.hold_offers[i]]
+        held = 0.0
+        for m in range(n_m):
+            held += regs[r, m]
+        work[r, TALLY, RETURNS] = returns
+        work[r, TALLY, HELD_NOW] = held
 
 
 @compiled(inline=True)
@@ -342,49 +406,49 @@ def _dunning(
     s: int,
     lv: Levers,
     duns: np.ndarray,
-    r: int,
-    onset: float,
+    work: np.ndarray,
     counts: np.ndarray,
     causes: np.ndarray,
-) -> tuple[float, float, float]:
-    """Recover row ``r``'s late payers, cut off those at the end of grace, age the rest.
+) -> None:
+    """Recover late payers, cut off those at the end of grace, age the rest, by group.
 
-    This month's failed payments (``onset``) enter the register's first month, split
-    into stuck customers and payment problems. Returns the recovered by kind (payment
-    problem, stuck) and the customers left in dunning.
+    This month's failed payments (``work[r, TALLY, ONSET]``) enter the register's first
+    month, split into stuck customers and payment problems. Leaves the recovered by kind
+    (``BACK_PAYING``, ``BACK_STUCK``) and the customers left in dunning (``IN_DUNNING``)
+    in ``work[r, TALLY]``.
     """
     n_d = duns.shape[2]
-    recovered_pay = 0.0
-    recovered_stuck = 0.0
-    cut = 0.0
-    messages = 0.0
-    for q in range(2):
-        for d in range(n_d):
-            messages += duns[r, q, d] * lv.in_grace[s, d]
-            back = thin(rng, random, duns[r, q, d], lv.recover[s, q, d])
-            if q == 0:
-                recovered_pay += back
-            else:
-                recovered_stuck += back
-            duns[r, q, d] -= back
-            if lv.last_month[s, d] > 0.0:
-                cut += duns[r, q, d]
-                duns[r, q, d] = 0.0
-        for d in range(n_d - 1, 0, -1):
-            duns[r, q, d] = duns[r, q, d - 1]
-    stuck = thin(rng, random, onset, lv.stuck_share[s])
-    duns[r, 0, 0] = onset - stuck
-    duns[r, 1, 0] = stuck
-    counts[MESSAGES] += messages * lv.per_month[s]
-    counts[RECOVERED] += recovered_pay + recovered_stuck
-    counts[CUT_OFF] += cut
-    causes[CHURNED, lv.invol_first] += cut
-    causes[BAD, lv.invol_first] += cut * (1.0 - lv.help_first[s])
-    left = 0.0
-    for q in range(2):
-        for d in range(n_d):
-            left += duns[r, q, d]
-    return recovered_pay, recovered_stuck, left
+    for r in range(duns.shape[0]):
+        if not _live(work, r):
+            continue
+        work[r, TALLY, BACK_PAYING] = work[r, TALLY, BACK_STUCK] = 0.0
+        onset = work[r, TALLY, ONSET]
+        if not lv.any_dunning or (onset <= 0.0 and work[r, TALLY, IN_DUNNING] <= 0.0):
+            continue
+        cut = 0.0
+        messages = 0.0
+        left = 0.0
+        for q in range(2):
+            for d in range(n_d):
+                messages += duns[r, q, d] * lv.in_grace[s, d]
+                back = thin(rng, random, duns[r, q, d], lv.recover[s, q, d])
+                work[r, TALLY, BACK_PAYING + q] += back
+                duns[r, q, d] -= back
+                if lv.last_month[s, d] > 0.0:
+                    cut += duns[r, q, d]
+                    duns[r, q, d] = 0.0
+            for d in range(n_d - 1, 0, -1):
+                duns[r, q, d] = duns[r, q, d - 1]
+                left += duns[r, q, d]
+        stuck = thin(rng, random, onset, lv.stuck_share[s])
+        duns[r, 0, 0] = onset - stuck
+        duns[r, 1, 0] = stuck
+        work[r, TALLY, IN_DUNNING] = left + onset
+        counts[MESSAGES] += messages * lv.per_month[s]
+        counts[RECOVERED] += work[r, TALLY, BACK_PAYING] + work[r, TALLY, BACK_STUCK]
+        counts[CUT_OFF] += cut
+        causes[CHURNED, lv.invol_first] += cut
+        causes[BAD, lv.invol_first] += cut * (1.0 - lv.help_first[s])
 
 
 @compiled()
@@ -396,6 +460,7 @@ def step_rows(
     pops: np.ndarray,
     regs: np.ndarray,
     duns: np.ndarray,
+    sizes: np.ndarray,
     hzs: np.ndarray,
     fracs: np.ndarray,
     tau: np.ndarray,
@@ -409,57 +474,50 @@ def step_rows(
     Row ``r`` is a group of customers (a segment's heterogeneity class, of one cohort
     in random runs) at tenure ``tau[r]``: its paying populations ``pops[r]`` ``[P]``,
     hold register ``regs[r]`` ``[M]`` and dunning register ``duns[r]`` ``[2, D]`` at the
-    start of the month are updated in place; ``hzs[r]`` ``[K]`` are its hazards this
+    start of the month are updated in place, and its size ``sizes[r]`` (zero: the group
+    is empty, and stays so); ``hzs[r]`` ``[K]`` are its hazards this
     month and ``fracs[tau[r]]`` ``[K, O]`` its saved shares of requests by offer.
     ``counts`` ``[C]`` (the columns of :data:`COUNT_SERIES`),
     ``causes`` ``[3, K]`` (:data:`CAUSE_SERIES`) and ``offers``
-    ``[O]`` receive the rows' flows, summed. ``work`` ``[8, ≥ max(K, O + 1, P)]`` is
-    scratch space. Order of events in a month: who is there and what they pay; requests
-    and failed payments through the save team; the hold register; dunning; the next
-    month's states.
+    ``[O]`` receive the rows' flows, summed. ``work`` is scratch space
+    (:func:`_scratch`). The month's stages, each over every group: who is there and what
+    they pay; requests and failed payments through the save team; the hold register;
+    dunning; the next month's states. (Each stage is one inlined loop over the groups:
+    every array a helper takes is reference-counted with an atomic add per call, which
+    per group cost as much as the month's arithmetic.)
     """
-    n_k, n_o = hzs.shape[1], fracs.shape[2]
+    n_k = hzs.shape[1]
+    _at_start(s, lv, pops, regs, duns, sizes, counts, work)
+    _requests(rng, random, s, lv, pops, hzs, fracs, tau, work, counts, causes, offers)
     for r in range(pops.shape[0]):
-        paying, held, delinquent = _at_start(s, lv, pops, regs, duns, r, counts)
-        if paying + held + delinquent <= 0.0:
-            continue  # nobody in this group: no flows, nothing changes
-        reached = _requests(rng, random, s, lv, pops, hzs, r, fracs, tau[r], work, causes)
-        counts[REACHED] += reached
-        cash = reached * lv.cost_per_contact[s]
-        for o in range(n_o):
-            offers[o] += work[SAVES, o]
-            cash += work[SAVES, o] * lv.cost_per_save[s, o]
-        counts[OFFER_CASH] += cash
+        if not _live(work, r):
+            continue
         onset = 0.0
         for k in range(n_k):
             if lv.dunning_on[s] > 0.0:
-                onset += work[FAILED, k]
+                onset += work[r, FAILED, k]
             else:
-                causes[CHURNED, k] += work[FAILED, k]
+                causes[CHURNED, k] += work[r, FAILED, k]
+        work[r, TALLY, ONSET] = onset
         counts[ONSETS] += onset
-        entering = 0.0
-        for i in range(lv.hold_offers.shape[0]):
-            entering += work[SAVES, lv.hold_offers[i]]
-        returns = 0.0
-        if held > 0.0 or entering > 0.0:  # else the register is empty and stays so
-            returns, held = _holds(
-                rng, random, s, lv, regs, hzs, r, held, work, counts, causes
-            )
-        recovered_pay, recovered_stuck = 0.0, 0.0
-        if lv.any_dunning and (onset > 0.0 or delinquent > 0.0):
-            recovered_pay, recovered_stuck, delinquent = _dunning(
-                rng, random, s, lv, duns, r, onset, counts, causes
-            )
-        # next month's paying populations
-        help_first = lv.help_first[s]
+    _holds(rng, random, s, lv, regs, hzs, work, counts, causes)
+    _dunning(rng, random, s, lv, duns, work, counts, causes)
+    help_first = lv.help_first[s]
+    for r in range(pops.shape[0]):  # next month's paying populations
+        if not _live(work, r):
+            continue  # nobody at the start of the month: nobody now
+        stuck = work[r, TALLY, BACK_STUCK]
+        for q in range(N_POPS):
+            pops[r, q] += work[r, JOINING, q]
+        pops[r, NORMAL] += (
+            work[r, TALLY, RETURNS] + work[r, TALLY, BACK_PAYING] + stuck * (1.0 - help_first)
+        )
+        pops[r, HELPED] += stuck * help_first
         paying = 0.0
         for q in range(N_POPS):
-            pops[r, q] += work[JOINING, q]
-        pops[r, NORMAL] += returns + recovered_pay + recovered_stuck * (1.0 - help_first)
-        pops[r, HELPED] += recovered_stuck * help_first
-        for q in range(N_POPS):
             paying += pops[r, q]
-        counts[ACTIVE] += paying + held + delinquent
+        sizes[r] = paying + work[r, TALLY, HELD_NOW] + work[r, TALLY, IN_DUNNING]
+        counts[ACTIVE] += sizes[r]
     bad = 0.0
     for k in range(n_k):
         bad += causes[BAD, k]
@@ -490,15 +548,17 @@ def expected_path(
     n_j = zk.shape[1]
     n_o = sf.shape[4]
     pop = np.zeros((n_j, N_POPS))
+    size = np.zeros(n_j)
     reg = np.zeros((n_j, lv.slot_pause.shape[0]))
     dun = np.zeros((n_j, 2, lv.recover.shape[2]))
-    work = np.zeros((8, max(n_k, n_o + 1, N_POPS)))
+    work = _scratch(n_j, max(n_k, n_o + 1))
     rows_hz = np.zeros((n_j, n_k))
     tau = np.zeros(n_j, dtype=np.int64)
     for s in range(n_s):
         for g in range(n_g):
             pop[:] = 0.0
             pop[:, NORMAL] = w[s]
+            size[:] = w[s]
             reg[:] = 0.0
             dun[:] = 0.0
             for t in range(n_h):
@@ -507,7 +567,7 @@ def expected_path(
                     for k in range(n_k):
                         rows_hz[j, k] = hz[s, g, t, k] * zk[s, j, k]
                 step_rows(
-                    rng, False, s, lv, pop, reg, dun, rows_hz, sf[s, g], tau,
+                    rng, False, s, lv, pop, reg, dun, size, rows_hz, sf[s, g], tau,
                     counts[s, g, t], causes[s, g, t], offers[s, g, t], work,
                 )  # fmt: skip
 
@@ -544,9 +604,10 @@ def random_runs(
     n_j, n_k = x.hzj.shape[2], x.hzj.shape[3]
     n_o = x.sf.shape[3]
     pop = np.zeros((n_h, n_g, n_j, N_POPS))
+    size = np.zeros((n_h, n_g, n_j))
     reg = np.zeros((n_h, n_g, n_j, lv.slot_pause.shape[0]))
     dun = np.zeros((n_h, n_g, n_j, 2, lv.recover.shape[2]))
-    work = np.zeros((8, max(n_k, n_o + 1, N_POPS, n_j)))
+    work = _scratch(n_j, max(n_k, n_o + 1, n_j))
     tau_rows = np.zeros(n_j, dtype=np.int64)
     active = np.zeros(n_h)
     bad_exits = np.zeros(n_h)
@@ -556,6 +617,7 @@ def random_runs(
     none = np.zeros(n_k)
     for b in range(n_b):
         pop[:] = 0.0
+        size[:] = 0.0
         reg[:] = 0.0
         dun[:] = 0.0
         active[:] = 0.0
@@ -573,17 +635,18 @@ def random_runs(
                     lapsed[m, g] if m >= 0 else 0.0, inflow[b, g, t],
                 )  # fmt: skip
                 for j in range(n_j):
-                    work[PROBS, j] = x.w[j]
-                split(rng, True, new, work, PROBS, MOVED, n_j)
+                    work[0, PROBS, j] = x.w[j]
+                split(rng, True, new, work, 0, PROBS, MOVED, n_j)
                 for j in range(n_j):
-                    pop[t, g, j, NORMAL] = work[MOVED, j]
+                    pop[t, g, j, NORMAL] = size[t, g, j] = work[0, MOVED, j]
             for c in range(t + 1):
                 tau = t - c
                 tau_rows[:] = tau
                 for g in range(n_g):
                     out, by_cause = counts[b, c, g, tau], causes[b, c, g, tau]
                     step_rows(
-                        rng, True, 0, lv, pop[c, g], reg[c, g], dun[c, g], x.hzj[g, tau],
+                        rng, True, 0, lv, pop[c, g], reg[c, g], dun[c, g], size[c, g],
+                        x.hzj[g, tau],
                         x.sf[g], tau_rows, out, by_cause, offers[b, c, g, tau], work,
                     )  # fmt: skip
                     active[t] += out[ACTIVE]
