@@ -17,6 +17,7 @@ from simsrc.results.stochastic import (
     _block_streams,
     _CohortExits,
     _linear_money,
+    block_size,
     simulate_block,
     simulate_stochastic,
 )
@@ -174,7 +175,8 @@ def test_same_seed_same_runs_and_blocks_are_independent_units():
     runs = BLOCK + 7
     whole = simulate_stochastic(s, runs=runs, seed=9)
     parts = [
-        simulate_block(s, size, ss) for size, ss in reversed(_block_streams(whole.seed, runs))
+        simulate_block(s, size, ss)
+        for size, ss in reversed(_block_streams(whole.seed, runs, block_size(s)))
     ]
     active = np.concatenate([p.a["active"] for p in reversed(parts)])
     np.testing.assert_array_equal(active, whole.runs_monthly["active"])

@@ -163,12 +163,6 @@ class Levers(NamedTuple):
 
 
 @compiled(inline=True)
-def _live(work: np.ndarray, r: int) -> bool:
-    """Whether group ``r`` has anyone at the start of the month."""
-    return work[r, TALLY, LIVE] > 0.0
-
-
-@compiled(inline=True)
 def _at_start(
     s: int,
     lv: Levers,
@@ -223,18 +217,22 @@ def _leaving(
     rng: np.random.Generator,
     random: bool,
     s: int,
-    lv: Levers,
+    pop_mult: np.ndarray,
     pops: np.ndarray,
     hzs: np.ndarray,
     r: int,
     q: int,
     work: np.ndarray,
 ) -> None:
-    """Who of group ``r``'s paying population ``q`` leaves, by cause, into ``work[r, MOVED]``."""
+    """Who of group ``r``'s paying population ``q`` leaves, by cause, into ``work[r, MOVED]``.
+
+    Takes the one lever array it needs, not :class:`Levers`: it runs per group, and each
+    array an inlined helper takes costs an atomic reference count per call.
+    """
     n_k = hzs.shape[1]
     total = 0.0
     for k in range(n_k):
-        work[r, PROBS, k] = hzs[r, k] * lv.pop_mult[s, q, k]
+        work[r, PROBS, k] = hzs[r, k] * pop_mult[s, q, k]
         total += work[r, PROBS, k]
     if total > 1.0:
         for k in range(n_k):
@@ -278,7 +276,7 @@ def _requests(
     """
     n_k, n_o = hzs.shape[1], fracs.shape[2]
     for r in range(pops.shape[0]):
-        if not _live(work, r):
+        if work[r, TALLY, LIVE] <= 0.0:
             continue
         for k in range(n_k):
             work[r, FAILED, k] = 0.0
@@ -292,7 +290,7 @@ def _requests(
         for q in range(N_POPS):
             if pops[r, q] <= 0.0:
                 continue
-            _leaving(rng, random, s, lv, pops, hzs, r, q, work)
+            _leaving(rng, random, s, lv.pop_mult, pops, hzs, r, q, work)
             for k in range(n_k):  # random: whoever the split left unplaced stays
                 pops[r, q] -= work[r, MOVED, k]
             for k in range(n_k):
@@ -346,7 +344,7 @@ def _holds(
     """
     n_k, n_m = hzs.shape[1], regs.shape[1]
     for r in range(regs.shape[0]):
-        if not _live(work, r):
+        if work[r, TALLY, LIVE] <= 0.0:
             continue
         work[r, TALLY, RETURNS] = 0.0
         held = work[r, TALLY, HELD_NOW]
@@ -419,7 +417,7 @@ def _dunning(
     """
     n_d = duns.shape[2]
     for r in range(duns.shape[0]):
-        if not _live(work, r):
+        if work[r, TALLY, LIVE] <= 0.0:
             continue
         work[r, TALLY, BACK_PAYING] = work[r, TALLY, BACK_STUCK] = 0.0
         onset = work[r, TALLY, ONSET]
@@ -490,7 +488,7 @@ def step_rows(
     _at_start(s, lv, pops, regs, duns, sizes, counts, work)
     _requests(rng, random, s, lv, pops, hzs, fracs, tau, work, counts, causes, offers)
     for r in range(pops.shape[0]):
-        if not _live(work, r):
+        if work[r, TALLY, LIVE] <= 0.0:
             continue
         onset = 0.0
         for k in range(n_k):
@@ -504,7 +502,7 @@ def step_rows(
     _dunning(rng, random, s, lv, duns, work, counts, causes)
     help_first = lv.help_first[s]
     for r in range(pops.shape[0]):  # next month's paying populations
-        if not _live(work, r):
+        if work[r, TALLY, LIVE] <= 0.0:
             continue  # nobody at the start of the month: nobody now
         stuck = work[r, TALLY, BACK_STUCK]
         for q in range(N_POPS):

@@ -20,7 +20,8 @@ numbers of customers, per cohort cell, never customer by customer:
   saving, binomial recovery, resumption and win-back) by the compiled
   :func:`simsrc.engine.kernel.random_runs`.
 
-Runs are drawn in blocks of up to :data:`BLOCK`, each from its own stream
+Runs are drawn in blocks of up to :data:`BLOCK` (:data:`STEPPED_BLOCK` with save team
+or dunning), each from its own stream
 (``SeedSequence(seed, spawn_key=(block,))``), so the output depends only on the seed
 and the number of runs — never on ``chunk_size``, the number of threads, or where the
 blocks run. Locally, blocks run on one thread per core: numpy's draws and matrix
@@ -87,6 +88,18 @@ needs tens of GB; short horizons need proportionally less."""
 
 BLOCK = 100
 """Runs drawn together from one random stream (fewer when fewer runs are asked for)."""
+
+STEPPED_BLOCK = 10
+"""The same for scenarios with save team or dunning: their runs cost the same drawn
+alone or together (the compiled kernel steps one run at a time), so smaller blocks
+keep every thread busy."""
+
+
+def block_size(scenario: Scenario) -> int:
+    """Runs per block for ``scenario`` (:data:`STEPPED_BLOCK` or :data:`BLOCK`)."""
+    stepped = scenario.save_team.coverage > 0 or scenario.dunning.enabled
+    return STEPPED_BLOCK if stepped else BLOCK
+
 
 MAX_NEW_PER_MONTH = 1e12
 """Most new customers (paid, referred and won back) a month that random runs accept.
@@ -507,8 +520,8 @@ def _by_calendar_month(x: Array, t0: int) -> tuple[Array, Array]:
     return out, old
 
 
-def _block_streams(entropy: int, runs: int) -> list[tuple[int, np.random.SeedSequence]]:
-    size = min(BLOCK, runs)
+def _block_streams(entropy: int, runs: int, size: int) -> list[tuple[int, np.random.SeedSequence]]:
+    size = min(size, runs)
     blocks = -(-runs // size)
     return [(min(size, runs - b * size), ss) for b, ss in enumerate(streams(entropy, 0, blocks))]
 
@@ -674,7 +687,7 @@ def _run_blocks(
     threads: int,
 ) -> list[_Calendar]:
     """Every block of runs, each from its own stream, here or on a dask cluster."""
-    blocks = _block_streams(entropy, runs)
+    blocks = _block_streams(entropy, runs, block_size(scenario))
     return run_tasks(
         simulate_block,
         scenario,
@@ -761,7 +774,9 @@ def _result(
 __all__ = [
     "BLOCK",
     "MAX_NEW_PER_MONTH",
+    "STEPPED_BLOCK",
     "StochasticResult",
+    "block_size",
     "check_random_counts",
     "simulate_block",
     "simulate_stochastic",
