@@ -102,6 +102,7 @@ def renewal_inflow(
     bad_rev = np.zeros((n_g, n_h))
     for s in range(n_s):
         wins = f.after_offer[s] > 0.0 or f.chance[s].max() > 0.0
+        word_of_mouth = f.lost_per_bad_exit[s] > 0.0  # else bad exits change nothing
         for g in range(n_g):
             for i in range(n_h):
                 act_rev[g, i] = active[s, g, n_h - 1 - i]
@@ -111,9 +112,14 @@ def renewal_inflow(
             active_prev = 0.0
             bad_prev = 0.0
             for g in range(n_g):
+                # slices indexed from 0: no negative-index wrap, so the sums vectorise
+                born, act = new[g, :t], act_rev[g, n_h - t :]
                 for c in range(t):
-                    active_prev += new[g, c] * act_rev[g, n_h - t + c]
-                    bad_prev += new[g, c] * bad_rev[g, n_h - t + c]
+                    active_prev += born[c] * act[c]
+                if word_of_mouth:
+                    bad_k = bad_rev[g, n_h - t :]
+                    for c in range(t):
+                        bad_prev += born[c] * bad_k[c]
             src = t - f.delay[s]  # leavers of this month are messaged now
             for g in range(n_g):
                 good_m[:] = 0.0

@@ -674,15 +674,22 @@ def class_sums(
     several passes over ``[S, G, J, H]`` temporaries.
     """
     n_s, n_g, n_h = h_het.shape
+    n_j = z.shape[1]
+    surv = np.zeros(n_j)
     for s in range(n_s):
+        zs = z[s]
         for g in range(n_g):
-            for j in range(z.shape[1]):
-                zj = z[s, j]
-                surv = w[s, j]
-                for t in range(n_h):
-                    total = zj * h_het[s, g, t] + h_other[s, g, t]
-                    scale = surv / max(total, 1.0)
-                    present[s, g, t] += surv
-                    z_sum[s, g, t] += scale * zj
-                    plain_sum[s, g, t] += scale
-                    surv *= 1.0 - min(total, 1.0)
+            surv[:] = w[s]
+            for t in range(n_h):  # classes innermost: independent, so they vectorise
+                het, other = h_het[s, g, t], h_other[s, g, t]
+                alive, by_z, plain = 0.0, 0.0, 0.0
+                for j in range(n_j):
+                    total = zs[j] * het + other
+                    scale = surv[j] / max(total, 1.0)
+                    alive += surv[j]
+                    by_z += scale * zs[j]
+                    plain += scale
+                    surv[j] *= 1.0 - min(total, 1.0)
+                present[s, g, t] += alive
+                z_sum[s, g, t] += by_z
+                plain_sum[s, g, t] += plain
