@@ -37,8 +37,8 @@ demo: install
 	$(VENV)/bin/simsrc compare b2b-saas --what-if halve-churn
 
 PORT ?= 8866
-dashboard: install  # serve notebooks/ with Voila (settings in voila.json); Ctrl-C stops it
-	$(PY) scripts/dashboard.py --port $(PORT)
+dashboard: install  # serve the dashboards with Voila (settings in config/voila.py; POOL=n pre-heated); Ctrl-C stops it
+	$(PY) scripts/dashboard.py --port $(PORT) $(if $(POOL),--pool $(POOL))
 
 bench: install
 	$(PY) benchmarks/engine.py

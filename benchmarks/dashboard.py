@@ -1,7 +1,8 @@
 """Dashboard benchmark in headless Chromium (a measurement, not a test).
 
-Starts Voila as ``make dashboard`` does (the project's voila.json: one pre-heated kernel
-per dashboard) on a free port and measures, with every outside request aborted:
+Starts Voila as ``make dashboard`` does (the project's ``voila.py``: pre-heated kernels,
+:data:`simsrc.ui.serving.POOL_SIZES`) on a free port and measures, with every outside
+request aborted:
 
 1. first render of the executive dashboard: right after the server answers (the
    pre-heated kernels are still being prepared), once ``make dashboard`` reports the
@@ -9,15 +10,19 @@ per dashboard) on a free port and measures, with every outside request aborted:
 2. a slider move → every KPI card and the chart redrawn, over 30+ moves to values not
    seen before (no cache hits), p50 / p95;
 3. kernel memory (RSS) of a session after those moves;
-4. five sessions opened at the same moment: time to first render of each.
+4. five sessions opened at the same moment: time to first render of each;
+5. ten tabs opened at once and closed (as a person closes them: the page's shutdown
+   beacon runs): kernels before, open and after, and how soon the pool is all that is
+   left.
 
 The peer, measured in the same run, is the kernel's own work for one move
 (simulate + attribute + chart data, in this process), so the rest of the latency is
 messaging and drawing in the browser.
 
-Usage: ``python benchmarks/dashboard.py [--moves 30] [--sessions 5]``.
-Targets (issue 4): cold first render ≤ 5 s, move p50 ≤ 150 ms and p95 ≤ 400 ms, kernel
-≤ 300 MB per session.
+Usage: ``python benchmarks/dashboard.py [--moves 30] [--sessions 5] [--tabs 10]``.
+Targets (issue 15): five sessions at once each first render ≤ 10 s; back to the pool
+within 60 s of closing ten tabs; cold first render ≤ 5 s, warm ≤ 1.5 s; move p50
+≤ 100 ms and p95 ≤ 250 ms; kernel ≤ 200 MB.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from simsrc.ui.serving import pool_sizes
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("launcher", ROOT / "scripts" / "dashboard.py")
@@ -87,7 +94,8 @@ def kernel_rss_mb(voila_pid: int) -> dict[int, float]:
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-        if "ipykernel" in cmd and int(fields.get("PPid", "0").strip()) == voila_pid:
+        running = "VmRSS" in fields  # a kernel exiting as we look has none
+        if running and "ipykernel" in cmd and int(fields.get("PPid", "0").strip()) == voila_pid:
             out[int(status.parent.name)] = int(fields["VmRSS"].split()[0]) / 1024
     return out
 
@@ -144,10 +152,39 @@ def move_latencies(page, moves: int) -> list[float]:
     return out
 
 
+def tabs_closed(browser, url: str, voila_pid: int, tabs: int) -> dict[str, float]:
+    """Open ``tabs`` dashboards at once, close them all, time the kernels' return to the pool.
+
+    Returns the kernels before, with every tab open, and after; the seconds from the
+    close until the count is back to what it was (or ``nan`` after 120 s); the memory then.
+    """
+    before = len(kernel_rss_mb(voila_pid))
+    pages = [open_page(browser, url) for _ in range(tabs)]
+    for _, pg in pages:
+        pg.goto(f"{url}/voila/render/{NOTEBOOK}", wait_until="commit")
+    for _, pg in pages:
+        pg.wait_for_function("() => window.__rendered", timeout=300_000)
+    open_now = len(kernel_rss_mb(voila_pid))
+    for ctx, pg in pages:
+        pg.close(run_before_unload=True)
+        ctx.close()
+    t0 = time.perf_counter()
+    back = float("nan")
+    while time.perf_counter() - t0 < 120:
+        if len(kernel_rss_mb(voila_pid)) <= before:
+            back = time.perf_counter() - t0
+            break
+        time.sleep(1)
+    after = kernel_rss_mb(voila_pid)
+    return {"before": before, "open": open_now, "after": len(after), "seconds": back,
+            "mb": sum(after.values())}  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--moves", type=int, default=30)
     parser.add_argument("--sessions", type=int, default=5)
+    parser.add_argument("--tabs", type=int, default=10, help="tabs opened and closed")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print("benchmark: no Chromium at /usr/bin/chromium", file=sys.stderr)
@@ -174,7 +211,9 @@ def main() -> int:
             proc, warm_pools = launcher.launch(port, env=env, log=log)
             launcher.wait_until_ready(port, proc, timeout=120)
             t_ready = time.perf_counter()
-            launcher.wait_until_warm(proc, warm_pools, timeout=180)
+            launcher.wait_until_warm(
+                proc, warm_pools, timeout=240, kernels=sum(pool_sizes(os.environ).values())
+            )
             warm_up = time.perf_counter() - t_ready
             ready = first_render(browser, url)
             time.sleep(20)  # let the pool refill
@@ -201,8 +240,11 @@ def main() -> int:
                 pg.wait_for_function("() => window.__rendered", timeout=300_000)
                 concurrent.append((pg.evaluate("window.__rendered") - start) / 1000)
             rss_all = kernel_rss_mb(proc.pid)
-            for ctx_i, _ in pages:
+            for ctx_i, pg in pages:
+                pg.close(run_before_unload=True)  # as a person closing the tab
                 ctx_i.close()
+            time.sleep(30)  # the pool refills
+            freed = tabs_closed(browser, url, proc.pid, args.tabs)
             browser.close()
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -232,6 +274,11 @@ def main() -> int:
         f"{statistics.median(concurrent):.1f} s, max {max(concurrent):.1f} s "
         f"({', '.join(f'{c:.1f}' for c in sorted(concurrent))}); kernels then: "
         f"{len(rss_all)}, {max(rss_all.values()):.0f} MB max"
+    )
+    print(
+        f"  {args.tabs} tabs opened and closed: kernels {freed['before']:.0f} before, "
+        f"{freed['open']:.0f} open, {freed['after']:.0f} after; back to the pool in "
+        f"{freed['seconds']:.0f} s ({freed['mb']:.0f} MB in kernels)   target ≤ 60 s"
     )
     return 0
 

@@ -1,22 +1,26 @@
 """Serve the dashboards with Voila on 127.0.0.1 and print where (``make dashboard``).
 
-Usage: ``python scripts/dashboard.py [--port 8866] [extra Voila options]``
+Usage: ``python scripts/dashboard.py [--port 8866] [--lessons] [extra Voila options]``
 
-Voila reads the project's settings from ``voila.json`` in the repository root (bound to
-127.0.0.1, no port hopping, sources stripped, tracebacks hidden, idle kernels culled, one
-pre-heated kernel per dashboard). This script starts it from there, waits until it
-answers and its pre-heated kernels are ready, prints the addresses and stops it (with
-its kernels) on Ctrl-C.
+Voila reads the project's settings from ``config/voila.py`` (bound to
+127.0.0.1, no port hopping, sources stripped, tracebacks hidden, pre-heated kernels,
+kernels freed when their tab closes; the serving behaviour is
+:mod:`simsrc.ui.serving`). Only the dashboards are served — a directory of links to
+them — unless ``--lessons`` asks for every notebook in ``notebooks/``. This script starts
+Voila, waits until it answers and its pre-heated kernels are ready, prints the addresses
+and stops it (with its kernels) on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -24,23 +28,43 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
+from simsrc.ui.serving import CULL_IDLE_SECONDS, DASHBOARDS, POOL_VARIABLE, pool_sizes
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
-DASHBOARDS = {
-    "Executive dashboard": "executive_dashboard.ipynb",
-    "Save team (offer mix)": "offer_mix_dashboard.ipynb",
-}
 
 
-def voila_command(port: int, *extra: str) -> list[str]:
-    """The Voila command line serving ``notebooks/`` on ``127.0.0.1:port``."""
+def served_directory(lessons: bool = False) -> Path:
+    """What Voila serves: ``notebooks/``, or a directory of links to the dashboards only.
+
+    A GET of any served notebook starts a kernel, so the lessons are not served unless
+    asked for. The links live in the temporary directory, one directory per checkout,
+    and point at ``notebooks/`` (edits show on the next page load).
+    """
+    notebooks = ROOT / "notebooks"
+    if lessons:
+        return notebooks
+    tag = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+    root = Path(tempfile.gettempdir()) / f"simsrc-dashboards-{tag}"
+    root.mkdir(exist_ok=True)
+    for name in DASHBOARDS:
+        link = root / name
+        if not link.is_symlink() or link.resolve() != notebooks / name:
+            link.unlink(missing_ok=True)
+            link.symlink_to(notebooks / name)
+    return root
+
+
+def voila_command(port: int, *extra: str, lessons: bool = False) -> list[str]:
+    """The Voila command line serving the dashboards on ``127.0.0.1:port``."""
     voila = Path(sys.executable).with_name("voila")
     exe = [str(voila)] if voila.exists() else [sys.executable, "-m", "voila"]
     return [
         *exe,
-        "notebooks",
+        str(served_directory(lessons)),
         f"--port={port}",
-        f"--Voila.ip={HOST}",  # also in voila.json; a bare --ip is ignored by Voila 0.5
+        f"--Voila.config_file_paths={ROOT / 'config'}",  # config/voila.py
+        f"--Voila.ip={HOST}",  # also in config/voila.py; a bare --ip is ignored by Voila 0.5
         "--Voila.port_retries=0",  # a busy port is an error, not a silent move
         "--no-browser",
         *extra,
@@ -82,7 +106,11 @@ def wait_until_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 
 
 
 def launch(
-    port: int, *extra: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None
+    port: int,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    log: IO[bytes] | None = None,
+    lessons: bool = False,
 ) -> tuple[subprocess.Popen[bytes], threading.Event]:
     """Start Voila; the event is set once every dashboard's pre-heated kernel is ready.
 
@@ -91,11 +119,11 @@ def launch(
     kernel has run its notebook and waits for a visitor.
     """
     proc = subprocess.Popen(
-        voila_command(port, *extra), cwd=ROOT, env=env,
+        voila_command(port, *extra, lessons=lessons), cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     warm = threading.Event()
-    pending = set(DASHBOARDS.values())
+    pending = set(DASHBOARDS)
     sink = log if log is not None else sys.stdout.buffer
 
     def pump() -> None:
@@ -114,13 +142,15 @@ def launch(
     return proc, warm
 
 
-def wait_until_warm(proc: subprocess.Popen[bytes], warm: threading.Event, timeout: float) -> bool:
+def wait_until_warm(
+    proc: subprocess.Popen[bytes], warm: threading.Event, timeout: float, kernels: int
+) -> bool:
     """Block until every dashboard's pre-heated kernel has run its notebook.
 
     Voila reports a pool "filled" as soon as its kernel has started; the kernel then
     runs the notebook (imports, first simulation, chart). Running means busy: the
-    kernels are warm once Voila has reported every pool and its kernel processes have
-    been idle (under 5 % CPU) for a second.
+    kernels are warm once Voila has reported every pool and its ``kernels`` kernel
+    processes have been idle (under 5 % CPU) for a second.
     """
     deadline = time.monotonic() + timeout
     if not warm.wait(timeout):
@@ -132,15 +162,15 @@ def wait_until_warm(proc: subprocess.Popen[bytes], warm: threading.Event, timeou
     server = psutil.Process(proc.pid)
     quiet = 0
     while time.monotonic() < deadline:
-        kernels = [c for c in server.children(recursive=True)
-                   if "ipykernel" in " ".join(c.cmdline())]  # fmt: skip
-        try:
-            busy = [k.cpu_percent(interval=None) for k in kernels]
+        try:  # a kernel may exit as we look (psutil.ZombieProcess, NoSuchProcess)
+            running = [c for c in server.children(recursive=True)
+                       if "ipykernel" in " ".join(c.cmdline())]  # fmt: skip
+            busy = [k.cpu_percent(interval=None) for k in running]
             time.sleep(0.5)
-            busy = [k.cpu_percent(interval=None) for k in kernels]
+            busy = [k.cpu_percent(interval=None) for k in running]
         except psutil.Error:
             continue
-        quiet = quiet + 1 if len(kernels) >= len(DASHBOARDS) and max(busy) < 5 else 0
+        quiet = quiet + 1 if len(running) >= kernels and max(busy, default=0) < 5 else 0
         if quiet >= 2:
             return True
     return False
@@ -150,7 +180,26 @@ def main(argv: list[str] | None = None) -> int:
     """Start Voila, print the addresses, wait for Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8866)))
+    parser.add_argument(
+        "--lessons", action="store_true", help="also serve the lessons and workbooks"
+    )
+    parser.add_argument(
+        "--pool",
+        metavar="N",
+        help="executive dashboards kept pre-heated, 0 to 20 (default 5; about 300 MB each)",
+    )
     args, extra = parser.parse_known_args(argv)
+    env = dict(os.environ)
+    if args.pool is not None:
+        env[POOL_VARIABLE] = args.pool
+    try:
+        pools = pool_sizes(env)
+    except ValueError:
+        where = "--pool" if args.pool is not None else POOL_VARIABLE
+        got = env[POOL_VARIABLE]
+        print(f"dashboard: {where} must be a whole number from 0 to 20 (got {got!r})",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if not port_is_free(args.port):
         print(
             f"dashboard: port {args.port} on {HOST} is busy (another dashboard running?); "
@@ -158,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    proc, warm = launch(args.port, *extra)
+    proc, warm = launch(args.port, *extra, env=env, lessons=args.lessons)
 
     def stop(*_: object) -> None:
         if proc.poll() is None:
@@ -167,14 +216,20 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         wait_until_ready(args.port, proc)
-        print("\nVoila answers; pre-heating one kernel per dashboard…", flush=True)
-        if not wait_until_warm(proc, warm, timeout=180):
+        print("\nVoila answers; pre-heating the dashboards' kernels…", flush=True)
+        if not wait_until_warm(proc, warm, timeout=240, kernels=sum(pools.values())):
             print("dashboard: kernels still warming up; the first visit will wait", flush=True)
         base = f"http://{HOST}:{args.port}"
-        print(f"\nDashboards are ready at {base}/", flush=True)
-        for title, nb in DASHBOARDS.items():
+        print(f"\nDashboards are ready. Home page: {base}/", flush=True)
+        for nb, (title, _) in DASHBOARDS.items():
             print(f"  {title + ':':24} {base}/voila/render/{nb}", flush=True)
-        print("Press Ctrl-C to stop.\n", flush=True)
+        if args.lessons:
+            print(f"  {'Lessons and workbooks:':24} listed on the home page", flush=True)
+        print(
+            f"A closed tab frees its kernel; one left without a page is stopped after "
+            f"{CULL_IDLE_SECONDS} s.\nPress Ctrl-C to stop.\n",
+            flush=True,
+        )
         return proc.wait()
     except KeyboardInterrupt:
         stop()

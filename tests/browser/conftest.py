@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -58,15 +59,28 @@ def chromium_path() -> str:
     return path
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running Voila: its address and process id (its kernels are its children)."""
+
+    url: str
+    pid: int
+
+
 @pytest.fixture(scope="session")
-def voila_url(chromium_path, tmp_path_factory):
-    """Voila serving notebooks/ with the project's voila.json, on a free 127.0.0.1 port."""
+def voila_server(chromium_path, tmp_path_factory):
+    """Voila serving the dashboards as ``make dashboard`` does, on a free 127.0.0.1 port.
+
+    One pre-heated executive dashboard instead of five: the tests check behaviour, and
+    CI's two cores would spend their first minute pre-heating.
+    """
     home = tmp_path_factory.mktemp("voila-home")
     env = dict(os.environ)
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR",
                 "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):  # fmt: skip
         env[var] = str(home / var.lower())
     env["PYTHONUNBUFFERED"] = "1"
+    env[launcher.POOL_VARIABLE] = "1"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = launcher.free_port()
     log = (ARTIFACTS / "voila.log").open("wb")
@@ -75,7 +89,7 @@ def voila_url(chromium_path, tmp_path_factory):
     )
     try:
         launcher.wait_until_ready(port, proc, timeout=90)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -84,6 +98,11 @@ def voila_url(chromium_path, tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def voila_url(voila_server):
+    return voila_server.url
 
 
 @pytest.fixture(scope="session")

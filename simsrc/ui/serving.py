@@ -1,0 +1,122 @@
+"""How the dashboards are served: what Voila shows, its home page, kernels freed on close.
+
+Read by Voila through the project's ``config/voila.py`` (``make dashboard``,
+``scripts/dashboard.py``). Three things the stock Voila 0.5 server does not do for us:
+
+* **A home page that works offline and says what each dashboard answers.** The served
+  root lists the notebooks in :data:`DASHBOARDS` (and, if asked for, the lessons); the
+  home page is server-rendered HTML (``share/voila/templates/simsrc/tree.html``, the
+  classic tree) filled from :func:`home_page_config`, so it shows at once with working
+  links, where the JupyterLab tree stays a blank page for seconds offline.
+* **Closing a tab shuts its kernel down.** The page sends a shutdown beacon on
+  ``beforeunload`` with the ``_xsrf`` cookie's value, but Voila never sets that cookie,
+  so every shutdown was refused (403) and each closed tab kept its ~200 MB kernel
+  (voila-dashboards/voila#1458). :class:`DashboardIdentityProvider` sets the cookie on
+  page loads; the XSRF check itself stays on.
+* Kernels of tabs that vanish without a beacon (a crashed browser, a sleeping laptop)
+  are culled after :data:`CULL_IDLE_SECONDS` without a connection (``config/voila.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+from tornado import web
+from voila.voila_identity_provider import VoilaIdentityProvider
+
+__all__ = [
+    "CULL_IDLE_SECONDS",
+    "DASHBOARDS",
+    "POOL_SIZES",
+    "POOL_VARIABLE",
+    "TEMPLATES_ROOT",
+    "DashboardIdentityProvider",
+    "home_page_config",
+    "pool_sizes",
+]
+
+DASHBOARDS: dict[str, tuple[str, str]] = {
+    "executive_dashboard.ipynb": (
+        "Executive dashboard",
+        "What a retention plan does to customers, revenue, margin and cost: "
+        "the baseline against your what-if, with the uncertainty around it.",
+    ),
+    "offer_mix_dashboard.ipynb": (
+        "Save team (offer mix)",
+        "Which offers the save team should make: save rate, margin kept, cost per save "
+        "and the mix with the best NPV.",
+    ),
+}
+"""Notebook → (title, the question it answers), in the order the home page lists them."""
+
+POOL_SIZES = {"executive_dashboard.ipynb": 5, "offer_mix_dashboard.ipynb": 1}
+"""Pre-heated kernels kept waiting per dashboard: a visitor who finds one gets the page
+in a few seconds; the next ones wait for a kernel to start (15–20 s on two cores). Five
+for the page a leadership team opens together; each waiting kernel holds about 300 MB
+(``make dashboard POOL=1`` on a laptop)."""
+
+POOL_VARIABLE = "SIMSRC_DASHBOARD_POOL"
+"""Environment variable overriding the executive dashboard's pool (``scripts/dashboard.py
+--pool``)."""
+
+
+def pool_sizes(environ: Mapping[str, str]) -> dict[str, int]:
+    """The pools to keep: :data:`POOL_SIZES`, the executive dashboard's from ``environ``.
+
+    Raises
+    ------
+    ValueError
+        The variable is set but not a whole number from 0 to 20.
+    """
+    sizes = dict(POOL_SIZES)
+    raw = environ.get(POOL_VARIABLE, "").strip()
+    if raw:
+        if not raw.isdigit() or not 0 <= int(raw) <= 20:
+            raise ValueError(
+                f"{POOL_VARIABLE} (pre-heated executive dashboards) must be a whole number "
+                f"from 0 to 20, got {raw!r}"
+            )
+        sizes["executive_dashboard.ipynb"] = int(raw)
+    return sizes
+
+
+TEMPLATES_ROOT = Path(__file__).resolve().parent / "share"
+"""A Jupyter data directory holding the ``simsrc`` Voila template (``config/voila.py`` adds it to
+``JUPYTER_PATH``)."""
+
+CULL_IDLE_SECONDS = 60
+"""A kernel with no page connected and no work for this long is shut down."""
+
+
+class DashboardIdentityProvider(VoilaIdentityProvider):
+    """Voila's anonymous identity, plus the ``_xsrf`` cookie on every page load.
+
+    The dashboard page reads the cookie to sign the shutdown beacon it sends when the tab
+    closes; without it Voila refuses the shutdown (403) and the kernel lives on.
+    """
+
+    async def get_user(self, handler: web.RequestHandler) -> Any:
+        """The request's user; sets the ``_xsrf`` cookie on plain page loads."""
+        user = await ensure_async(super().get_user(handler))
+        request = handler.request
+        if user is not None and request.method == "GET" and "Upgrade" not in request.headers:
+            handler.current_user = user  # the token's cookie options depend on it
+            handler.xsrf_token  # noqa: B018 - reading it sets the cookie if missing
+        return user
+
+
+def home_page_config(page_config: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """Add the dashboards' titles and questions to a page's configuration, and return it.
+
+    Voila calls it (``VoilaConfiguration.page_config_hook``) for every page it renders:
+    the home page changes it in place, a dashboard page uses what it returns. The home
+    page's template reads ``page_config["simsrc"]``.
+    """
+    page_config["simsrc"] = {
+        name: {"title": title, "question": question}
+        for name, (title, question) in DASHBOARDS.items()
+    }
+    return page_config

@@ -1,0 +1,83 @@
+"""Serving the dashboards: the home page, what is served, kernels freed when tabs close.
+
+Headless Chromium against Voila started as ``make dashboard`` starts it (the
+``voila_server`` fixture), every outside request aborted.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+
+from simsrc.ui.serving import DASHBOARDS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+EXECUTIVE = "executive_dashboard.ipynb"
+
+
+def kernels(pid: int) -> list[psutil.Process]:
+    """The running kernels of the Voila server ``pid`` (not those exiting as we look)."""
+    out = []
+    for p in psutil.Process(pid).children(recursive=True):
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(p.cmdline()):
+                out.append(p)
+        except psutil.Error:
+            continue
+    return out
+
+
+def test_home_page_lists_each_dashboard_with_its_question_and_links_to_it(page, voila_url):
+    page.goto(voila_url + "/")
+    cards = page.locator("a.card")
+    assert cards.count() == len(DASHBOARDS)
+    for name, (title, question) in DASHBOARDS.items():
+        card = page.locator(f'a.card[data-dashboard="{name}"]')
+        assert card.locator(".title").inner_text() == title
+        assert card.locator(".question").inner_text() == question
+    assert page.locator("text=Lessons and workbooks").count() == 0  # not served by default
+    with page.context.expect_page() as opened:
+        page.locator(f'a.card[data-dashboard="{EXECUTIVE}"]').click()
+    dashboard = opened.value
+    dashboard.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith(voila_url) else r.abort()
+    )
+    dashboard.wait_for_selector("[data-kpi] .sx-card-value", timeout=180_000)
+    assert page.external == []  # the home page asks nothing of the outside world
+
+
+def test_lessons_are_not_served_unless_asked_for(voila_url):
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{voila_url}/voila/render/01_retention_vs_acquisition.ipynb")
+    assert err.value.code == 404
+
+
+def test_closing_a_tab_frees_its_kernel(browser, voila_server):
+    url = voila_server.url
+    context = browser.new_context()
+    tabs = []
+    for _ in range(2):
+        tab = context.new_page()
+        tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+        tab.goto(f"{url}/voila/render/{EXECUTIVE}")
+        tabs.append(tab)
+    for tab in tabs:
+        tab.wait_for_selector("[data-kpi] .sx-card-value", timeout=180_000)
+    in_use = {k.pid for k in kernels(voila_server.pid)}
+    assert len(in_use) >= 2
+    for tab in tabs:
+        tab.close(run_before_unload=True)  # the page's shutdown beacon, as when a person closes it
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        left = {k.pid for k in kernels(voila_server.pid)}
+        if len(in_use - left) >= 2:
+            break
+        time.sleep(0.5)
+    # both tabs' kernels are gone long before the idle culler (60 s) could have acted
+    assert len(in_use - left) >= 2, f"kernels still running: {sorted(in_use & left)}"
+    context.close()
