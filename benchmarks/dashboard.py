@@ -152,12 +152,25 @@ def move_latencies(page, moves: int) -> list[float]:
     return out
 
 
+def close_tab(ctx, page) -> None:
+    """Close a tab as a person does: its ``beforeunload`` handlers (the shutdown beacon) run.
+
+    With ``run_before_unload`` Playwright does not wait for the page to go; closing its
+    context at once would kill it before the beacon is sent.
+    """
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
+    ctx.close()
+
+
 def tabs_closed(browser, url: str, voila_pid: int, tabs: int) -> dict[str, float]:
     """Open ``tabs`` dashboards at once, close them all, time the kernels' return to the pool.
 
-    Returns the kernels before, with every tab open, and after; the seconds from the
-    close until the count is back to what it was (or ``nan`` after 120 s); the memory then.
+    Returns the pool's size, the kernels before, with every tab open, and after; the
+    seconds from the close until only the pool is left (or ``nan`` after 120 s); the
+    memory then.
     """
+    pool = sum(pool_sizes(os.environ).values())
     before = len(kernel_rss_mb(voila_pid))
     pages = [open_page(browser, url) for _ in range(tabs)]
     for _, pg in pages:
@@ -166,17 +179,16 @@ def tabs_closed(browser, url: str, voila_pid: int, tabs: int) -> dict[str, float
         pg.wait_for_function("() => window.__rendered", timeout=300_000)
     open_now = len(kernel_rss_mb(voila_pid))
     for ctx, pg in pages:
-        pg.close(run_before_unload=True)
-        ctx.close()
+        close_tab(ctx, pg)
     t0 = time.perf_counter()
     back = float("nan")
     while time.perf_counter() - t0 < 120:
-        if len(kernel_rss_mb(voila_pid)) <= before:
+        if len(kernel_rss_mb(voila_pid)) <= pool:
             back = time.perf_counter() - t0
             break
         time.sleep(1)
     after = kernel_rss_mb(voila_pid)
-    return {"before": before, "open": open_now, "after": len(after), "seconds": back,
+    return {"pool": pool, "before": before, "open": open_now, "after": len(after), "seconds": back,
             "mb": sum(after.values())}  # fmt: skip
 
 
@@ -241,8 +253,7 @@ def main() -> int:
                 concurrent.append((pg.evaluate("window.__rendered") - start) / 1000)
             rss_all = kernel_rss_mb(proc.pid)
             for ctx_i, pg in pages:
-                pg.close(run_before_unload=True)  # as a person closing the tab
-                ctx_i.close()
+                close_tab(ctx_i, pg)
             time.sleep(30)  # the pool refills
             freed = tabs_closed(browser, url, proc.pid, args.tabs)
             browser.close()
@@ -277,8 +288,9 @@ def main() -> int:
     )
     print(
         f"  {args.tabs} tabs opened and closed: kernels {freed['before']:.0f} before, "
-        f"{freed['open']:.0f} open, {freed['after']:.0f} after; back to the pool in "
-        f"{freed['seconds']:.0f} s ({freed['mb']:.0f} MB in kernels)   target ≤ 60 s"
+        f"{freed['open']:.0f} open, {freed['after']:.0f} after; back to the pool of "
+        f"{freed['pool']:.0f} in {freed['seconds']:.0f} s ({freed['mb']:.0f} MB in kernels)"
+        "   target ≤ 60 s"
     )
     return 0
 

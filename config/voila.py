@@ -12,6 +12,7 @@ import os
 from simsrc.ui.serving import (
     CULL_IDLE_SECONDS,
     TEMPLATES_ROOT,
+    TOKEN_VARIABLE,
     DashboardIdentityProvider,
     home_page_config,
     pool_sizes,
@@ -24,11 +25,13 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821 - provided by traitlets
 
-c.Voila.ip = "127.0.0.1"  # this computer only; see the README for serving a team
+c.Voila.ip = "127.0.0.1"  # this computer only; scripts/dashboard.py --host serves a team
 c.Voila.port = 8866
 c.Voila.port_retries = 0  # a busy port is an error, not a silent move
 c.Voila.open_browser = False
 c.Voila.identity_provider_class = DashboardIdentityProvider
+if os.environ.get(TOKEN_VARIABLE, "").strip():  # required beyond 127.0.0.1 (scripts/dashboard.py)
+    c.Voila.token = os.environ[TOKEN_VARIABLE].strip()
 
 c.VoilaConfiguration.strip_sources = True
 c.VoilaConfiguration.show_tracebacks = False

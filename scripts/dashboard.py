@@ -28,7 +28,14 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-from simsrc.ui.serving import CULL_IDLE_SECONDS, DASHBOARDS, POOL_VARIABLE, pool_sizes
+from simsrc.ui.serving import (
+    CULL_IDLE_SECONDS,
+    DASHBOARDS,
+    POOL_VARIABLE,
+    TOKEN_VARIABLE,
+    exposure_error,
+    pool_sizes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -55,8 +62,8 @@ def served_directory(lessons: bool = False) -> Path:
     return root
 
 
-def voila_command(port: int, *extra: str, lessons: bool = False) -> list[str]:
-    """The Voila command line serving the dashboards on ``127.0.0.1:port``."""
+def voila_command(port: int, *extra: str, lessons: bool = False, host: str = HOST) -> list[str]:
+    """The Voila command line serving the dashboards on ``host:port``."""
     voila = Path(sys.executable).with_name("voila")
     exe = [str(voila)] if voila.exists() else [sys.executable, "-m", "voila"]
     return [
@@ -64,18 +71,21 @@ def voila_command(port: int, *extra: str, lessons: bool = False) -> list[str]:
         str(served_directory(lessons)),
         f"--port={port}",
         f"--Voila.config_file_paths={ROOT / 'config'}",  # config/voila.py
-        f"--Voila.ip={HOST}",  # also in config/voila.py; a bare --ip is ignored by Voila 0.5
+        f"--Voila.ip={host}",  # a bare --ip is ignored by Voila 0.5
         "--Voila.port_retries=0",  # a busy port is an error, not a silent move
         "--no-browser",
         *extra,
     ]
 
 
-def port_is_free(port: int) -> bool:
-    """Whether nothing listens on ``127.0.0.1:port``."""
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """Whether nothing listens on ``host:port``."""
     with socket.socket() as s:
+        # as Voila binds: connections of a server stopped a moment ago (TIME_WAIT) do
+        # not make the port busy, a listening server does
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((HOST, port))
+            s.bind((host, port))
         except OSError:
             return False
     return True
@@ -88,9 +98,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def wait_until_ready(
+    port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0, host: str = HOST
+) -> None:
     """Block until Voila answers on ``port`` (or raise if it exits or times out)."""
-    url = f"http://{HOST}:{port}/voila/static/voila.js"
+    url = f"http://{host}:{port}/voila/static/voila.js"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -111,6 +123,7 @@ def launch(
     env: dict[str, str] | None = None,
     log: IO[bytes] | None = None,
     lessons: bool = False,
+    host: str = HOST,
 ) -> tuple[subprocess.Popen[bytes], threading.Event]:
     """Start Voila; the event is set once every dashboard's pre-heated kernel is ready.
 
@@ -119,7 +132,7 @@ def launch(
     kernel has run its notebook and waits for a visitor.
     """
     proc = subprocess.Popen(
-        voila_command(port, *extra, lessons=lessons), cwd=ROOT, env=env,
+        voila_command(port, *extra, lessons=lessons, host=host), cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     warm = threading.Event()
@@ -184,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         "--lessons", action="store_true", help="also serve the lessons and workbooks"
     )
     parser.add_argument(
+        "--host",
+        default=HOST,
+        help=f"address to serve on (default {HOST}: this computer only; any other needs "
+        f"{TOKEN_VARIABLE})",
+    )
+    parser.add_argument(
         "--pool",
         metavar="N",
         help="executive dashboards kept pre-heated, 0 to 20 (default 5; about 300 MB each)",
@@ -200,14 +219,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dashboard: {where} must be a whole number from 0 to 20 (got {got!r})",
               file=sys.stderr)  # fmt: skip
         return 2
-    if not port_is_free(args.port):
+    refused = exposure_error(args.host, env.get(TOKEN_VARIABLE, ""))
+    if refused:
+        print(f"dashboard: {refused}", file=sys.stderr)
+        return 2
+    if not port_is_free(args.port, args.host):
         print(
-            f"dashboard: port {args.port} on {HOST} is busy (another dashboard running?); "
+            f"dashboard: port {args.port} on {args.host} is busy (another dashboard running?); "
             "choose another with PORT=<port> make dashboard",
             file=sys.stderr,
         )
         return 2
-    proc, warm = launch(args.port, *extra, env=env, lessons=args.lessons)
+    proc, warm = launch(args.port, *extra, env=env, lessons=args.lessons, host=args.host)
 
     def stop(*_: object) -> None:
         if proc.poll() is None:
@@ -215,16 +238,19 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        wait_until_ready(args.port, proc)
+        shown = HOST if args.host in ("0.0.0.0", "::") else args.host
+        wait_until_ready(args.port, proc, host=shown)
         print("\nVoila answers; pre-heating the dashboards' kernels…", flush=True)
         if not wait_until_warm(proc, warm, timeout=240, kernels=sum(pools.values())):
             print("dashboard: kernels still warming up; the first visit will wait", flush=True)
-        base = f"http://{HOST}:{args.port}"
+        base = f"http://{shown}:{args.port}"
         print(f"\nDashboards are ready. Home page: {base}/", flush=True)
         for nb, (title, _) in DASHBOARDS.items():
             print(f"  {title + ':':24} {base}/voila/render/{nb}", flush=True)
         if args.lessons:
             print(f"  {'Lessons and workbooks:':24} listed on the home page", flush=True)
+        if env.get(TOKEN_VARIABLE, "").strip():
+            print(f"Visitors open {base}/?token=<{TOKEN_VARIABLE}> once (then a cookie).")
         print(
             f"A closed tab frees its kernel; one left without a page is stopped after "
             f"{CULL_IDLE_SECONDS} s.\nPress Ctrl-C to stop.\n",

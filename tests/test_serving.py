@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -30,7 +33,11 @@ def test_pools_default_and_override():
     assert serving.pool_sizes({serving.POOL_VARIABLE: "0"})["executive_dashboard.ipynb"] == 0
 
 
-@given(st.text().filter(lambda t: t.strip() and not (t.strip().isdigit() and int(t) <= 20)))
+@given(
+    st.text().filter(
+        lambda t: t.strip() and not (re.fullmatch(r"[0-9]+", t.strip()) and int(t) <= 20)
+    )
+)
 def test_a_bad_pool_is_refused_naming_the_variable_and_the_range(raw):
     with pytest.raises(ValueError, match=rf"{serving.POOL_VARIABLE} .* from 0 to 20"):
         serving.pool_sizes({serving.POOL_VARIABLE: raw})
@@ -80,3 +87,61 @@ def test_bad_launcher_options_exit_2_with_one_line(args, env, message):
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), out.stderr
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_this_computer_needs_no_token(host):
+    assert serving.exposure_error(host, "") is None
+
+
+@given(
+    st.ip_addresses().filter(lambda ip: not ip.is_loopback),
+    st.text(max_size=serving.MIN_TOKEN_LENGTH - 1),
+)
+def test_a_network_address_without_a_long_token_is_refused(ip, token):
+    message = serving.exposure_error(str(ip), token)
+    assert message is not None and serving.TOKEN_VARIABLE in message
+    assert serving.exposure_error(str(ip), "x" * serving.MIN_TOKEN_LENGTH) is None
+
+
+def test_serving_on_a_network_without_a_token_exits_2_with_one_line():
+    env = {k: v for k, v in os.environ.items() if k != serving.TOKEN_VARIABLE}
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "dashboard.py"), "--host", "0.0.0.0"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and serving.TOKEN_VARIABLE in lines[0], out.stderr
+
+
+@pytest.mark.slow
+def test_with_a_token_visitors_must_give_it(tmp_path):
+    token = "correct-horse-battery-staple"
+    env = dict(os.environ)
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        env[var] = str(tmp_path / var.lower())
+    env[serving.TOKEN_VARIABLE] = token
+    env[serving.POOL_VARIABLE] = "0"
+    port = launcher.free_port()
+    proc = subprocess.Popen(
+        launcher.voila_command(port, host="0.0.0.0"), cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        launcher.wait_until_ready(port, proc, timeout=90)
+        home = f"http://127.0.0.1:{port}/"
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            opener.open(home)
+        assert refused.value.code in (302, 403)  # to the login page, or refused
+        with opener.open(f"{home}?token={token}") as r:
+            assert r.status == 200 and "Executive dashboard" in r.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

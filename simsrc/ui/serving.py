@@ -19,6 +19,8 @@ Read by Voila through the project's ``config/voila.py`` (``make dashboard``,
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,13 @@ from voila.voila_identity_provider import VoilaIdentityProvider
 __all__ = [
     "CULL_IDLE_SECONDS",
     "DASHBOARDS",
+    "MIN_TOKEN_LENGTH",
     "POOL_SIZES",
     "POOL_VARIABLE",
     "TEMPLATES_ROOT",
+    "TOKEN_VARIABLE",
     "DashboardIdentityProvider",
+    "exposure_error",
     "home_page_config",
     "pool_sizes",
 ]
@@ -74,7 +79,7 @@ def pool_sizes(environ: Mapping[str, str]) -> dict[str, int]:
     sizes = dict(POOL_SIZES)
     raw = environ.get(POOL_VARIABLE, "").strip()
     if raw:
-        if not raw.isdigit() or not 0 <= int(raw) <= 20:
+        if not re.fullmatch(r"[0-9]+", raw) or int(raw) > 20:  # ASCII digits only
             raise ValueError(
                 f"{POOL_VARIABLE} (pre-heated executive dashboards) must be a whole number "
                 f"from 0 to 20, got {raw!r}"
@@ -86,6 +91,36 @@ def pool_sizes(environ: Mapping[str, str]) -> dict[str, int]:
 TEMPLATES_ROOT = Path(__file__).resolve().parent / "share"
 """A Jupyter data directory holding the ``simsrc`` Voila template (``config/voila.py`` adds it to
 ``JUPYTER_PATH``)."""
+
+TOKEN_VARIABLE = "SIMSRC_DASHBOARD_TOKEN"
+"""Environment variable holding the token visitors must give when the dashboards are
+served beyond this computer (``config/voila.py`` hands it to Voila)."""
+
+MIN_TOKEN_LENGTH = 16
+
+
+def exposure_error(host: str, token: str) -> str | None:
+    """Why serving on ``host`` with ``token`` is refused, or ``None`` if it is fine.
+
+    On a loopback address (this computer only) no token is needed; on any other
+    address — a network, or every interface (``0.0.0.0``) — visitors must give a token
+    of at least :data:`MIN_TOKEN_LENGTH` characters.
+    """
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "localhost"
+    if local:
+        return None
+    if len(token.strip()) < MIN_TOKEN_LENGTH:
+        return (
+            f"serving on {host} lets anyone on that network in: set {TOKEN_VARIABLE} to a "
+            f"secret of at least {MIN_TOKEN_LENGTH} characters (visitors open "
+            "http://<this machine>:<port>/?token=<secret> once), or serve on 127.0.0.1 "
+            "behind your own authenticating proxy"
+        )
+    return None
+
 
 CULL_IDLE_SECONDS = 60
 """A kernel with no page connected and no work for this long is shut down."""

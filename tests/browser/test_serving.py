@@ -81,3 +81,19 @@ def test_closing_a_tab_frees_its_kernel(browser, voila_server):
     # both tabs' kernels are gone long before the idle culler (60 s) could have acted
     assert len(in_use - left) >= 2, f"kernels still running: {sorted(in_use & left)}"
     context.close()
+
+
+@pytest.mark.parametrize("notebook", [EXECUTIVE, "offer_mix_dashboard.ipynb"])
+def test_no_sideways_scrolling_from_tablet_to_wide_screen(page, voila_url, notebook):
+    page.set_viewport_size({"width": 768, "height": 1000})
+    page.goto(f"{voila_url}/voila/render/{notebook}")
+    page.wait_for_selector("[data-kpi] .sx-card-value", timeout=180_000)
+    for width in (768, 1280, 1920):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        for card in page.locator(".sx-card").all():  # every card whole on the screen
+            box = card.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        toolbar = page.locator(".sx-toolbar .jupyter-button").last.bounding_box()
+        assert toolbar is not None and toolbar["x"] + toolbar["width"] <= width
