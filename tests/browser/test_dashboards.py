@@ -242,3 +242,45 @@ def test_offer_mix_dashboard(page, voila_url):
     found = optimize_offer_mix(what_if, maxiter=40)
     assert best.inner_text() == format_value(found.npv, "currency")
     assert_offline(page)
+
+
+def test_a_shared_link_opens_the_same_what_if(page, voila_url):
+    open_dashboard(page, voila_url, EXECUTIVE)
+    control = page.locator(".sx-control-churn-onboarding")
+    control.locator(".noUi-handle").focus()
+    for _ in range(6):  # 1.00 → 0.70
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('churn.onboarding=0.7')")
+    link = page.url
+    assert "preset=b2b-saas" in link
+    what_if = simsrc.preset("b2b-saas").scale_churn(0.7, cause="onboarding")
+    page.wait_for_function(
+        "t => document.querySelector('[data-kpi=\"npv\"] .sx-card-value')?.innerText === t",
+        arg=expected_text(what_if, "npv"),
+    )
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.locator(".sx-copy-link").click()
+    page.wait_for_function(
+        "() => document.querySelector('.sx-copy-link').innerText === 'Link copied'"
+    )
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    other = page.context.new_page()  # a colleague opens the link
+    other.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith(voila_url) else r.abort()
+    )
+    other.goto(link)
+    other.wait_for_selector("[data-kpi] .sx-card-value", timeout=180_000)
+    other.wait_for_function(
+        "() => document.querySelector('.sx-control-churn-onboarding .widget-readout')"
+        "?.innerText === '0.70'"
+    )
+    for key in CARDS:
+        other.wait_for_function(
+            '([k, t]) => document.querySelector(`[data-kpi="${k}"] .sx-card-value`)'
+            "?.innerText === t",
+            arg=[key, expected_text(what_if, key)],
+        )
+    assert other.url == link
+    other.close()
+    assert_offline(page)

@@ -28,6 +28,7 @@ from simsrc.model.scenario import Scenario
 from simsrc.ui import charts
 from simsrc.ui.dashboard.controls import MixEditor, choice_buttons, group_heading, number_slider
 from simsrc.ui.dashboard.download import DownloadButton
+from simsrc.ui.dashboard.link import ShareLink, link_query, parse_link
 from simsrc.ui.dashboard.markup import CSS, css_key, esc, kpi_cards, kpi_value, table_html
 from simsrc.ui.dashboard.state import WhatIfState, read_upload
 from simsrc.ui.dashboard.values import is_mix
@@ -144,6 +145,8 @@ class Dashboard(abc.ABC):
             "Monthly results of baseline and what-if, one row per scenario and month",
         )
         self.download_results.add_class("sx-download-results")
+        self.share = ShareLink(self._open_link)
+        self.share.add_class("sx-share")
         self.reset_button = widgets.Button(
             description="Reset",
             tooltip="Set every control back to the baseline",
@@ -152,7 +155,7 @@ class Dashboard(abc.ABC):
         self.reset_button.add_class("sx-reset")
         toolbar = widgets.HBox(
             [self.preset, self.upload, self.download_scenario, self.download_results,
-             self.reset_button]
+             self.share, self.reset_button]
         )  # fmt: skip
         toolbar.add_class("sx-toolbar")
         header = widgets.HBox([self.header_text, toolbar])
@@ -287,6 +290,7 @@ class Dashboard(abc.ABC):
 
     # -- controls -------------------------------------------------------------------------
     def _set_baseline(self, s: Scenario, uploaded: bool = False) -> None:
+        self.preset_name = None if uploaded else str(self.preset.value)
         self.state.start(s)
         self._build_controls()
         self.state.reset()
@@ -437,6 +441,25 @@ class Dashboard(abc.ABC):
         self._refresh()
 
     @guard
+    def _open_link(self, query: str) -> None:
+        """Restore the what-if of the link the page was opened with (what can be read)."""
+        name, values, problems = parse_link(query)
+        if name is not None and name != self.preset_name:
+            if name not in list_presets():
+                raise ScenarioError("link", f"unknown preset {name[:40]!r}; showing this one")
+            with self._quiet():
+                self.preset.value = name
+            self._set_baseline(preset(name))
+        problems += [
+            f"{k}: not on this dashboard" for k in values if k not in self.baseline_values
+        ]
+        known = {k: v for k, v in values.items() if k in self.baseline_values}
+        if known:
+            self.set_controls(known)
+        if problems:
+            self.show_note("This link's what-if was restored except: " + "; ".join(problems))
+
+    @guard
     def _on_preset(self, change: Mapping[str, Any]) -> None:
         if self._syncing:
             return
@@ -530,6 +553,7 @@ class Dashboard(abc.ABC):
             self.chart.update(self.datasets, self.currency)
         self._fill_numbers()
         self.mix.summarize(self.values)
+        self.share.query = link_query(self.preset_name, self.values, self.baseline_values)
 
     def _draw(self, datasets: Mapping[str, pd.DataFrame], currency: str) -> Any:
         return charts.grid(self.panels, datasets, currency)

@@ -22,6 +22,7 @@ from simsrc.ui import charts
 __all__ = [
     "CSS",
     "DOWNLOAD_ESM",
+    "LINK_ESM",
     "LOWER_IS_BETTER",
     "control_label",
     "css_key",
@@ -53,6 +54,9 @@ CSS = f"\n<style>\n{read_asset('dashboard.css')}</style>\n"
 
 DOWNLOAD_ESM = read_asset("download.js")
 """The download button's front end, an anywidget module (``assets/download.js``)."""
+
+LINK_ESM = read_asset("link.js")
+"""The share-link button's front end, an anywidget module (``assets/link.js``)."""
 
 _UNIT_SUFFIX = {
     "customers/month": "per month",

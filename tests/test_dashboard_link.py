@@ -1,0 +1,112 @@
+"""Share a what-if: the link carries the preset and the changed controls, and opening it
+restores them exactly; a damaged link restores what it can and says what it could not."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import simsrc
+from simsrc.model.units import format_value
+from simsrc.ui.dashboard import ExecutiveDashboard, OfferMixDashboard
+from simsrc.ui.dashboard.link import MAX_LINK, link_query, parse_link
+from simsrc.ui.dashboard.values import CHOICES, check_control, choice_words, control_param
+
+
+@pytest.fixture(scope="module")
+def executive():
+    return ExecutiveDashboard("b2b-saas")
+
+
+def control_values(keys):
+    """Valid values for some of ``keys``, as a person could set them."""
+
+    def value(key):
+        if key in CHOICES:
+            return st.sampled_from(choice_words(key))
+        row = control_param(key)
+        assert row is not None
+        if row.integer:
+            return st.integers(math.ceil(row.lo), math.floor(min(row.hi, 1e6)))
+        return st.floats(row.lo, min(row.hi, 1e6), allow_nan=False)
+
+    return st.lists(st.sampled_from(sorted(keys)), unique=True, max_size=8).flatmap(
+        lambda chosen: st.fixed_dictionaries({k: value(k) for k in chosen})
+    )
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_link_round_trips_every_control_exactly(executive, data):
+    base = executive.baseline_values
+    values = {k: check_control(k, v) for k, v in data.draw(control_values(base)).items()}
+    query = link_query("b2b-saas", {**base, **values}, base)
+    assert len(query) < MAX_LINK
+    name, parsed, problems = parse_link(query)
+    assert name == "b2b-saas" and problems == []
+    assert parsed == {k: v for k, v in values.items() if base[k] != v}
+
+
+@given(st.text(max_size=300) | st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
+def test_any_text_as_a_link_never_raises(query):
+    name, values, problems = parse_link(query)
+    assert name is None or isinstance(name, str)
+    assert isinstance(values, dict) and all(isinstance(p, str) for p in problems)
+
+
+def test_an_overlong_link_is_ignored_with_a_reason():
+    name, values, problems = parse_link("a=" + "1" * MAX_LINK)
+    assert (name, values) == (None, {}) and "longer than" in problems[0]
+
+
+def test_an_uploaded_baseline_has_no_link():
+    assert link_query(None, {"churn.onboarding": 0.5}, {"churn.onboarding": 1.0}) == ""
+
+
+def test_opening_a_link_restores_the_what_if_and_its_cards():
+    source = ExecutiveDashboard("b2b-saas")
+    source.set_controls({"churn.onboarding": 0.5, "save_team.coverage": 0.9})
+    source.set_control("dunning.enabled", False)
+    opened = ExecutiveDashboard("telecom")
+    opened._open_link(source.share.query)
+    assert opened.preset_name == "b2b-saas"
+    assert opened.values == source.values
+    assert opened.share.query == source.share.query
+    expected = simsrc.simulate(source.what_if).kpis["npv"]
+    assert opened.kpi_text("npv") == format_value(expected, simsrc.KPI_INFO["npv"][1])
+    assert opened.message.layout.display == "none"  # nothing to report
+
+
+def test_a_damaged_link_restores_what_it_can_and_says_what_not():
+    d = ExecutiveDashboard("b2b-saas")
+    d._open_link("preset=b2b-saas&churn.onboarding=0.5&churn.poor_service=lots&bogus=1")
+    assert d.values["churn.onboarding"] == 0.5
+    assert d.values["churn.poor_service"] == d.baseline_values["churn.poor_service"]
+    note = d.message.value
+    assert "churn.poor_service" in note and "bogus" in note and "Traceback" not in note
+
+
+def test_an_unknown_preset_in_a_link_is_refused_with_a_message():
+    d = ExecutiveDashboard("b2b-saas")
+    d._open_link("preset=no-such-business&churn.onboarding=0.5")
+    assert d.preset_name == "b2b-saas" and "unknown preset" in d.message.value
+
+
+def test_a_link_from_the_executive_dashboard_opens_the_save_team_view_with_what_applies():
+    source = ExecutiveDashboard("b2b-saas")
+    source.set_controls({"churn.onboarding": 0.5, "save_team.coverage": 0.9})
+    mix = OfferMixDashboard("b2b-saas")
+    mix._open_link(source.share.query)
+    assert mix.values["save_team.coverage"] == 0.9
+    assert "churn.onboarding: not on this dashboard" in mix.message.value
+
+
+@pytest.mark.parametrize("content", [None, "open", {"event": "open", "query": 5}, {"x": 1}])
+def test_crafted_messages_to_the_link_widget_are_ignored(content):
+    d = ExecutiveDashboard("b2b-saas")
+    before = dict(d.values)
+    d.share._on_message(None, content, [])
+    assert d.values == before and d.message.layout.display == "none"
