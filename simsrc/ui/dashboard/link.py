@@ -36,8 +36,10 @@ MAX_LINK = 4096
 
 
 def _text(value: Any) -> str:
-    """A control value as a link writes it: words as they are, numbers exactly (Python's
-    shortest round-tripping form), ``true``/``false``."""
+    """A control value as a link writes it: words, exact numbers, ``true``/``false``.
+
+    Numbers use Python's shortest form that reads back to the same float.
+    """
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
