@@ -179,7 +179,7 @@ def test_numbers_behind_a_chart(dash, b2b):
 def test_a_crafted_out_of_range_value_is_refused(dash):
     w = dash.controls["acquisition.new_per_month"]
     browser_sends(w, max=1e9, value=5e7)  # passes the widget's own bounds
-    assert "acquisition.new_per_month: must be a number between 0 and 1e+07 (got 5e+07)" in (
+    assert "New customers per month: must be a number between 0 and 1e+07 (got 5e+07)" in (
         dash.message.value
     )
     assert 'role="alert"' in shown(dash) and "Traceback" not in shown(dash)
@@ -194,7 +194,7 @@ def test_a_crafted_churn_factor_is_refused(dash):
     browser_sends(w, value=3.0)  # the slider's top
     assert dash.message.layout.display == "none"
     browser_sends(w, max=100.0, value=60.0)  # 60 × 2 % churn a month: crafted
-    assert "churn.onboarding: must be a number between 0 and 3 (got 60)" in shown(dash)
+    assert "Ineffective onboarding churn: must be a number between 0 and 3 (got 60)" in shown(dash)
     assert w.value == 3.0
 
 

@@ -54,12 +54,12 @@ def test_a_link_round_trips_every_control_exactly(executive, data):
 def test_any_text_as_a_link_never_raises(query):
     name, values, problems = parse_link(query)
     assert name is None or isinstance(name, str)
-    assert isinstance(values, dict) and all(isinstance(p, str) for p in problems)
+    assert isinstance(values, dict) and all(str(p) for p in problems)
 
 
 def test_an_overlong_link_is_ignored_with_a_reason():
     name, values, problems = parse_link("a=" + "1" * MAX_LINK)
-    assert (name, values) == (None, {}) and "longer than" in problems[0]
+    assert (name, values) == (None, {}) and "longer than" in str(problems[0])
 
 
 def test_an_uploaded_baseline_has_no_link():
@@ -86,7 +86,8 @@ def test_a_damaged_link_restores_what_it_can_and_says_what_not():
     assert d.values["churn.onboarding"] == 0.5
     assert d.values["churn.poor_service"] == d.baseline_values["churn.poor_service"]
     note = d.message.value
-    assert "churn.poor_service" in note and "bogus" in note and "Traceback" not in note
+    assert "Poor service churn: expected a number" in note and "bogus" in note
+    assert "Traceback" not in note
 
 
 def test_an_unknown_preset_in_a_link_is_refused_with_a_message():
@@ -101,7 +102,7 @@ def test_a_link_from_the_executive_dashboard_opens_the_save_team_view_with_what_
     mix = OfferMixDashboard("b2b-saas")
     mix._open_link(source.share.query)
     assert mix.values["save_team.coverage"] == 0.9
-    assert "churn.onboarding: not on this dashboard" in mix.message.value
+    assert "Ineffective onboarding churn: not on this dashboard" in mix.message.value
 
 
 @pytest.mark.parametrize("content", [None, "open", {"event": "open", "query": 5}, {"x": 1}])

@@ -31,7 +31,7 @@ from simsrc.ui.dashboard.download import DownloadButton
 from simsrc.ui.dashboard.link import ShareLink, link_query, parse_link
 from simsrc.ui.dashboard.markup import CSS, css_key, esc, kpi_cards, kpi_value, table_html
 from simsrc.ui.dashboard.state import WhatIfState, read_upload
-from simsrc.ui.dashboard.values import is_mix
+from simsrc.ui.dashboard.values import is_mix, readable_error
 
 __all__ = ["ControlGroup", "Dashboard", "guard"]
 
@@ -50,7 +50,8 @@ def guard(method: Callable[..., None]) -> Callable[..., None]:
         try:
             method(self, *args, **kwargs)
         except ScenarioError as exc:
-            self.show_error(str(exc))
+            baseline = getattr(self.state, "baseline", None)
+            self.show_error(str(exc) if baseline is None else readable_error(exc, baseline))
         except Exception as exc:  # the kernel must survive whatever the browser sends
             logger.info("dashboard callback failed", exc_info=True)
             self.show_error(f"Something went wrong: {type(exc).__name__}: {exc}")
@@ -450,14 +451,13 @@ class Dashboard(abc.ABC):
             with self._quiet():
                 self.preset.value = name
             self._set_baseline(preset(name))
-        problems += [
-            f"{k}: not on this dashboard" for k in values if k not in self.baseline_values
-        ]
         known = {k: v for k, v in values.items() if k in self.baseline_values}
+        problems += [ScenarioError(k, "not on this dashboard") for k in values.keys() - known]
         if known:
             self.set_controls(known)
         if problems:
-            self.show_note("This link's what-if was restored except: " + "; ".join(problems))
+            said = [readable_error(p, self.baseline) for p in problems]
+            self.show_note("This link's what-if was restored except: " + "; ".join(said))
 
     @guard
     def _on_preset(self, change: Mapping[str, Any]) -> None:

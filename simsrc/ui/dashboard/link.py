@@ -12,7 +12,8 @@ Examples
 >>> link_query("b2b-saas", {"churn.onboarding": 0.5, "save_team.coverage": 0.8},
 ...            {"churn.onboarding": 1.0, "save_team.coverage": 0.8})
 'preset=b2b-saas&churn.onboarding=0.5'
->>> parse_link("preset=b2b-saas&churn.onboarding=0.5&nonsense=1")
+>>> name, values, problems = parse_link("preset=b2b-saas&churn.onboarding=0.5&nonsense=1")
+>>> name, values, [str(p) for p in problems]
 ('b2b-saas', {'churn.onboarding': 0.5}, ['nonsense: is not a control of this dashboard'])
 """
 
@@ -71,18 +72,18 @@ def _from_text(key: str, text: str) -> Any:
     return check_control(key, number)
 
 
-def parse_link(query: str) -> tuple[str | None, dict[str, Any], list[str]]:
+def parse_link(query: str) -> tuple[str | None, dict[str, Any], list[ScenarioError]]:
     """The preset, checked control values and problems of a link's query string.
 
-    Never raises: what cannot be read is left out and described in the problems (one
-    line each), so a damaged link restores what it can.
+    Never raises: what cannot be read is left out and described in the problems (each
+    naming its field), so a damaged link restores what it can.
     """
     if len(query) > MAX_LINK:
-        return None, {}, [f"the link is longer than {MAX_LINK:,} characters; ignored"]
+        return None, {}, [ScenarioError("link", f"longer than {MAX_LINK:,} characters; ignored")]
     fields = urllib.parse.parse_qsl(query.lstrip("?"), keep_blank_values=True)
     preset: str | None = None
     values: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[ScenarioError] = []
     for key, text in fields:
         if key == "preset":
             preset = text
@@ -92,7 +93,7 @@ def parse_link(query: str) -> tuple[str | None, dict[str, Any], list[str]]:
         try:
             values[key] = _from_text(key, text)
         except ScenarioError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
     return preset, values, problems
 
 

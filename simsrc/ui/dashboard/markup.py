@@ -97,10 +97,21 @@ def unit_text(row: Param, currency: str) -> str:
 
 
 def control_label(label: str, unit: str = "", hint: str = "") -> str:
-    """HTML of a control's label: name, unit and a short hint."""
+    """HTML of a control's label: name, unit and a short hint.
+
+    A unit the name already says is not repeated.
+
+    Examples
+    --------
+    >>> control_label("New customers per month", "per month")
+    'New customers per month'
+    >>> control_label("Coverage", "%")
+    'Coverage <span class="sx-unit">(%)</span>'
+    """
+    said = unit.lower() in label.lower()
     return (
         esc(label)
-        + (f' <span class="sx-unit">({esc(unit)})</span>' if unit else "")
+        + (f' <span class="sx-unit">({esc(unit)})</span>' if unit and not said else "")
         + (f' <span class="sx-unit">· {esc(hint)}</span>' if hint else "")
     )
 

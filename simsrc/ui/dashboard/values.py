@@ -19,6 +19,7 @@ from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.scenario import Scenario
 from simsrc.model.schema import hints
+from simsrc.ui.charts import OFFER_LABELS
 
 __all__ = [
     "CHOICES",
@@ -31,6 +32,7 @@ __all__ = [
     "control_param",
     "is_mix",
     "mix_of",
+    "readable_error",
     "scenario_value",
 ]
 
@@ -272,3 +274,32 @@ def mix_of(s: Scenario) -> dict[str, dict[str, float]]:
         for k, c in enumerate(s.causes)
         if c.voluntary
     }  # fmt: skip
+
+
+def readable_error(exc: ScenarioError, scenario: Scenario) -> str:
+    """A problem as the dashboard says it: the field by its label, not its path.
+
+    Examples
+    --------
+    >>> from simsrc import preset
+    >>> err = ScenarioError("save_team.mix.poor_service", "offer shares sum to more than 1")
+    >>> readable_error(err, preset("b2b-saas"))
+    'Offer mix for poor service: offer shares sum to more than 1'
+    >>> readable_error(ScenarioError("churn.onboarding", "too high"), preset("b2b-saas"))
+    'Ineffective onboarding churn: too high'
+    """
+    causes = {c.name: c.label for c in scenario.causes}
+    parts = exc.path.split(".")
+    if parts[0] == "churn" and len(parts) == 2 and parts[1] in causes:
+        field = f"{causes[parts[1]]} churn"
+    elif parts[:2] == ["save_team", "mix"] and len(parts) in (3, 4):
+        cause = causes.get(parts[2], parts[2]).lower()
+        field = f"Offer mix for {cause}"
+        if len(parts) == 4:
+            field = f"{OFFER_LABELS.get(parts[3], parts[3])} in the offer mix for {cause}"
+    elif exc.path in CHOICES:
+        field = CHOICES[exc.path][0]
+    else:
+        row = PARAMETERS.find(exc.path) if exc.path else None
+        field = row.label if row is not None else exc.path
+    return f"{field}: {exc.message}" if field else exc.message
