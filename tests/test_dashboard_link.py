@@ -111,3 +111,39 @@ def test_crafted_messages_to_the_link_widget_are_ignored(content):
     before = dict(d.values)
     d.share._on_message(None, content, [])
     assert d.values == before and d.message.layout.display == "none"
+
+
+def test_switching_preset_carries_the_what_if_over_as_relative_changes():
+    d = ExecutiveDashboard("b2b-saas")
+    old = dict(d.baseline_values)
+    d.set_controls({"churn.onboarding": 0.5, "save_team.coverage": 0.9})
+    d.set_control("dunning.enabled", False)
+    d.preset.value = "telecom"  # as a person picks it
+    new = d.baseline_values
+    assert d.preset_name == "telecom"
+    assert d.values["churn.onboarding"] == 0.5  # a multiplier already
+    assert d.values["save_team.coverage"] == pytest.approx(
+        new["save_team.coverage"] * 0.9 / old["save_team.coverage"]
+    )
+    assert d.values["dunning.enabled"] is False
+    assert "carried over to telecom as relative changes" in d.message.value
+    d.reset()
+    assert d.values == new
+
+
+def test_switching_preset_without_a_what_if_says_nothing():
+    d = ExecutiveDashboard("b2b-saas")
+    d.preset.value = "telecom"
+    assert d.values == d.baseline_values and d.message.layout.display == "none"
+
+
+def test_what_cannot_be_carried_over_is_named():
+    d = ExecutiveDashboard("b2b-saas")
+    row = control_param("save_team.coverage")
+    assert row is not None and row.hi == 1.0
+    d.set_controls({"save_team.coverage": 1.0})  # 0.8 → 1.0; telecom's 0.5 → 0.625 is fine
+    d.set_controls({"acquisition.new_per_month": 9_000_000})  # ×75,000 of 120: too many
+    d.preset.value = "telecom"
+    note = d.message.value
+    assert "not carried: New customers per month" in note
+    assert d.values["acquisition.new_per_month"] == d.baseline_values["acquisition.new_per_month"]

@@ -31,7 +31,7 @@ from simsrc.ui.dashboard.download import DownloadButton
 from simsrc.ui.dashboard.link import ShareLink, link_query, parse_link
 from simsrc.ui.dashboard.markup import CSS, css_key, esc, kpi_cards, kpi_value, table_html
 from simsrc.ui.dashboard.state import WhatIfState, read_upload
-from simsrc.ui.dashboard.values import is_mix, readable_error
+from simsrc.ui.dashboard.values import check_control, is_mix, readable_error
 
 __all__ = ["ControlGroup", "Dashboard", "guard"]
 
@@ -464,6 +464,7 @@ class Dashboard(abc.ABC):
         if self._syncing:
             return
         name = change["new"]
+        moved = self._moved()
         if name in self.state.uploads:
             self._set_baseline(self.state.uploads[name], uploaded=True)
         elif name in list_presets():
@@ -471,6 +472,42 @@ class Dashboard(abc.ABC):
         else:
             raise ScenarioError("preset", f"unknown preset {name!r}")
         self.clear_message()
+        if moved:
+            self._carry_over(moved, name)
+
+    def _moved(self) -> dict[str, tuple[Any, Any]]:
+        """The controls the what-if has moved: key → (baseline value, value)."""
+        base = self.baseline_values
+        return {k: (base[k], v) for k, v in self.values.items() if k in base and base[k] != v}
+
+    def _carry_over(self, moved: Mapping[str, tuple[Any, Any]], name: str) -> None:
+        """Apply a what-if to the new baseline as relative changes, and say so.
+
+        A number moves by the same factor (a churn multiplier is one already; a number
+        moved away from zero keeps its value); a choice keeps its word. What the new
+        baseline cannot take is left at its value and named.
+        """
+        carried: dict[str, Any] = {}
+        for key, (old, value) in moved.items():
+            if key not in self.baseline_values:
+                continue
+            new = self.baseline_values[key]
+            if isinstance(value, bool | str) or key.startswith("churn.") or not old:
+                carried[key] = value
+            else:
+                carried[key] = new * (value / old)
+        kept, problems = {}, []
+        for key, value in carried.items():
+            try:
+                kept[key] = check_control(key, value)
+            except ScenarioError as exc:
+                problems.append(readable_error(exc, self.baseline))
+        if kept:
+            self.set_controls(kept)
+        text = f"Your what-if was carried over to {name} as relative changes"
+        if problems:
+            text += "; not carried: " + "; ".join(problems)
+        self.show_note(text + ". Reset starts from its own settings.")
 
     @guard
     def _on_upload(self, change: Mapping[str, Any]) -> None:
