@@ -20,7 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fmt(kpis, key):
-    return format_value(kpis[key], simsrc.KPI_INFO[key][1])
+    return format_value(kpis[key], simsrc.KPI_INFO.get(key, ("", "rate"))[1])
+
+
+def card_values(scenario):
+    """What each executive card should show, from the API: the KPIs, and the churn card
+    from the monthly table (customers lost ÷ customers billed, over the horizon)."""
+    res = simsrc.simulate(scenario)
+    m = res.monthly
+    return {**res.kpis, "average_monthly_churn": m["churned"].sum() / m["billed"].sum()}
 
 
 def shown(dash):
@@ -68,7 +76,7 @@ def test_sliders_come_from_the_parameter_table(dash):
 
 
 def test_first_view_shows_the_baseline_twice(dash, b2b):
-    kpis = simsrc.simulate(b2b).kpis
+    kpis = card_values(b2b)
     for key in dsh.EXECUTIVE_KPIS:
         assert dash.kpi_text(key) == fmt(kpis, key), key
     assert dash.kpi_text("total_revenue") == "$255M"
@@ -79,7 +87,7 @@ def test_first_view_shows_the_baseline_twice(dash, b2b):
 # -- what-ifs --------------------------------------------------------------------------------
 def test_churn_slider_changes_kpis_to_what_the_api_computes(dash, b2b):
     dash.controls["churn.onboarding"].value = 0.6
-    expected = simsrc.simulate(b2b.scale_churn(0.6, cause="onboarding")).kpis
+    expected = card_values(b2b.scale_churn(0.6, cause="onboarding"))
     for key in dsh.EXECUTIVE_KPIS:
         assert dash.kpi_text(key) == fmt(expected, key), key
     assert dash.what_if.cause("onboarding").levels == tuple(
@@ -90,10 +98,14 @@ def test_churn_slider_changes_kpis_to_what_the_api_computes(dash, b2b):
 
 def test_halve_churn_is_the_api_halve_churn(dash, b2b):
     dash.halve_button.click()
-    expected = simsrc.simulate(b2b.halve_churn()).kpis
+    expected = card_values(b2b.halve_churn())
     for key in dsh.EXECUTIVE_KPIS:
         assert dash.kpi_text(key) == fmt(expected, key), key
     assert dash.kpi_text("total_revenue") == "$282M"
+    assert dash.kpi_text("average_monthly_churn") == "0.604%"  # churn falls: 1.15% → 0.604%
+    assert "-0.54 pt" in dash.cards.value  # a rate's change in points
+    why = html.unescape(dash.cards.value.split('class="sx-why">')[1])
+    assert why.startswith("Customers build up slowly: after 5 years the what-if's base is at 21%")
     assert "+10.6%" in dash.cards.value  # the README's halve-churn figure
     assert all(dash.controls[f"churn.{c}"].value == 0.5 for c in b2b.cause_names)
     dash.churn_reset.click()

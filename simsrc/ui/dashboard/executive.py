@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = ["EXECUTIVE_KPIS", "Computed", "ExecutiveDashboard"]
 EXECUTIVE_KPIS = (
     "total_revenue",
     "npv",
+    "average_monthly_churn",
     "ending_active",
     "ending_mrr",
     "clv_per_customer",
@@ -32,6 +34,46 @@ EXECUTIVE_KPIS = (
     "retention_roi",
 )
 """KPI cards of the executive dashboard, in order."""
+
+
+def average_churn(result: Result) -> float:
+    """Customers lost a month per customer billed, over the whole horizon."""
+    m = result.monthly
+    billed = float(m["billed"].sum())
+    return float(m["churned"].sum()) / billed if billed > 0 else float("nan")
+
+
+def settled_share(result: Result) -> tuple[float, float]:
+    """How far the base has built up: ``(active at the end ÷ where it would settle, that level)``.
+
+    The base settles where as many leave as arrive: the last month's new customers ÷ its
+    churn rate (acquisition and churn held at their last month's values).
+    """
+    last = result.monthly.iloc[-1]
+    rate = float(last["churn_rate"])
+    if not rate > 0:
+        return float("nan"), float("nan")
+    settled = float(last["new"]) / rate
+    return float(last["active"]) / settled, settled
+
+
+def why_text(base: Result, what_if: Result) -> str:
+    """One sentence under the cards: why a churn change shows only partly in the results.
+
+    Computed from the two scenarios: how far each customer base is from the level its
+    acquisition and churn would settle at by the end of the horizon.
+    """
+    (share_b, _), (share_w, settled_w) = settled_share(base), settled_share(what_if)
+    if not (math.isfinite(share_b) and math.isfinite(share_w)):
+        return ""
+    years = what_if.scenario.horizon_months / 12
+    return (
+        '<div class="sx-why">Customers build up slowly: after '
+        f"{years:g} years the what-if's base is at {share_w:.0%} of the level its "
+        f"acquisition and churn would settle at ({format_value(settled_w, 'count')} "
+        f"customers), the baseline's at {share_b:.0%}. A churn change keeps paying "
+        "after the horizon; the cards count only what happens within it.</div>"
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,7 +233,14 @@ class ExecutiveDashboard(Dashboard):
         self.set_controls({f"churn.{c}": 1.0 for c in self.baseline.cause_names})
 
     def _cards(self, base: Computed, what_if: Computed) -> str:
-        return self.kpi_cards(base.result.kpis, what_if.result.kpis, EXECUTIVE_KPIS)
+        b, w = base.result, what_if.result
+        cards = self.kpi_cards(
+            {**b.kpis, "average_monthly_churn": average_churn(b)},
+            {**w.kpis, "average_monthly_churn": average_churn(w)},
+            EXECUTIVE_KPIS,
+            labels={"average_monthly_churn": ("Average monthly churn", "rate")},
+        )
+        return cards + why_text(b, w)
 
     def _datasets(self) -> dict[str, pd.DataFrame]:
         base, what_if = self.baseline_result, self.what_if_result

@@ -66,7 +66,9 @@ _UNIT_SUFFIX = {
 }
 
 
-LOWER_IS_BETTER = frozenset({"total_retention_cost", "cost_per_save", "given_away"})
+LOWER_IS_BETTER = frozenset(
+    {"total_retention_cost", "cost_per_save", "given_away", "average_monthly_churn"}
+)
 """KPIs whose fall is good news (shown green)."""
 
 
@@ -141,12 +143,15 @@ def kpi_card(
     """HTML of one KPI card: what-if value, change against baseline, baseline value.
 
     Values use :func:`simsrc.model.units.format_value` (currency, K/M/B); the change is shown
-    as an amount and a percentage, green when it is good news, red when it is bad.
+    as an amount and a percentage, green when it is good news, red when it is bad. A
+    change in a rate or share is in percentage points, never mixed with a percentage.
 
     Examples
     --------
     >>> html = kpi_card("npv", "NPV", "currency", 100.0, 110.0, "USD")
     >>> "+$10 · +10%" in html and "sx-good" in html
+    True
+    >>> "-0.34 pt<" in kpi_card("save_rate", "Save rate", "rate", 0.27, 0.2666, "USD")
     True
     """
     value = format_amount(what_if, unit, currency)
@@ -155,8 +160,11 @@ def kpi_card(
     if not (math.isfinite(delta) and math.isfinite(base)):
         text = "—"
     elif delta != 0 and (base == 0 or abs(delta) >= 5e-5 * abs(base)):
-        shown = ("+" if delta > 0 else "") + format_amount(delta, unit, currency)
-        text = shown if base == 0 else f"{shown} · {format_delta_pct(100 * delta / abs(base))}"
+        if unit in FRACTION_UNITS:
+            text = f"{100 * delta:+.2f} pt"
+        else:
+            shown = ("+" if delta > 0 else "") + format_amount(delta, unit, currency)
+            text = shown if base == 0 else f"{shown} · {format_delta_pct(100 * delta / abs(base))}"
         tone = "sx-good" if (delta > 0) != lower_is_better else "sx-bad"
     return (
         f'<div class="sx-card" data-kpi="{esc(key)}">'
