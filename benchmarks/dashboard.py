@@ -152,15 +152,18 @@ def move_latencies(page, moves: int) -> list[float]:
     return out
 
 
-def close_tab(ctx, page) -> None:
-    """Close a tab as a person does: its ``beforeunload`` handlers (the shutdown beacon) run.
+def close_tabs(pages) -> None:
+    """Close tabs as a person does: their ``beforeunload`` handlers (the shutdown beacon) run.
 
-    With ``run_before_unload`` Playwright does not wait for the page to go; closing its
-    context at once would kill it before the beacon is sent.
+    A browser delivers a closed tab's beacon later; closing the tab's whole context (as
+    quitting the browser would) cancels it, so the contexts close a few seconds after.
     """
-    with page.expect_event("close"):
-        page.close(run_before_unload=True)
-    ctx.close()
+    for _, page in pages:
+        with page.expect_event("close"):
+            page.close(run_before_unload=True)
+    time.sleep(3)
+    for ctx, _ in pages:
+        ctx.close()
 
 
 def tabs_closed(browser, url: str, voila_pid: int, tabs: int) -> dict[str, float]:
@@ -178,9 +181,8 @@ def tabs_closed(browser, url: str, voila_pid: int, tabs: int) -> dict[str, float
     for _, pg in pages:
         pg.wait_for_function("() => window.__rendered", timeout=300_000)
     open_now = len(kernel_rss_mb(voila_pid))
-    for ctx, pg in pages:
-        close_tab(ctx, pg)
     t0 = time.perf_counter()
+    close_tabs(pages)
     back = float("nan")
     while time.perf_counter() - t0 < 120:
         if len(kernel_rss_mb(voila_pid)) <= pool:
@@ -252,8 +254,7 @@ def main() -> int:
                 pg.wait_for_function("() => window.__rendered", timeout=300_000)
                 concurrent.append((pg.evaluate("window.__rendered") - start) / 1000)
             rss_all = kernel_rss_mb(proc.pid)
-            for ctx_i, pg in pages:
-                close_tab(ctx_i, pg)
+            close_tabs(pages)
             time.sleep(30)  # the pool refills
             freed = tabs_closed(browser, url, proc.pid, args.tabs)
             browser.close()
