@@ -78,7 +78,7 @@ def test_closing_a_tab_frees_its_kernel(browser, voila_server):
         if len(in_use - left) >= 2:
             break
         time.sleep(0.5)
-    # both tabs' kernels are gone long before the idle culler (60 s) could have acted
+    # both tabs' kernels are gone long before the idle culler (45 s) could have acted
     assert len(in_use - left) >= 2, f"kernels still running: {sorted(in_use & left)}"
     context.close()
 
