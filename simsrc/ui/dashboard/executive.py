@@ -26,7 +26,7 @@ __all__ = ["EXECUTIVE_KPIS", "Computed", "ExecutiveDashboard"]
 EXECUTIVE_KPIS = (
     "total_revenue",
     "npv",
-    "average_monthly_churn",
+    "avg_monthly_churn",
     "ending_active",
     "ending_mrr",
     "clv_per_customer",
@@ -34,13 +34,6 @@ EXECUTIVE_KPIS = (
     "retention_roi",
 )
 """KPI cards of the executive dashboard, in order."""
-
-
-def average_churn(result: Result) -> float:
-    """Customers lost a month per customer billed, over the whole horizon."""
-    m = result.monthly
-    billed = float(m["billed"].sum())
-    return float(m["churned"].sum()) / billed if billed > 0 else float("nan")
 
 
 def settled_share(result: Result) -> tuple[float, float]:
@@ -234,13 +227,7 @@ class ExecutiveDashboard(Dashboard):
 
     def _cards(self, base: Computed, what_if: Computed) -> str:
         b, w = base.result, what_if.result
-        cards = self.kpi_cards(
-            {**b.kpis, "average_monthly_churn": average_churn(b)},
-            {**w.kpis, "average_monthly_churn": average_churn(w)},
-            EXECUTIVE_KPIS,
-            labels={"average_monthly_churn": ("Average monthly churn", "rate")},
-        )
-        return cards + why_text(b, w)
+        return self.kpi_cards(b.kpis, w.kpis, EXECUTIVE_KPIS) + why_text(b, w)
 
     def _datasets(self) -> dict[str, pd.DataFrame]:
         base, what_if = self.baseline_result, self.what_if_result

@@ -67,7 +67,7 @@ _UNIT_SUFFIX = {
 
 
 LOWER_IS_BETTER = frozenset(
-    {"total_retention_cost", "cost_per_save", "given_away", "average_monthly_churn"}
+    {"total_retention_cost", "cost_per_save", "given_away", "avg_monthly_churn"}
 )
 """KPIs whose fall is good news (shown green)."""
 
