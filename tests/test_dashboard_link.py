@@ -147,3 +147,30 @@ def test_what_cannot_be_carried_over_is_named():
     note = d.message.value
     assert "not carried: New customers per month" in note
     assert d.values["acquisition.new_per_month"] == d.baseline_values["acquisition.new_per_month"]
+
+
+def test_the_kpi_download_is_labelled_with_units_and_matches_the_api():
+    import io
+
+    import pandas as pd
+
+    d = ExecutiveDashboard("b2b-saas")
+    d.halve_churn()
+    name, mime, text = d.download_kpis.file()
+    assert (name, mime) == ("b2b-saas-kpis.csv", "text/csv")
+    table = pd.read_csv(io.StringIO(text)).set_index("KPI")
+    assert list(table.columns) == ["unit", "baseline", "what-if", "change", "change %"]
+    base = simsrc.simulate(simsrc.preset("b2b-saas")).kpis
+    halved = simsrc.simulate(simsrc.preset("b2b-saas").halve_churn()).kpis
+    revenue = table.loc["Total revenue"]
+    assert revenue["unit"] == "USD"
+    assert revenue["baseline"] == round(base["total_revenue"], 2)
+    assert revenue["change %"] == round(
+        100 * (halved["total_revenue"] / base["total_revenue"] - 1), 2
+    )
+    churn = table.loc["Average monthly churn"]  # a rate: per cent, its change in points
+    assert churn["unit"] == "%" and churn["what-if"] == round(100 * halved["avg_monthly_churn"], 4)
+    assert pd.isna(churn["change %"])
+    assert table.loc["Customers at the end", "unit"] == "customers"
+    assert table.loc["Customers at the end", "what-if"] == round(halved["ending_active"], 1)
+    assert len(table) == len(simsrc.KPI_INFO)

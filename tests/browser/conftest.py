@@ -9,11 +9,13 @@ and the Voila log go to ``test-artifacts/browser/`` (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,4 +142,9 @@ def page(browser, voila_url, request):
         page.set_viewport_size({"width": 1440, "height": 2300})
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
     finally:
+        # close the tab as a person does, so that its kernel is shut down now rather than
+        # culled later: the next tests get the machine's cores
+        with contextlib.suppress(Exception), page.expect_event("close", timeout=5_000):
+            page.close(run_before_unload=True)
+        time.sleep(1)  # the browser sends the tab's shutdown beacon after it closes
         context.close()

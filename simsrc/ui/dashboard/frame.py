@@ -146,6 +146,12 @@ class Dashboard(abc.ABC):
             "Monthly results of baseline and what-if, one row per scenario and month",
         )
         self.download_results.add_class("sx-download-results")
+        self.download_kpis = DownloadButton(
+            "Download KPIs (CSV)",
+            self.kpis_file,
+            "Every KPI of baseline and what-if with its label, unit and change",
+        )
+        self.download_kpis.add_class("sx-download-kpis")
         self.share = ShareLink(self._open_link)
         self.share.add_class("sx-share")
         self.reset_button = widgets.Button(
@@ -155,8 +161,8 @@ class Dashboard(abc.ABC):
         )
         self.reset_button.add_class("sx-reset")
         toolbar = widgets.HBox(
-            [self.preset, self.upload, self.download_scenario, self.download_results,
-             self.share, self.reset_button]
+            [self.preset, self.upload, self.download_scenario, self.download_kpis,
+             self.download_results, self.share, self.reset_button]
         )  # fmt: skip
         toolbar.add_class("sx-toolbar")
         header = widgets.HBox([self.header_text, toolbar])
@@ -572,6 +578,10 @@ class Dashboard(abc.ABC):
     def results_file(self) -> tuple[str, str, str]:
         """Monthly results of baseline and what-if as CSV: ``(filename, mime, text)``."""
         return self.state.results_file()
+
+    def kpis_file(self) -> tuple[str, str, str]:
+        """Every KPI of baseline and what-if, labelled, as CSV: ``(filename, mime, text)``."""
+        return self.state.kpis_file()
 
     # -- views ----------------------------------------------------------------------------
     def _refresh(self) -> None:

@@ -31,11 +31,13 @@ import pandas as pd
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import MAX_FILE_BYTES, parse_scenario_text, scenario_to_toml
 from simsrc.model.scenario import Scenario
+from simsrc.model.units import FRACTION_UNITS
 from simsrc.results.expected import Result
+from simsrc.results.kpis import KPI_INFO
 from simsrc.ui import charts
 from simsrc.ui.dashboard.values import build_what_if, check_control, scenario_value
 
-__all__ = ["WhatIfState", "read_upload", "slug"]
+__all__ = ["WhatIfState", "kpi_table", "read_upload", "slug"]
 
 
 def slug(text: str) -> str:
@@ -183,3 +185,45 @@ class WhatIfState:
             frames.append(m)
         text = pd.concat(frames, ignore_index=True).to_csv(index=False)
         return f"{slug(self.baseline.name)}-results.csv", "text/csv", text
+
+    def kpis_file(self) -> tuple[str, str, str]:
+        """Every KPI of baseline and what-if as CSV, labelled: ``(filename, mime, text)``."""
+        text = kpi_table(
+            self.baseline_result.result.kpis, self.what_if_result.result.kpis,
+            self.baseline.currency,
+        ).to_csv(index=False)  # fmt: skip
+        return f"{slug(self.baseline.name)}-kpis.csv", "text/csv", text
+
+
+def kpi_table(
+    base: Mapping[str, float], what_if: Mapping[str, float], currency: str
+) -> pd.DataFrame:
+    """The KPIs as a reader wants them: label, unit, baseline, what-if, change.
+
+    One unit per row: money in the scenario's currency with cents, customers and months
+    to one decimal, rates and shares in per cent (changes in percentage points).
+
+    Examples
+    --------
+    >>> t = kpi_table({"save_rate": 0.27, "npv": 100.0}, {"save_rate": 0.3, "npv": 110.0}, "EUR")
+    >>> row = t.set_index("KPI").loc["Save rate"]
+    >>> row["unit"], float(row["baseline"]), float(row["what-if"]), float(row["change"])
+    ('%', 27.0, 30.0, 3.0)
+    """
+    rows = []
+    for key, (label, unit) in KPI_INFO.items():
+        if key not in base or key not in what_if:
+            continue
+        b, w = float(base[key]), float(what_if[key])
+        if unit in FRACTION_UNITS:
+            shown, b, w, digits = "%", 100 * b, 100 * w, 4
+        elif unit.startswith("currency"):
+            shown, digits = currency + unit[len("currency") :], 2
+        else:
+            shown, digits = unit, 1 if unit in ("customers", "months") else 4
+        change = w - b
+        pct = 100 * change / abs(b) if unit not in FRACTION_UNITS and b else float("nan")
+        rows.append({"KPI": label, "unit": shown, "baseline": round(b, digits),
+                     "what-if": round(w, digits), "change": round(change, digits),
+                     "change %": round(pct, 2)})  # fmt: skip
+    return pd.DataFrame(rows)
