@@ -61,17 +61,7 @@ def levels_from_exit_survey(
     """
     mapping = dict(DEFAULT_REASON_TO_CAUSE if mapping is None else mapping)
     PARAMETERS["causes.*.levels.*"].check(monthly_churn, "monthly_churn")
-    for reason in shares:
-        if reason not in mapping:
-            raise ScenarioError(
-                f"shares.{reason}",
-                f"unknown exit-survey reason (allowed: {', '.join(mapping)})",
-            )
-    for reason, share in shares.items():
-        PARAMETERS["segments.*.share"].check(share, f"shares.{reason}")
-    total = sum(shares.values())
-    if abs(total - 1) > 1e-6:
-        raise ScenarioError("shares", f"must sum to 1 (got {total:g})")
+    _check_shares(shares, mapping)
     by_cause: dict[str, float] = {}
     spread = 0.0
     for reason, share in shares.items():
@@ -96,3 +86,18 @@ def levels_from_exit_survey(
             c = dataclasses.replace(c, levels=tuple(min(1.0, target_level * r) for r in rel))
         causes.append(c)
     return dataclasses.replace(scenario, causes=tuple(causes))
+
+
+def _check_shares(shares: Mapping[str, float], mapping: Mapping[str, str | None]) -> None:
+    """Refuse reasons the mapping does not know, shares outside 0…1, and a total ≠ 1."""
+    for reason in shares:
+        if reason not in mapping:
+            raise ScenarioError(
+                f"shares.{reason}",
+                f"unknown exit-survey reason (allowed: {', '.join(mapping)})",
+            )
+    for reason, share in shares.items():
+        PARAMETERS["segments.*.share"].check(share, f"shares.{reason}")
+    total = sum(shares.values())
+    if abs(total - 1) > 1e-6:
+        raise ScenarioError("shares", f"must sum to 1 (got {total:g})")

@@ -416,6 +416,28 @@ def _solve(
     return plan, prob.evaluations
 
 
+def _checked_plan_inputs(
+    scenario: Scenario,
+    offers: Sequence[str] | None,
+    budget: float | None,
+    capacity: float | None,
+    coverage: bool,
+) -> tuple[str, ...]:
+    """The offers to optimise, after refusing a plan that has nothing to choose or bad caps."""
+    if scenario.save_team.coverage <= 0 and not coverage:
+        raise ScenarioError("save_team.coverage", "is 0: there is no save team to optimise")
+    chosen = tuple(OFFER_NAMES if offers is None else offers)
+    for o in chosen:
+        if o not in OFFER_NAMES:
+            raise ScenarioError("offers", f"unknown offer {o!r} (known: {', '.join(OFFER_NAMES)})")
+    for name, value in (("budget", budget), ("capacity", capacity)):
+        if value is not None and (not np.isfinite(value) or value < 0):
+            raise ScenarioError(name, f"must be a non-negative amount (got {value!r})")
+    if not _variables(scenario, chosen) and not coverage:
+        raise ScenarioError("offers", "no offer can be accepted for any voluntary cause")
+    return chosen
+
+
 def optimize_retention(
     scenario: Scenario,
     *,
@@ -465,17 +487,7 @@ def optimize_retention(
     >>> plan.npv >= plan.npv_start - 1e-6
     True
     """
-    if scenario.save_team.coverage <= 0 and not coverage:
-        raise ScenarioError("save_team.coverage", "is 0: there is no save team to optimise")
-    offers = tuple(OFFER_NAMES if offers is None else offers)
-    for o in offers:
-        if o not in OFFER_NAMES:
-            raise ScenarioError("offers", f"unknown offer {o!r} (known: {', '.join(OFFER_NAMES)})")
-    for name, value in (("budget", budget), ("capacity", capacity)):
-        if value is not None and (not np.isfinite(value) or value < 0):
-            raise ScenarioError(name, f"must be a non-negative amount (got {value!r})")
-    if not _variables(scenario, offers) and not coverage:
-        raise ScenarioError("offers", "no offer can be accepted for any voluntary cause")
+    offers = _checked_plan_inputs(scenario, offers, budget, capacity, coverage)
     cap_b = float("inf") if budget is None else float(budget)
     cap_c = float("inf") if capacity is None else float(capacity)
     combos: list[dict[str, bool]] = [{}]

@@ -219,14 +219,16 @@ def life_table(
         "censored": _select(snap, ~snap.churned),
     }
     if snap.entry is not None:
-        w = snap.weight
-        columns["entered"] = np.bincount(snap.entry, weights=w, minlength=snap.months + 1)[
-            : snap.months
-        ]
-        if w is None:
-            columns["entered"] = np.asarray(columns["entered"]).astype(np.int64)
+        columns["entered"] = _entered(snap)
     columns.update(hazard=hazard, survival=survival, survival_se=_greenwood(survival, at_risk, d))
     return pd.DataFrame(columns, index=pd.RangeIndex(1, snap.months + 1, name="tenure"))
+
+
+def _entered(snap: _Snapshot) -> NDArray[np.float64] | NDArray[np.int64]:
+    """Customers whose observation began at the start of each month (entry = t − 1)."""
+    assert snap.entry is not None
+    counts = np.bincount(snap.entry, weights=snap.weight, minlength=snap.months + 1)
+    return counts[: snap.months].astype(np.int64) if snap.weight is None else counts[: snap.months]
 
 
 def _causes(cause: ArrayLike, churned: NDArray[np.bool_]) -> pd.Series:

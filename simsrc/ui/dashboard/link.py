@@ -88,7 +88,7 @@ def parse_link(query: str) -> tuple[str | None, dict[str, Any], list[ScenarioErr
         if key == "preset":
             preset = text
             continue
-        if key in ("token",):  # Voila's own parameter, not a what-if
+        if key == "token":  # Voila's own parameter, not a what-if
             continue
         try:
             values[key] = _from_text(key, text)
