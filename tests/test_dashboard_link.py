@@ -3,8 +3,6 @@ restores them exactly; a damaged link restores what it can and says what it coul
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,29 +11,13 @@ import simsrc
 from simsrc.model.units import format_value
 from simsrc.ui.dashboard import ExecutiveDashboard, OfferMixDashboard
 from simsrc.ui.dashboard.link import MAX_LINK, link_query, parse_link
-from simsrc.ui.dashboard.values import CHOICES, check_control, choice_words, control_param
+from simsrc.ui.dashboard.values import check_control, control_param
+from tests.strategies import control_values
 
 
 @pytest.fixture(scope="module")
 def executive():
     return ExecutiveDashboard("b2b-saas")
-
-
-def control_values(keys):
-    """Valid values for some of ``keys``, as a person could set them."""
-
-    def value(key):
-        if key in CHOICES:
-            return st.sampled_from(choice_words(key))
-        row = control_param(key)
-        assert row is not None
-        if row.integer:
-            return st.integers(math.ceil(row.lo), math.floor(min(row.hi, 1e6)))
-        return st.floats(row.lo, min(row.hi, 1e6), allow_nan=False)
-
-    return st.lists(st.sampled_from(sorted(keys)), unique=True, max_size=8).flatmap(
-        lambda chosen: st.fixed_dictionaries({k: value(k) for k in chosen})
-    )
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

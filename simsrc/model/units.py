@@ -50,8 +50,8 @@ def format_value(x: float, unit: str, currency: str = "USD") -> str:
     --------
     >>> format_value(2_420_000.0, "currency")
     '$2.42M'
-    >>> format_value(0.0153, "rate")
-    '1.53%'
+    >>> format_value(0.0153, "rate"), format_value(-0.005, "rate")
+    ('1.53%', '-0.5%')
     >>> format_value(12.3, "months")
     '12.3 months'
     >>> format_value(54.196, "multiple")
@@ -64,7 +64,9 @@ def format_value(x: float, unit: str, currency: str = "USD") -> str:
         text = f"-{symbol}{compact(-x)}" if x < 0 else f"{symbol}{compact(x)}"
         return text + ("/month" if unit.endswith("/month") else "")
     if unit in FRACTION_UNITS:
-        return "—" if not math.isfinite(x) else f"{_sig(100 * x, 3)}%"
+        if not math.isfinite(x):
+            return "—"
+        return f"{'-' if x < 0 else ''}{_sig(100 * abs(x), 3)}%"
     if unit == "months":
         return compact(x) + " months"
     if unit == "multiple":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import pypdf
 import pytest
 
 import simsrc
@@ -189,13 +190,18 @@ def test_bad_scenario_file_shows_a_message_and_the_kernel_carries_on(page, voila
     assert_offline(page)
 
 
-def test_download_scenario_and_results(page, voila_url):
-    open_dashboard(page, voila_url, EXECUTIVE)
+def halve_churn(page):
+    """Press Halve churn and wait for the revenue card to show it."""
     page.locator(".sx-halve button, button.sx-halve").first.click()
     page.wait_for_function(
         "() => document.querySelector('[data-kpi=\"total_revenue\"] .sx-card-value')"
         "?.innerText === '$282M'"
     )
+
+
+def test_download_scenario_and_results(page, voila_url):
+    open_dashboard(page, voila_url, EXECUTIVE)
+    halve_churn(page)
     with page.expect_download() as info:
         page.locator(".sx-download-scenario button").click()
     path = info.value.path()
@@ -207,6 +213,26 @@ def test_download_scenario_and_results(page, voila_url):
     text = open(info.value.path(), encoding="utf-8").read()
     assert text.startswith("scenario,scenario_name,month,")
     assert len(text.splitlines()) == 1 + 2 * 60
+
+
+def test_board_page_pdf_carries_the_apis_figures(page, voila_url):
+    open_dashboard(page, voila_url, EXECUTIVE)
+    halve_churn(page)
+    with page.expect_download() as info:
+        page.locator(".sx-download-pdf button").click()
+    assert info.value.suggested_filename == "b2b-saas-board.pdf"
+    reader = pypdf.PdfReader(info.value.path())
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    halved = simsrc.preset("b2b-saas").halve_churn()
+    for key in ("total_revenue", "npv", "avg_monthly_churn", "ending_active"):
+        assert expected_text(halved, key) in text, key
+    assert "Poor service churn ×0.5" in text and "preset b2b-saas" in text
+    with page.expect_download() as info:
+        page.locator(".sx-download-png button").click()
+    assert info.value.suggested_filename == "b2b-saas-board.png"
+    assert open(info.value.path(), "rb").read(4) == b"\x89PNG"
+    assert page.locator(".sx-download-pdf button").is_enabled()  # released after the file
 
 
 def test_offer_mix_dashboard(page, voila_url):

@@ -15,7 +15,9 @@ The dashboard charts come in parts that fit together:
   can be read as a table too; :mod:`~simsrc.ui.charts.tables`.
 
 Lesson and analyst notebooks draw plain frames with their rows
-(:mod:`~simsrc.ui.charts.lessons`, :mod:`~simsrc.ui.charts.analyst`); charts render
+(:mod:`~simsrc.ui.charts.lessons`, :mod:`~simsrc.ui.charts.analyst`); a what-if's
+one-page board summary is one chart made into a PDF or PNG offline
+(:mod:`~simsrc.ui.charts.board`); charts render
 without a network (:mod:`~simsrc.ui.charts.offline`) and share one look
 (:mod:`~simsrc.ui.charts.style`).
 
@@ -43,6 +45,7 @@ from simsrc.ui.charts.analyst import (
     sweep_chart,
     tornado_chart,
 )
+from simsrc.ui.charts.board import board_chart, board_pdf, board_png
 from simsrc.ui.charts.data import (
     DISCOUNTS,
     KEPT,
@@ -138,6 +141,9 @@ __all__ = [
     "LiveChart",
     "Panel",
     "View",
+    "board_chart",
+    "board_pdf",
+    "board_png",
     "churn_by_cause_chart",
     "churn_by_cause_data",
     "churn_by_cause_table",

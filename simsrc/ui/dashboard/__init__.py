@@ -48,7 +48,7 @@ from simsrc.ui.dashboard.controls import MixEditor, choice_buttons, number_slide
 from simsrc.ui.dashboard.download import DownloadButton
 from simsrc.ui.dashboard.executive import EXECUTIVE_KPIS, Computed, ExecutiveDashboard
 from simsrc.ui.dashboard.frame import Dashboard
-from simsrc.ui.dashboard.markup import CSS, control_label, format_amount, kpi_card
+from simsrc.ui.dashboard.markup import CSS, control_label, kpi_card
 from simsrc.ui.dashboard.offer_mix import OfferMixDashboard, SaveTeamComputed
 from simsrc.ui.dashboard.state import WhatIfState
 from simsrc.ui.dashboard.values import (
@@ -85,7 +85,6 @@ __all__ = [
     "choice_options",
     "control_label",
     "control_param",
-    "format_amount",
     "kpi_card",
     "number_slider",
     "scenario_value",

@@ -19,7 +19,7 @@ from simsrc.model.units import format_value
 from simsrc.results.expected import Result
 from simsrc.results.simulate import simulate
 from simsrc.ui import charts
-from simsrc.ui.dashboard.frame import ControlGroup, Dashboard, guard
+from simsrc.ui.dashboard.frame import CardFigures, ControlGroup, Dashboard, guard
 
 __all__ = ["EXECUTIVE_KPIS", "Computed", "ExecutiveDashboard"]
 
@@ -61,11 +61,11 @@ def why_text(base: Result, what_if: Result) -> str:
         return ""
     years = what_if.scenario.horizon_months / 12
     return (
-        '<div class="sx-why">Customers build up slowly: after '
-        f"{years:g} years the what-if's base is at {share_w:.0%} of the level its "
-        f"acquisition and churn would settle at ({format_value(settled_w, 'count')} "
-        f"customers), the baseline's at {share_b:.0%}. A churn change keeps paying "
-        "after the horizon; the cards count only what happens within it.</div>"
+        f"Customers build up slowly: after {years:g} years the what-if's base is at "
+        f"{share_w:.0%} of the level its acquisition and churn would settle at "
+        f"({format_value(settled_w, 'count')} customers), the baseline's at {share_b:.0%}. "
+        "A churn change keeps paying after the horizon; the cards count only what happens "
+        "within it."
     )
 
 
@@ -225,9 +225,11 @@ class ExecutiveDashboard(Dashboard):
     def _on_churn_reset(self, _: object = None) -> None:
         self.set_controls({f"churn.{c}": 1.0 for c in self.baseline.cause_names})
 
-    def _cards(self, base: Computed, what_if: Computed) -> str:
-        b, w = base.result, what_if.result
-        return self.kpi_cards(b.kpis, w.kpis, EXECUTIVE_KPIS) + why_text(b, w)
+    def _card_kpis(self, base: Computed, what_if: Computed) -> CardFigures:
+        return base.result.kpis, what_if.result.kpis, EXECUTIVE_KPIS, {}
+
+    def _why(self, base: Computed, what_if: Computed) -> str:
+        return why_text(base.result, what_if.result)
 
     def _datasets(self) -> dict[str, pd.DataFrame]:
         base, what_if = self.baseline_result, self.what_if_result

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import datetime as dt
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -26,20 +27,35 @@ from simsrc.model.files import MAX_FILE_BYTES
 from simsrc.model.presets import list_presets, preset
 from simsrc.model.scenario import Scenario
 from simsrc.ui import charts
+from simsrc.ui.dashboard.board import board_page
 from simsrc.ui.dashboard.controls import MixEditor, choice_buttons, group_heading, number_slider
-from simsrc.ui.dashboard.download import DownloadButton
+from simsrc.ui.dashboard.download import DownloadButton, FileContent
 from simsrc.ui.dashboard.link import ShareLink, link_query, parse_link
-from simsrc.ui.dashboard.markup import CSS, css_key, esc, kpi_cards, kpi_value, table_html
-from simsrc.ui.dashboard.state import WhatIfState, read_upload
-from simsrc.ui.dashboard.values import check_control, is_mix, readable_error
+from simsrc.ui.dashboard.markup import (
+    CSS,
+    css_key,
+    esc,
+    kpi_cards,
+    kpi_rows,
+    kpi_value,
+    table_html,
+)
+from simsrc.ui.dashboard.state import WhatIfState, read_upload, slug
+from simsrc.ui.dashboard.values import change_lines, check_control, is_mix, readable_error
 
-__all__ = ["ControlGroup", "Dashboard", "guard"]
+__all__ = ["CardFigures", "ControlGroup", "Dashboard", "guard"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())  # never print to the page; operators opt in
 
 ControlGroup = tuple[str, str, list[widgets.Widget]]
 """A group of controls in the sidebar: title, hint, widgets."""
+
+CardFigures = tuple[
+    Mapping[str, float], Mapping[str, float], Sequence[str], Mapping[str, tuple[str, str]]
+]
+"""What KPI cards show: baseline KPIs, what-if KPIs, the keys in order, and
+``(label, unit)`` of keys that are not in :data:`simsrc.results.kpis.KPI_INFO`."""
 
 
 def guard(method: Callable[..., None]) -> Callable[..., None]:
@@ -64,7 +80,8 @@ class Dashboard(abc.ABC):
 
     Subclasses define :meth:`_groups` (control groups), :meth:`_panels` (charts),
     :meth:`_compute` (what a what-if needs), :meth:`_datasets` (the charts' data) and
-    :meth:`_cards` (KPI cards).
+    :meth:`_card_kpis` (the KPI cards' figures); :meth:`_why` may add a sentence under
+    the cards. The cards, the KPI downloads and the board page all show these figures.
 
     Parameters
     ----------
@@ -134,24 +151,34 @@ class Dashboard(abc.ABC):
             layout={"width": "auto"},
         )
         self.upload.add_class("sx-upload")
-        self.download_scenario = DownloadButton(
+        self.download_scenario = self._download_button(
             "Download scenario",
             self.scenario_file,
             "The what-if scenario as a TOML file you can edit and upload again",
+            "scenario",
         )
-        self.download_scenario.add_class("sx-download-scenario")
-        self.download_results = DownloadButton(
-            "Download results (CSV)",
-            self.results_file,
-            "Monthly results of baseline and what-if, one row per scenario and month",
-        )
-        self.download_results.add_class("sx-download-results")
-        self.download_kpis = DownloadButton(
+        self.download_kpis = self._download_button(
             "Download KPIs (CSV)",
             self.kpis_file,
             "Every KPI of baseline and what-if with its label, unit and change",
+            "kpis",
         )
-        self.download_kpis.add_class("sx-download-kpis")
+        self.download_results = self._download_button(
+            "Download results (CSV)",
+            self.results_file,
+            "Monthly results of baseline and what-if, one row per scenario and month",
+            "results",
+        )
+        self.download_pdf = self._download_button(
+            "Board page (PDF)",
+            self.board_pdf_file,
+            "The what-if on one page for a board pack: key figures, the changes in "
+            "words, revenue and customers, date and preset",
+            "pdf",
+        )
+        self.download_png = self._download_button(
+            "Board page (PNG)", self.board_png_file,
+            "The board page as a picture for slides", "png")  # fmt: skip
         self.share = ShareLink(self._open_link)
         self.share.add_class("sx-share")
         self.reset_button = widgets.Button(
@@ -162,12 +189,26 @@ class Dashboard(abc.ABC):
         self.reset_button.add_class("sx-reset")
         toolbar = widgets.HBox(
             [self.preset, self.upload, self.download_scenario, self.download_kpis,
-             self.download_results, self.share, self.reset_button]
+             self.download_results, self.download_pdf, self.download_png, self.share,
+             self.reset_button]
         )  # fmt: skip
         toolbar.add_class("sx-toolbar")
         header = widgets.HBox([self.header_text, toolbar])
         header.add_class("sx-header")
         return header
+
+    def _download_button(
+        self, label: str, make: Callable[[], FileContent], hint: str, name: str
+    ) -> DownloadButton:
+        button = DownloadButton(label, make, hint, self._download_failed)
+        button.add_class(f"sx-download-{name}")
+        return button
+
+    def _download_failed(self, exc: Exception) -> None:
+        logger.info("download failed", exc_info=exc)
+        text = readable_error(exc, self.baseline) if isinstance(exc, ScenarioError) else (
+            f"{type(exc).__name__}: {exc}")  # fmt: skip
+        self.show_error(f"The file could not be made: {text}")
 
     def _build_sidebar(self) -> widgets.VBox:
         self.sidebar = widgets.VBox()
@@ -232,8 +273,12 @@ class Dashboard(abc.ABC):
         """Supplied by each dashboard."""
 
     @abc.abstractmethod
-    def _cards(self, base: Any, what_if: Any) -> str:
-        """Supplied by each dashboard."""
+    def _card_kpis(self, base: Any, what_if: Any) -> CardFigures:
+        """Supplied by each dashboard: what its KPI cards show."""
+
+    def _why(self, base: Any, what_if: Any) -> str:
+        """A plain sentence under the cards on why the effect is what it is (or none)."""
+        return ""
 
     def _extra_main(self) -> list[widgets.Widget]:
         return []
@@ -583,13 +628,32 @@ class Dashboard(abc.ABC):
         """Every KPI of baseline and what-if, labelled, as CSV: ``(filename, mime, text)``."""
         return self.state.kpis_file()
 
+    def board_page(self, today: dt.date | None = None) -> Any:
+        """The what-if on one page: the cards as a table, the changes, two charts."""
+        base, what_if = self.baseline_result, self.what_if_result
+        b, w, keys, labels = self._card_kpis(base, what_if)
+        return board_page(
+            self.baseline, self.preset_name, (base.result, what_if.result),
+            kpi_rows(b, w, keys, self.currency, labels),
+            change_lines(self._moved(), self.baseline, self.currency),
+            self._why(base, what_if), today,
+        )  # fmt: skip
+
+    def board_pdf_file(self) -> tuple[str, str, bytes]:
+        """The board page as a one-page PDF: ``(filename, mime type, bytes)``."""
+        return (f"{slug(self.baseline.name)}-board.pdf", "application/pdf",
+                charts.board_pdf(self.board_page()))  # fmt: skip
+
+    def board_png_file(self) -> tuple[str, str, bytes]:
+        """The board page as a PNG: ``(filename, mime type, bytes)``."""
+        return (f"{slug(self.baseline.name)}-board.png", "image/png",
+                charts.board_png(self.board_page()))  # fmt: skip
+
     # -- views ----------------------------------------------------------------------------
     def _refresh(self) -> None:
         self.revision += 1
         self.cards.value = (
-            f'<div class="sx-cards" data-revision="{self.revision}">'
-            + self._cards(self.baseline_result, self.what_if_result)
-            + "</div>"
+            f'<div class="sx-cards" data-revision="{self.revision}">' + self._cards() + "</div>"
         )
         self.datasets = self._datasets()
         if self.chart is None:
@@ -626,15 +690,13 @@ class Dashboard(abc.ABC):
             raise ScenarioError("numbers", f"unknown chart {change['new']!r}")
         self._fill_numbers()
 
-    def kpi_cards(
-        self,
-        base: Mapping[str, float],
-        what_if: Mapping[str, float],
-        keys: Iterable[str],
-        labels: Mapping[str, tuple[str, str]] | None = None,
-    ) -> str:
-        """HTML of KPI cards for ``keys`` (:func:`~simsrc.ui.dashboard.markup.kpi_cards`)."""
-        return kpi_cards(base, what_if, keys, self.currency, labels)
+    def _cards(self) -> str:
+        base, what_if = self.baseline_result, self.what_if_result
+        b, w, keys, labels = self._card_kpis(base, what_if)
+        why = self._why(base, what_if)
+        return kpi_cards(b, w, keys, self.currency, labels) + (
+            f'<div class="sx-why">{esc(why)}</div>' if why else ""
+        )
 
     def kpi_text(self, key: str) -> str:
         """The what-if value a KPI card shows (what a person reads)."""

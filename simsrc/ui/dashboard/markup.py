@@ -27,9 +27,10 @@ __all__ = [
     "control_label",
     "css_key",
     "esc",
-    "format_amount",
     "kpi_card",
     "kpi_cards",
+    "kpi_rows",
+    "kpi_texts",
     "kpi_value",
     "mix_text",
     "read_asset",
@@ -118,17 +119,35 @@ def control_label(label: str, unit: str = "", hint: str = "") -> str:
     )
 
 
-def format_amount(x: float, unit: str, currency: str = "USD") -> str:
-    """:func:`simsrc.model.units.format_value`, also for negative rates (a change in save rate).
+def kpi_texts(
+    unit: str, base: float, what_if: float, currency: str, lower_is_better: bool = False
+) -> tuple[str, str, str, str]:
+    """What a KPI card says: ``(what-if value, change, tone, baseline value)``.
+
+    Values use :func:`simsrc.model.units.format_value` (currency, K/M/B); the change is
+    an amount and a percentage, or percentage points for a rate or share (never both).
+    The tone is ``good``, ``bad`` or ``flat``.
 
     Examples
     --------
-    >>> format_amount(-0.0123, "rate"), format_amount(-1500.0, "currency")
-    ('-1.23%', '-$1.5K')
+    >>> kpi_texts("currency", 100.0, 110.0, "USD")
+    ('$110', '+$10 · +10%', 'good', '$100')
+    >>> kpi_texts("rate", 0.27, 0.2666, "USD")
+    ('26.7%', '-0.34 pt', 'bad', '27%')
     """
-    if x < 0 and unit in FRACTION_UNITS:
-        return "-" + format_value(-x, unit, currency)  # format_value needs x ≥ 0 here
-    return format_value(x, unit, currency)
+    delta = what_if - base
+    text, tone = "no change", "flat"
+    if not (math.isfinite(delta) and math.isfinite(base)):
+        text = "—"
+    elif delta != 0 and (base == 0 or abs(delta) >= 5e-5 * abs(base)):
+        if unit in FRACTION_UNITS:
+            text = f"{100 * delta:+.2f} pt"
+        else:
+            shown = ("+" if delta > 0 else "") + format_value(delta, unit, currency)
+            text = shown if base == 0 else f"{shown} · {format_delta_pct(100 * delta / abs(base))}"
+        tone = "good" if (delta > 0) != lower_is_better else "bad"
+    return (format_value(what_if, unit, currency), text, tone,
+            format_value(base, unit, currency))  # fmt: skip
 
 
 def kpi_card(
@@ -142,38 +161,32 @@ def kpi_card(
 ) -> str:
     """HTML of one KPI card: what-if value, change against baseline, baseline value.
 
-    Values use :func:`simsrc.model.units.format_value` (currency, K/M/B); the change is shown
-    as an amount and a percentage, green when it is good news, red when it is bad. A
-    change in a rate or share is in percentage points, never mixed with a percentage.
+    The texts are :func:`kpi_texts`; the change is green when it is good news, red when
+    it is bad.
 
     Examples
     --------
     >>> html = kpi_card("npv", "NPV", "currency", 100.0, 110.0, "USD")
     >>> "+$10 · +10%" in html and "sx-good" in html
     True
-    >>> "-0.34 pt<" in kpi_card("save_rate", "Save rate", "rate", 0.27, 0.2666, "USD")
-    True
     """
-    value = format_amount(what_if, unit, currency)
-    delta = what_if - base
-    text, tone = "no change", "sx-flat"
-    if not (math.isfinite(delta) and math.isfinite(base)):
-        text = "—"
-    elif delta != 0 and (base == 0 or abs(delta) >= 5e-5 * abs(base)):
-        if unit in FRACTION_UNITS:
-            text = f"{100 * delta:+.2f} pt"
-        else:
-            shown = ("+" if delta > 0 else "") + format_amount(delta, unit, currency)
-            text = shown if base == 0 else f"{shown} · {format_delta_pct(100 * delta / abs(base))}"
-        tone = "sx-good" if (delta > 0) != lower_is_better else "sx-bad"
+    value, change, tone, baseline = kpi_texts(unit, base, what_if, currency, lower_is_better)
     return (
         f'<div class="sx-card" data-kpi="{esc(key)}">'
         f'<div class="sx-card-label" title="{esc(label)}">{esc(label)}</div>'
         f'<div class="sx-card-value">{esc(value)}</div>'
-        f'<div class="sx-card-delta {tone}">{esc(text)}</div>'
+        f'<div class="sx-card-delta sx-{tone}">{esc(change)}</div>'
         f'<div class="sx-card-base">Baseline <span class="sx-card-base-value">'
-        f"{esc(format_amount(base, unit, currency))}</span></div></div>"
+        f"{esc(baseline)}</span></div></div>"
     )
+
+
+def _labelled(
+    keys: Iterable[str], labels: Mapping[str, tuple[str, str]] | None
+) -> list[tuple[str, str, str]]:
+    """``(key, short label, unit)`` of KPIs, from :data:`KPI_INFO` and ``labels``."""
+    info = {**KPI_INFO, **(labels or {})}
+    return [(k, KPI_SHORT_LABELS.get(k, info[k][0]), info[k][1]) for k in keys]
 
 
 def kpi_cards(
@@ -201,13 +214,33 @@ def kpi_cards(
     str
         The cards' HTML.
     """
-    info = {**KPI_INFO, **(labels or {})}
-    cards = []
-    for k in keys:
-        label, unit = info[k]
-        cards.append(kpi_card(k, KPI_SHORT_LABELS.get(k, label), unit, base[k], what_if[k],
-                              currency, k in LOWER_IS_BETTER))  # fmt: skip
-    return "".join(cards)
+    return "".join(
+        kpi_card(k, label, unit, base[k], what_if[k], currency, k in LOWER_IS_BETTER)
+        for k, label, unit in _labelled(keys, labels)
+    )
+
+
+def kpi_rows(
+    base: Mapping[str, float],
+    what_if: Mapping[str, float],
+    keys: Iterable[str],
+    currency: str,
+    labels: Mapping[str, tuple[str, str]] | None = None,
+) -> pd.DataFrame:
+    """The KPI cards as a table of the same texts: KPI, Baseline, What-if, Change, tone.
+
+    Examples
+    --------
+    >>> kpi_rows({"npv": 100.0}, {"npv": 110.0}, ["npv"], "USD").iloc[0].tolist()
+    ['NPV', '$100', '$110', '+$10 · +10%', 'good']
+    """
+    rows = []
+    for k, label, unit in _labelled(keys, labels):
+        value, change, tone, baseline = kpi_texts(
+            unit, base[k], what_if[k], currency, k in LOWER_IS_BETTER
+        )
+        rows.append((label, baseline, value, change, tone))
+    return pd.DataFrame(rows, columns=["KPI", "Baseline", "What-if", "Change", "tone"])
 
 
 def kpi_value(cards: str, key: str) -> str:

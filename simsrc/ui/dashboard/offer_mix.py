@@ -18,7 +18,7 @@ from simsrc.model.units import format_value
 from simsrc.results.expected import Result, simulate_batch
 from simsrc.results.simulate import simulate
 from simsrc.ui import charts
-from simsrc.ui.dashboard.frame import ControlGroup, Dashboard, guard
+from simsrc.ui.dashboard.frame import CardFigures, ControlGroup, Dashboard, guard
 from simsrc.ui.dashboard.markup import esc, mix_text
 from simsrc.ui.dashboard.values import mix_of
 
@@ -125,7 +125,7 @@ class OfferMixDashboard(Dashboard):
              "that get each offer.", self.mix_editor()),
         ]  # fmt: skip
 
-    def _cards(self, base: SaveTeamComputed, what_if: SaveTeamComputed) -> str:
+    def _card_kpis(self, base: SaveTeamComputed, what_if: SaveTeamComputed) -> CardFigures:
         def extra(c: SaveTeamComputed) -> dict[str, float]:
             k = c.result.kpis
             given = k["total_discounts_given"] + float(c.result.arrays["offer_costs"].sum())
@@ -135,7 +135,7 @@ class OfferMixDashboard(Dashboard):
         labels = {"margin_kept": ("Margin kept", "currency"),
                   "given_away": ("Given away", "currency")}  # fmt: skip
         keys = ("save_rate", "cost_per_save", "margin_kept", "given_away", "npv")
-        return self.kpi_cards(extra(base), extra(what_if), keys, labels)
+        return extra(base), extra(what_if), keys, labels
 
     def _datasets(self) -> dict[str, pd.DataFrame]:
         base, what_if = self.baseline_result, self.what_if_result

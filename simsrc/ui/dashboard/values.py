@@ -19,6 +19,7 @@ from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.scenario import Scenario
 from simsrc.model.schema import hints
+from simsrc.model.units import compact, format_value
 from simsrc.ui.charts import OFFER_LABELS
 
 __all__ = [
@@ -26,14 +27,17 @@ __all__ = [
     "CHURN_FACTOR",
     "WORD_LABELS",
     "build_what_if",
+    "change_lines",
     "check_control",
     "choice_options",
     "choice_words",
     "control_param",
+    "field_label",
     "is_mix",
     "mix_of",
     "readable_error",
     "scenario_value",
+    "value_text",
 ]
 
 CHURN_FACTOR = Param(
@@ -276,6 +280,88 @@ def mix_of(s: Scenario) -> dict[str, dict[str, float]]:
     }  # fmt: skip
 
 
+def field_label(path: str, scenario: Scenario) -> str:
+    """A control or field as a person names it: its label, never its dotted path.
+
+    Examples
+    --------
+    >>> from simsrc import preset
+    >>> field_label("save_team.mix.poor_service.discount", preset("b2b-saas"))
+    'Discount in the offer mix for poor service'
+    >>> field_label("churn.onboarding", preset("b2b-saas"))
+    'Ineffective onboarding churn'
+    """
+    causes = {c.name: c.label for c in scenario.causes}
+    parts = path.split(".")
+    if parts[0] == "churn" and len(parts) == 2 and parts[1] in causes:
+        return f"{causes[parts[1]]} churn"
+    if parts[:2] == ["save_team", "mix"] and len(parts) in (3, 4):
+        cause = causes.get(parts[2], parts[2]).lower()
+        if len(parts) == 4:
+            return f"{OFFER_LABELS.get(parts[3], parts[3])} in the offer mix for {cause}"
+        return f"Offer mix for {cause}"
+    if path in CHOICES:
+        return CHOICES[path][0]
+    row = PARAMETERS.find(path) if path else None
+    return row.label if row is not None else path
+
+
+def value_text(key: str, value: Any, currency: str = "USD") -> str:
+    """A control's value as a person reads it: On, Help first, 30%, $1.2K, 3 months.
+
+    Examples
+    --------
+    >>> value_text("dunning.style", "help_first"), value_text("save_team.coverage", 0.3)
+    ('Help first', '30%')
+    >>> value_text("churn.onboarding", 0.5), value_text("acquisition.new_per_month", 1200)
+    ('×0.5', '1.2K')
+    """
+    if key in CHOICES:
+        return WORD_LABELS.get(value, str(value))
+    row = control_param(key)
+    unit = "" if row is None else row.unit
+    if unit == "×":
+        return f"×{compact(float(value))}"
+    if row is not None and (row.is_fraction or unit.startswith("currency") or unit == "months"):
+        return format_value(float(value), unit, currency)
+    return compact(float(value))
+
+
+def change_lines(
+    moved: Mapping[str, tuple[Any, Any]], scenario: Scenario, currency: str = "USD"
+) -> list[str]:
+    """What a what-if changes, one line per control, in the controls' order.
+
+    Parameters
+    ----------
+    moved : mapping
+        Control key → ``(baseline value, what-if value)``.
+    scenario : Scenario
+        The baseline (for cause names).
+    currency : str
+        Currency of money values.
+
+    Examples
+    --------
+    >>> from simsrc import preset
+    >>> change_lines({"churn.onboarding": (1.0, 0.5), "dunning.channel": ("email", "sms")},
+    ...              preset("b2b-saas"))
+    ['Ineffective onboarding churn ×0.5', 'Channel of dunning: Email → SMS']
+    """
+    lines = []
+    for key, (before, after) in moved.items():
+        label = field_label(key, scenario)
+        if key.startswith("churn."):
+            lines.append(f"{label} {value_text(key, after)}")
+            continue
+        if key.startswith(("dunning.", "win_back.")) and label == "Channel":
+            label += " of " + ("dunning" if key.startswith("dunning.") else "win-back")
+        lines.append(
+            f"{label}: {value_text(key, before, currency)} → {value_text(key, after, currency)}"
+        )
+    return lines
+
+
 def readable_error(exc: ScenarioError, scenario: Scenario) -> str:
     """A problem as the dashboard says it: the field by its label, not its path.
 
@@ -288,18 +374,5 @@ def readable_error(exc: ScenarioError, scenario: Scenario) -> str:
     >>> readable_error(ScenarioError("churn.onboarding", "too high"), preset("b2b-saas"))
     'Ineffective onboarding churn: too high'
     """
-    causes = {c.name: c.label for c in scenario.causes}
-    parts = exc.path.split(".")
-    if parts[0] == "churn" and len(parts) == 2 and parts[1] in causes:
-        field = f"{causes[parts[1]]} churn"
-    elif parts[:2] == ["save_team", "mix"] and len(parts) in (3, 4):
-        cause = causes.get(parts[2], parts[2]).lower()
-        field = f"Offer mix for {cause}"
-        if len(parts) == 4:
-            field = f"{OFFER_LABELS.get(parts[3], parts[3])} in the offer mix for {cause}"
-    elif exc.path in CHOICES:
-        field = CHOICES[exc.path][0]
-    else:
-        row = PARAMETERS.find(exc.path) if exc.path else None
-        field = row.label if row is not None else exc.path
+    field = field_label(exc.path, scenario)
     return f"{field}: {exc.message}" if field else exc.message

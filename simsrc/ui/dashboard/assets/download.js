@@ -8,10 +8,18 @@ function render({ model, el }) {
   sync();
   model.on("change:label", sync);
   model.on("change:hint", sync);
-  button.addEventListener("click", () => model.send({ event: "download" }));
-  model.on("msg:custom", (msg) => {
-    if (!msg || msg.event !== "file") return;
-    const blob = new Blob([msg.content], { type: msg.mime });
+  button.addEventListener("click", () => {
+    button.disabled = true;  // a board page takes a second to draw: one click, one file
+    button.classList.add("sx-busy");
+    model.send({ event: "download" });
+  });
+  model.on("msg:custom", (msg, buffers) => {
+    if (!msg || (msg.event !== "file" && msg.event !== "failed")) return;
+    button.disabled = false;
+    button.classList.remove("sx-busy");
+    if (msg.event === "failed") return;
+    const body = buffers && buffers.length ? buffers[0] : msg.content;  // bytes travel as a buffer
+    const blob = new Blob([body], { type: msg.mime });
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
     a.href = url;
