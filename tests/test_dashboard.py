@@ -8,6 +8,7 @@ bar, the controls' values, the downloaded files.
 import html
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -227,7 +228,8 @@ def test_values_are_checked_again_in_the_kernel(key, value, message):
 
 def test_an_offer_mix_over_100_percent_is_refused(dash):
     dash.set_control("save_team.mix.price_competitor.discount", 0.9)
-    assert "offer shares for one cause must sum to at most 1 (got 1.4)" in shown(dash)
+    assert "offer shares for one cause must sum to at most 100% (got 140%)" in shown(dash)
+    assert "Offer mix for price or competitor:" in shown(dash) and "save_team" not in shown(dash)
     assert dash.mix_sliders["discount"].value == 0.5
     assert dash.what_if.save_team.mix[4][0] == 0.5
 
@@ -346,6 +348,11 @@ def test_npv_best_mix_search(offers):
         applied = offers.what_if.save_team.mix
         assert all(sum(row) <= 1 + 1e-9 for row in applied)
         assert simsrc.simulate(offers.what_if).kpis["npv"] > found.npv_start
+        # what the table promised is what was applied: the same whole percents, same NPV
+        shown_npv = re.search(r'sx-best-npv">(.*?)<', offers.search_result.value).group(1)
+        assert offers.kpi_text("npv") == html.unescape(shown_npv)
+        for key, value in offers.best_values.items():
+            assert offers.values[key] == value and round(100 * value, 9) % 1 == 0, key
 
 
 def test_best_mix_only_uses_offers_a_reason_accepts(b2b):

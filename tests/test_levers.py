@@ -407,7 +407,8 @@ def test_engine_agrees_with_a_per_customer_simulation():
         (
             "save_team.mix.price_competitor.discount",
             0.9,
-            r"save_team\.mix\.price_competitor: offer shares for one cause must sum to at most 1",
+            r"save_team\.mix\.price_competitor: offer shares for one cause must sum to at "
+            "most 100%",
         ),
         (
             "save_team.discount.acceptance.price_competitor",

@@ -184,7 +184,7 @@ def _validate_levers(s: Scenario) -> None:
         if total > 1 + 1e-9:
             raise ScenarioError(
                 f"save_team.mix.{cause}",
-                f"offer shares for one cause must sum to at most 1 (got {total:.6g})",
+                f"offer shares for one cause must sum to at most 100% (got {100 * total:.4g}%)",
             )
     for name in OFFER_NAMES:
         offer = s.save_team.offer(name)

@@ -163,7 +163,7 @@ class MixEditor:
         if cause is None or f"save_team.mix.{cause}.discount" not in values:
             self.summary.value = ""
             return
-        offered = sum(values[f"save_team.mix.{cause}.{o}"] for o in OFFER_NAMES)
+        offered = round(sum(values[f"save_team.mix.{cause}.{o}"] for o in OFFER_NAMES), 9)
         self.summary.value = (
             f'<div class="sx-mix-summary">{format_value(offered, "share")} of the requests '
             "for this reason that reach the save team get an offer (at most 100%); "

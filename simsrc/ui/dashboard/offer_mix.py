@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 
 import ipywidgets as widgets
 import pandas as pd
@@ -20,7 +19,7 @@ from simsrc.results.simulate import simulate
 from simsrc.ui import charts
 from simsrc.ui.dashboard.frame import CardFigures, ControlGroup, Dashboard, guard
 from simsrc.ui.dashboard.markup import esc, mix_text
-from simsrc.ui.dashboard.values import mix_of
+from simsrc.ui.dashboard.values import build_what_if, mix_of, whole_percents
 
 __all__ = ["OfferMixDashboard", "SaveTeamComputed"]
 
@@ -75,6 +74,7 @@ class OfferMixDashboard(Dashboard):
         self.search_result = widgets.HTML()
         self.search_result.add_class("sx-search-result")
         self.best: RetentionPlan | None = None
+        self.best_values: dict[str, float] = {}
         super().__init__(scenario)
 
     def _extra_main(self) -> list[widgets.Widget]:
@@ -203,20 +203,26 @@ class OfferMixDashboard(Dashboard):
             raise ScenarioError("save_team.coverage", "is 0: no save team to find a mix for")
         found = optimize_offer_mix(s, maxiter=40)
         self.best = found
+        self.best_values = self._rounded_mix(found)
+        applied = build_what_if(self.baseline, {**self.values, **self.best_values})
+        npv = float(self.result(applied).result.kpis["npv"])  # the mix as it will be applied
         rows = []
         for c in s.causes:
             if c.voluntary:
-                now, best = mix_of(s).get(c.name, {}), found.mix_of(c.name)
+                chosen = {o: self.best_values.get(f"save_team.mix.{c.name}.{o}", 0.0)
+                          for o in OFFER_NAMES}  # fmt: skip
+                best = {o: v for o, v in chosen.items() if v > 0}
                 rows.append(
-                    f"<tr><td>{esc(c.label)}</td><td>{esc(mix_text(now))}</td>"
-                    f"<td><b>{esc(mix_text(best))}</b></td></tr>"
+                    f"<tr><td>{esc(c.label)}</td><td>{esc(mix_text(mix_of(s).get(c.name, {})))}"
+                    f"</td><td><b>{esc(mix_text(best))}</b></td></tr>"
                 )
-        gain = found.npv - found.npv_start
+        gain = npv - found.npv_start
         signed = ("+" if gain > 0 else "") + format_value(gain, "currency", s.currency)
         self.search_result.value = (
             '<div class="sx-result">NPV with the best mix: <b class="sx-best-npv">'
-            f"{esc(format_value(found.npv, 'currency', s.currency))}</b> ({esc(signed)} "
-            f"against the what-if's mix; {found.evaluations} scenarios simulated)."
+            f"{esc(format_value(npv, 'currency', s.currency))}</b> ({esc(signed)} "
+            f"against the what-if's mix; {found.evaluations} scenarios simulated; shares in "
+            "whole percents, as they are applied)."
             "<table><tr><th>Reason</th><th>What-if mix</th><th>NPV-best mix</th></tr>"
             + "".join(rows)
             + "</table></div>"
@@ -224,16 +230,20 @@ class OfferMixDashboard(Dashboard):
         self.apply_button.layout.display = None if gain > 0 else "none"
         return found
 
+    def _rounded_mix(self, found: RetentionPlan) -> dict[str, float]:
+        """The found mix as control values in whole percents (each reason ≤ 100 %)."""
+        values: dict[str, float] = {}
+        for cause in found.mix.index:
+            row = found.mix.loc[cause]
+            shares = whole_percents({str(o): float(row[o]) for o in found.mix.columns})
+            for o, v in shares.items():
+                if f"save_team.mix.{cause}.{o}" in self.values:
+                    values[f"save_team.mix.{cause}.{o}"] = v
+        return values
+
     @guard
     def _on_apply_best(self, _: object = None) -> None:
         if self.best is None:
             return
-        values = {}
-        for cause in self.best.mix.index:
-            offers = self.best.mix_of(str(cause))
-            for o in OFFER_NAMES:
-                key = f"save_team.mix.{cause}.{o}"
-                if key in self.values:  # whole percents, rounded down: rows stay ≤ 100 %
-                    values[key] = math.floor(100 * offers.get(o, 0.0) + 1e-9) / 100
-        self.set_controls(values)
+        self.set_controls(self.best_values)
         self.apply_button.layout.display = "none"

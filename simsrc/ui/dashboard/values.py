@@ -10,6 +10,7 @@ type hints of the scenario's dataclasses (``bool`` or a ``Literal`` in
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
@@ -38,6 +39,7 @@ __all__ = [
     "readable_error",
     "scenario_value",
     "value_text",
+    "whole_percents",
 ]
 
 CHURN_FACTOR = Param(
@@ -278,6 +280,28 @@ def mix_of(s: Scenario) -> dict[str, dict[str, float]]:
         for k, c in enumerate(s.causes)
         if c.voluntary
     }  # fmt: skip
+
+
+def whole_percents(shares: Mapping[str, float]) -> dict[str, float]:
+    """Shares rounded to whole percents that still sum to at most 100 %.
+
+    Each share goes to its nearest percent; if that pushes the total over 100 %, the
+    shares rounded up the most give a percent back (largest remainder), so a mix of
+    99.6 % reads and applies as 100 %, never as 99 % or 101 %.
+
+    Examples
+    --------
+    >>> whole_percents({"discount": 0.996})
+    {'discount': 1.0}
+    >>> whole_percents({"a": 0.335, "b": 0.335, "c": 0.33})
+    {'a': 0.33, 'b': 0.34, 'c': 0.33}
+    """
+    points = {k: round(100 * max(0.0, float(v))) for k, v in shares.items()}
+    over = sum(points.values()) - min(100, math.floor(100 * sum(shares.values()) + 0.5))
+    by_excess = sorted(points, key=lambda k: points[k] - 100 * shares[k], reverse=True)
+    for k in by_excess[: max(0, over)]:
+        points[k] -= 1
+    return {k: p / 100 for k, p in points.items()}
 
 
 def field_label(path: str, scenario: Scenario) -> str:
