@@ -15,6 +15,7 @@ import pytest
 
 import simsrc
 from simsrc.model.units import format_value
+from simsrc.ui.dashboard.values import build_what_if, whole_percents
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -264,10 +265,52 @@ def test_offer_mix_dashboard(page, voila_url):
     best.wait_for()
     from simsrc.analysis.optimize import optimize_offer_mix
 
-    # the dashboard's search is the package's optimiser, with the dashboard's settings
+    # the dashboard's search is the package's optimiser, with the dashboard's settings;
+    # it shows the NPV of the found mix in whole percents, as "Use this mix" applies it
     found = optimize_offer_mix(what_if, maxiter=40)
-    assert best.inner_text() == format_value(found.npv, "currency")
+    rounded = {}
+    for cause in found.mix.index:
+        shares = whole_percents({o: float(found.mix.loc[cause, o]) for o in found.mix.columns})
+        rounded |= {f"save_team.mix.{cause}.{o}": share for o, share in shares.items()}
+    applied = build_what_if(what_if, rounded)
+    assert best.inner_text() == expected_text(applied, "npv")
     assert_offline(page)
+
+
+def test_an_over_full_offer_mix_is_refused_in_plain_words(page, voila_url):
+    open_dashboard(page, voila_url, OFFER_MIX)
+    page.locator(".sx-mix-reason select").select_option(label="Price or competitor")
+    readout = "document.querySelector('.sx-mix-discount .widget-readout')?.innerText"
+    page.wait_for_function(f"() => {readout} === '50%'")  # with 50 % of other offers: full
+    page.locator(".sx-mix-discount .noUi-handle").focus()
+    page.keyboard.press("ArrowRight")
+    alert = page.locator(".sx-message [role=alert]")
+    alert.wait_for()
+    assert alert.inner_text() == (
+        "⚠ Offer mix for price or competitor: offer shares for one cause must sum to at "
+        "most 100% (got 101%)"
+    )
+    page.wait_for_function(f"() => {readout} === '50%'")  # the slider goes back
+
+
+def test_switching_preset_carries_the_what_if_over_and_reset_restores_it(page, voila_url):
+    open_dashboard(page, voila_url, EXECUTIVE)
+    halve_churn(page)
+    page.locator(".sx-preset select").select_option("telecom")
+    note = page.locator(".sx-message [role=status]")
+    note.wait_for()
+    assert note.inner_text().startswith("Your what-if was carried over to telecom")
+    telecom = simsrc.preset("telecom")
+    page.wait_for_function(
+        "t => document.querySelector('[data-kpi=\"npv\"] .sx-card-value')?.innerText === t",
+        arg=expected_text(telecom.halve_churn(), "npv"),
+    )
+    page.locator(".sx-reset button, button.sx-reset").first.click()
+    page.wait_for_function(
+        "t => document.querySelector('[data-kpi=\"npv\"] .sx-card-value')?.innerText === t",
+        arg=expected_text(telecom, "npv"),
+    )
+    assert "preset=telecom" in page.url
 
 
 def test_a_shared_link_opens_the_same_what_if(page, voila_url):
