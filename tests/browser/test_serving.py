@@ -57,6 +57,32 @@ def test_lessons_are_not_served_unless_asked_for(voila_url):
     assert err.value.code == 404
 
 
+def test_five_visitors_at_once_all_get_the_dashboard(browser, voila_server):
+    """The fixture pre-starts one kernel: the other four wait for theirs, told so."""
+    url = voila_server.url
+    context = browser.new_context()
+    context.add_init_script(  # remember whether the starting message was ever shown
+        "new MutationObserver(() => { if (document.querySelector('h2.sx-starting'))"
+        " window.sawStarting = true; }).observe(document, {childList: true, subtree: true});"
+    )
+    tabs = []
+    for _ in range(5):
+        tab = context.new_page()
+        tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+        tab.goto(f"{url}/voila/render/{EXECUTIVE}", wait_until="commit")
+        tabs.append(tab)
+    for tab in tabs:
+        tab.wait_for_selector("[data-kpi] .sx-card-value", timeout=300_000)
+        revenue = tab.locator('[data-kpi="total_revenue"] .sx-card-value').inner_text()
+        assert revenue == "$255M"
+        assert tab.locator("h2.sx-starting").count() == 0
+    waited = [bool(tab.evaluate("window.sawStarting === true")) for tab in tabs]
+    assert sum(waited) >= 3, waited  # one pre-started kernel, maybe a second refilled
+    for tab in tabs:
+        tab.close(run_before_unload=True)
+    context.close()
+
+
 def test_closing_a_tab_frees_its_kernel(browser, voila_server):
     url = voila_server.url
     context = browser.new_context()
