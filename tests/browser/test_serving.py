@@ -121,5 +121,9 @@ def test_no_sideways_scrolling_from_tablet_to_wide_screen(page, voila_url, noteb
         for card in page.locator(".sx-card").all():  # every card whole on the screen
             box = card.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        card = ".sx-chart-card"  # the charts are zoomed to fit their card, never scrolled
+        assert page.evaluate(
+            f"(c => c.scrollWidth <= c.clientWidth)(document.querySelector('{card}'))"
+        ), width
         toolbar = page.locator(".sx-toolbar .jupyter-button").last.bounding_box()
         assert toolbar is not None and toolbar["x"] + toolbar["width"] <= width
