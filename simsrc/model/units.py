@@ -48,8 +48,8 @@ def format_value(x: float, unit: str, currency: str = "USD") -> str:
 
     Examples
     --------
-    >>> format_value(2_420_000.0, "currency")
-    '$2.42M'
+    >>> format_value(2_420_000.0, "currency"), format_value(0.149, "currency")
+    ('$2.42M', '$0.15')
     >>> format_value(0.0153, "rate"), format_value(-0.005, "rate")
     ('1.53%', '-0.5%')
     >>> format_value(12.3, "months")
@@ -61,7 +61,10 @@ def format_value(x: float, unit: str, currency: str = "USD") -> str:
         symbol = _SYMBOLS.get(currency, currency + " ")
         if not math.isfinite(x):
             return compact(x)
-        text = f"-{symbol}{compact(-x)}" if x < 0 else f"{symbol}{compact(x)}"
+        amount = compact(abs(x))
+        if abs(x) < 1:  # cents, as money is written: $0.15, $0.50, never $0.149
+            amount = f"{abs(x):.2f}" if round(abs(x), 2) else "0"
+        text = f"-{symbol}{amount}" if x < 0 and amount != "0" else f"{symbol}{amount}"
         return text + ("/month" if unit.endswith("/month") else "")
     if unit in FRACTION_UNITS:
         if not math.isfinite(x):
@@ -81,9 +84,17 @@ def format_delta_pct(x: float) -> str:
     --------
     >>> format_delta_pct(13.096), format_delta_pct(-2.0), format_delta_pct(3e-14)
     ('+13.1%', '-2%', '0%')
+    >>> format_delta_pct(-0.0862)  # at most two decimals: no false precision
+    '-0.09%'
     """
     if not math.isfinite(x):
         return "—"
     if abs(x) < 0.005:  # below display precision, e.g. rounding noise of an unchanged KPI
         return "0%"
-    return ("+" if x > 0 else "") + _sig(abs(x), 3).join(["-" if x < 0 else "", "%"])
+    shown = _sig(abs(x), 3) if abs(x) >= 1 else _cents(abs(x))
+    return ("+" if x > 0 else "") + shown.join(["-" if x < 0 else "", "%"])
+
+
+def _cents(x: float) -> str:
+    """``x`` ≥ 0 to two decimals, trailing zeros dropped (0.149 → 0.15, 0.5 → 0.5)."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
