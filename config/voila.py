@@ -14,6 +14,7 @@ from simsrc.ui.serving import (
     TEMPLATES_ROOT,
     TOKEN_VARIABLE,
     DashboardIdentityProvider,
+    DashboardKernelManager,
     home_page_config,
     pool_sizes,
 )
@@ -48,6 +49,7 @@ c.VoilaKernelManager.kernel_pools_config = {
 }
 c.VoilaKernelManager.fill_delay = 10  # seconds before a used pool kernel is replaced
 
+c.VoilaConfiguration.multi_kernel_manager_class = DashboardKernelManager  # no cull mid-handover
 c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_SECONDS
 c.MappingKernelManager.cull_interval = 10
 c.MappingKernelManager.cull_connected = False  # an open tab keeps its kernel

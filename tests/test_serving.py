@@ -145,3 +145,29 @@ def test_with_a_token_visitors_must_give_it(tmp_path):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_a_kernel_handed_to_a_page_is_not_culled_before_the_page_connects(monkeypatch):
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    culled = []
+
+    async def cull(self, kernel_id):
+        culled.append(kernel_id)
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "cull_kernel_if_idle", cull)
+    clock = [1000.0]
+    monkeypatch.setattr(serving.time, "monotonic", lambda: clock[0])
+    manager = serving.DashboardKernelManager()
+    asyncio.run(manager.cull_kernel_if_idle("handed"))  # out of the pool, page not yet here
+    clock[0] += serving.UNCONNECTED_GRACE_SECONDS - 1
+    asyncio.run(manager.cull_kernel_if_idle("handed"))
+    assert culled == []
+    clock[0] += 2  # a GET whose page never connected: culled after the grace
+    asyncio.run(manager.cull_kernel_if_idle("handed"))
+    assert culled == ["handed"]
+    manager.notify_connect("tab")  # a page connected once: the usual idle rule at once
+    asyncio.run(manager.cull_kernel_if_idle("tab"))
+    assert culled == ["handed", "tab"]

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jupyter_core.utils import ensure_async
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from voila.voila_identity_provider import VoilaIdentityProvider
 
@@ -126,6 +128,49 @@ CULL_IDLE_SECONDS = 45
 """A kernel with no page connected and no work for this long is shut down (checked every
 10 s). A closed tab's beacon frees its kernel at once; in ``bench-dashboard`` about one
 beacon in ten never arrived, and this bounds how long such a kernel lives."""
+
+
+UNCONNECTED_GRACE_SECONDS = 120
+"""How long a kernel handed to a page may wait for the page to connect before the idle
+culler may take it (a plain GET of a dashboard that never runs its page's script)."""
+
+
+class DashboardKernelManager(AsyncMappingKernelManager):
+    """The idle culler, minus a race: no kernel is culled before its page connects.
+
+    A pre-heated kernel waits in Voila's pool with no connection and no activity; Voila
+    keeps the culler off it while it is pooled, but the moment it is handed to a visitor
+    it looks idle for as long as it waited (minutes) with 0 connections, and a cull in
+    the second before the page's websocket connects leaves that visitor on a dead page
+    (seen in ``bench-dashboard``: five visitors, one never rendered). So a kernel that
+    has never had a connection is culled only :data:`UNCONNECTED_GRACE_SECONDS` after
+    the culler first finds it outside the pool; once a page has connected, the usual
+    idle rule (:data:`CULL_IDLE_SECONDS`) applies.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._connected_once: set[str] = set()
+        self._unpooled_since: dict[str, float] = {}
+
+    def notify_connect(self, kernel_id: str) -> None:
+        """Count a page's connection, and remember that one came."""
+        self._connected_once.add(kernel_id)
+        super().notify_connect(kernel_id)
+
+    def remove_kernel(self, kernel_id: str) -> Any:
+        """Forget a kernel that has shut down."""
+        self._connected_once.discard(kernel_id)
+        self._unpooled_since.pop(kernel_id, None)
+        return super().remove_kernel(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Voila's pooled kernels never reach here; others as the class says."""
+        if kernel_id not in self._connected_once:
+            first = self._unpooled_since.setdefault(kernel_id, time.monotonic())
+            if time.monotonic() - first < UNCONNECTED_GRACE_SECONDS:
+                return
+        await super().cull_kernel_if_idle(kernel_id)
 
 
 class DashboardIdentityProvider(VoilaIdentityProvider):
