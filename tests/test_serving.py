@@ -147,9 +147,22 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_a_kernel_handed_to_a_page_is_not_culled_before_the_page_connects(monkeypatch):
-    import asyncio
+def _complete(coroutine):
+    """Run a coroutine that never suspends, without an event loop.
 
+    ``asyncio.run`` refuses to start when an earlier test in the same process left a
+    loop running in this thread (as in-process kernels do), so the result would depend on
+    test order.
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise AssertionError("the coroutine suspended; it was expected to finish at once")
+
+
+def test_a_kernel_handed_to_a_page_is_not_culled_before_the_page_connects(monkeypatch):
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
     culled = []
@@ -161,13 +174,13 @@ def test_a_kernel_handed_to_a_page_is_not_culled_before_the_page_connects(monkey
     clock = [1000.0]
     monkeypatch.setattr(serving.time, "monotonic", lambda: clock[0])
     manager = serving.DashboardKernelManager()
-    asyncio.run(manager.cull_kernel_if_idle("handed"))  # out of the pool, page not yet here
+    _complete(manager.cull_kernel_if_idle("handed"))  # out of the pool, page not yet here
     clock[0] += serving.UNCONNECTED_GRACE_SECONDS - 1
-    asyncio.run(manager.cull_kernel_if_idle("handed"))
+    _complete(manager.cull_kernel_if_idle("handed"))
     assert culled == []
     clock[0] += 2  # a GET whose page never connected: culled after the grace
-    asyncio.run(manager.cull_kernel_if_idle("handed"))
+    _complete(manager.cull_kernel_if_idle("handed"))
     assert culled == ["handed"]
     manager.notify_connect("tab")  # a page connected once: the usual idle rule at once
-    asyncio.run(manager.cull_kernel_if_idle("tab"))
+    _complete(manager.cull_kernel_if_idle("tab"))
     assert culled == ["handed", "tab"]
