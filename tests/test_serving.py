@@ -184,3 +184,45 @@ def test_a_kernel_handed_to_a_page_is_not_culled_before_the_page_connects(monkey
     manager.notify_connect("tab")  # a page connected once: the usual idle rule at once
     _complete(manager.cull_kernel_if_idle("tab"))
     assert culled == ["handed", "tab"]
+
+
+def test_pre_heated_kernels_start_in_turn_and_a_visitors_kernel_at_once(monkeypatch):
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    started, waits = [], []
+
+    async def start(self, **kwargs):
+        started.append(kwargs["env"]["VOILA_PREHEAT"])
+        return f"k{len(started)}"
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", start)
+    monkeypatch.setattr(serving.asyncio, "sleep", sleep)
+    monkeypatch.setattr(serving.time, "monotonic", lambda: 500.0)
+    manager = serving.DashboardKernelManager()
+    pooled = {"env": {"VOILA_PREHEAT": "True"}}
+    ids = [_complete(manager.start_kernel(**pooled)) for _ in range(3)]
+    assert ids == ["k1", "k2", "k3"]
+    spacing = serving.POOL_START_SPACING_SECONDS
+    assert waits == [0.0, spacing, 2 * spacing]
+    assert _complete(manager.start_kernel(env={"VOILA_PREHEAT": "False"})) == "k4"
+    assert waits == [0.0, spacing, 2 * spacing]  # the visitor's kernel did not wait
+
+
+def test_a_voila_kernel_skips_only_the_slow_iri_checker():
+    code = (
+        "import sys, simsrc.ui.dashboard, altair as alt, jsonschema\n"
+        "alt.Chart({'values': [{'a': 1}]}).mark_bar().encode(x='a:Q').to_dict(validate=True)\n"
+        "checker = jsonschema.Draft7Validator.FORMAT_CHECKER\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent') is None, 'iri' in checker.checkers,"
+        " 'date' in checker.checkers)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "VOILA_APP_PORT"}
+    outside = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+    inside = subprocess.run([sys.executable, "-c", code], env={**env, "VOILA_APP_PORT": "8866"},
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    assert outside.stdout.split() == ["False", "True", "True"]
+    assert inside.stdout.split() == ["True", "False", "True"]
