@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from simsrc.analysis.compare import kpi_table
-from simsrc.calibration.sbg import fit_sbg, sbg_survival
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.curves import shape_curve
 from simsrc.engine.pack import pack
@@ -126,6 +125,10 @@ def naive_vs_sbg(group: str = "regular", fit_years: int = 7) -> pd.DataFrame:
     """
     data = FADER_HARDIE_2007
     actual = data[group].to_numpy(dtype=float)
+    # Here, not at the top: the dashboards import this module, and the calibration
+    # package would add 46 MB (scipy.stats, scipy.optimize) to every dashboard kernel.
+    from simsrc.calibration.sbg import fit_sbg, sbg_survival
+
     fit = fit_sbg(actual[: fit_years + 1] * 10)  # per 1,000 customers
     years = data["year"].to_numpy()
     retention = (actual[fit_years] / actual[0]) ** (1 / fit_years)  # constant-rate fit
