@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc.analysis import lessons
+from simsrc.analysis import lessons, offers
 
 
 def test_halving_churn_approaches_double_only_in_the_long_run():
@@ -55,7 +55,7 @@ def test_hazards_by_cause_are_level_times_shape():
 
 def test_offer_survival_shows_a_discount_delays_while_help_keeps():
     s = simsrc.preset("b2b-saas")
-    df = lessons.offer_survival(s, ("discount", "expert_help")).pivot(
+    df = offers.offer_survival(s, ("discount", "expert_help")).pivot(
         index="tenure", columns="offer", values="survival"
     )
     assert (df["discount"] >= df["none"] - 1e-12).all()

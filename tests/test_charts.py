@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import simsrc
-from simsrc.analysis.lessons import offer_survival
+from simsrc.analysis.offers import offer_survival
 from simsrc.ui import charts
 
 

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from simsrc.analysis.compare import kpi_table
+from simsrc.calibration.sbg import fit_sbg, sbg_survival
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.curves import shape_curve
 from simsrc.engine.pack import pack
-from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario, simple_scenario
 from simsrc.results.expected import money_kernels, simulate_batch
 from simsrc.results.simulate import simulate
@@ -125,10 +125,6 @@ def naive_vs_sbg(group: str = "regular", fit_years: int = 7) -> pd.DataFrame:
     """
     data = FADER_HARDIE_2007
     actual = data[group].to_numpy(dtype=float)
-    # Here, not at the top: the dashboards import this module, and the calibration
-    # package would add 46 MB (scipy.stats, scipy.optimize) to every dashboard kernel.
-    from simsrc.calibration.sbg import fit_sbg, sbg_survival
-
     fit = fit_sbg(actual[: fit_years + 1] * 10)  # per 1,000 customers
     years = data["year"].to_numpy()
     retention = (actual[fit_years] / actual[0]) ** (1 / fit_years)  # constant-rate fit
@@ -166,54 +162,6 @@ def hazards_by_cause(scenario: Scenario, segment: str | None = None) -> pd.DataF
         curve = level * shape_curve(c.shape, scenario.horizon_months)
         frames.append(pd.DataFrame({"tenure": np.arange(len(curve)), "cause": c.label,
                                     "hazard": curve}))  # fmt: skip
-    return pd.concat(frames, ignore_index=True)
-
-
-def offer_survival(scenario: Scenario, offers: tuple[str, ...] = OFFER_NAMES) -> pd.DataFrame:
-    """Survival of a cohort when the save team makes only one kind of offer.
-
-    For each offer, every voluntary cancellation request reaches the save team and gets
-    that offer (with the scenario's acceptance rates); ``none`` is no save team. The
-    curves show, e.g., that a discount only delays attrition while a fix keeps customers.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long format: ``tenure``, ``offer``, ``survival`` (share of the cohort still with
-        the company), ``revenue`` (cumulative revenue per customer acquired).
-
-    Examples
-    --------
-    >>> import simsrc
-    >>> df = offer_survival(simsrc.preset("b2b-saas"), ("discount", "expert_help"))
-    >>> sorted(df["offer"].unique())
-    ['discount', 'expert_help', 'none']
-    """
-    base = scenario.without_levers()
-    variants = [("none", base)]
-    for offer in offers:
-        d = base.to_dict(full=True)
-        d["save_team"]["coverage"] = 1.0
-        for cause in scenario.cause_names:
-            d["save_team"]["mix"][cause] = {o: float(o == offer) for o in OFFER_NAMES}
-        variants.append((offer, Scenario.from_dict(d)))
-    p = pack([v for _, v in variants])
-    path = cohort_path(p)
-    shares = p.share[:, :, None]
-    survival = (path["active"] * shares).sum(axis=1)  # [S, H]
-    list_price = p.price[:, :, None] * p.value[:, None, :]
-    revenue = np.cumsum((path["revenue_units"] * list_price * shares).sum(axis=1), axis=1)
-    frames = [
-        pd.DataFrame(
-            {
-                "tenure": np.arange(1, p.horizon + 1),
-                "offer": name,
-                "survival": survival[i],
-                "revenue": revenue[i],
-            }
-        )
-        for i, (name, _) in enumerate(variants)
-    ]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -321,7 +321,7 @@ def offer_delay_data(survival: pd.DataFrame, per: int = 1000) -> pd.DataFrame:
     Parameters
     ----------
     survival : pandas.DataFrame
-        :func:`simsrc.analysis.lessons.offer_survival` output (``tenure``, ``offer``,
+        :func:`simsrc.analysis.offers.offer_survival` output (``tenure``, ``offer``,
         ``survival``; ``none`` is the same business with no save team).
     per : int
         Scale: customers per ``per`` new customers.
@@ -335,7 +335,7 @@ def offer_delay_data(survival: pd.DataFrame, per: int = 1000) -> pd.DataFrame:
     Examples
     --------
     >>> import simsrc
-    >>> from simsrc.analysis.lessons import offer_survival
+    >>> from simsrc.analysis.offers import offer_survival
     >>> df = offer_delay_data(offer_survival(simsrc.preset("b2b-saas"), ("discount",)))
     >>> bool(df["kept"].iloc[-1] < df["kept"].max())  # the discount's gain fades
     True

@@ -163,7 +163,7 @@ def offer_survival_chart(data: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`simsrc.analysis.lessons.offer_survival` output.
+        :func:`simsrc.analysis.offers.offer_survival` output.
     """
     labels = {**OFFER_LABELS, "none": NO_OFFER}
     df = data.assign(offer=data["offer"].map(labels))

@@ -8,7 +8,7 @@ import functools
 import ipywidgets as widgets
 import pandas as pd
 
-from simsrc.analysis.lessons import offer_survival
+from simsrc.analysis.offers import offer_survival
 from simsrc.analysis.optimize import RetentionPlan, optimize_offer_mix
 from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
