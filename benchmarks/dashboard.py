@@ -22,7 +22,7 @@ messaging and drawing in the browser.
 Usage: ``python benchmarks/dashboard.py [--moves 30] [--sessions 5] [--tabs 10]``.
 Targets (issue 15): five sessions at once each first render ≤ 10 s; back to the pool
 within 60 s of closing ten tabs; cold first render ≤ 5 s, warm ≤ 1.5 s; move p50
-≤ 100 ms and p95 ≤ 250 ms; kernel ≤ 200 MB.
+≤ 100 ms and p95 ≤ 250 ms, with the uncertainty band ≤ 500 ms; kernel ≤ 200 MB.
 """
 
 from __future__ import annotations
@@ -241,6 +241,9 @@ def main() -> int:
             page.wait_for_function("() => window.__rendered", timeout=180_000)
             page.keyboard.press("Tab")
             moves = move_latencies(page, args.moves)
+            page.locator(".sx-band-toggle button", has_text="On").click()
+            page.wait_for_selector(".sx-band-range")
+            band_moves = move_latencies(page, 10)  # cards, chart and its band together
             rss = kernel_rss_mb(proc.pid)
             ctx.close()
 
@@ -265,27 +268,31 @@ def main() -> int:
     peer = kernel_work_ms(args.moves)
 
     print(f"Dashboard benchmark ({os.cpu_count()} cores), executive dashboard, b2b-saas")
-    print(f"  first render, right after Voila answers (kernels still warming)  {cold:6.2f} s")
+    print(f"  first render, right after Voila answers (kernels still warming)  {cold:6.2f} s"
+          "   target ≤ 5 s")  # fmt: skip
     print(f"  `make dashboard` says ready {warm_up:.1f} s after Voila answers; first render"
-          f" then  {ready:6.2f} s   target ≤ 5 s")  # fmt: skip
+          f" then  {ready:6.2f} s")  # fmt: skip
     print(f"  first render, pre-heated kernel ready (warm, n=3)  {statistics.median(warm):6.2f} s"
-          f"   ({', '.join(f'{w:.2f}' for w in warm)})")  # fmt: skip
+          f"   ({', '.join(f'{w:.2f}' for w in warm)})   target ≤ 1.5 s")  # fmt: skip
     print(f"  slider move → cards and chart updated, n={len(moves)}:  p50 {pct(moves, 50):5.0f} ms"
           f"   p95 {pct(moves, 95):5.0f} ms   max {max(moves):5.0f} ms"
-          "   targets ≤ 150 / ≤ 400 ms")  # fmt: skip
+          "   targets ≤ 100 / ≤ 250 ms")  # fmt: skip
+    print(f"    with the uncertainty band on (100 draws), n={len(band_moves)}:  p50 "
+          f"{pct(band_moves, 50):5.0f} ms   max {max(band_moves):5.0f} ms"
+          "   target ≤ 500 ms")  # fmt: skip
     print(
         f"    peer: kernel work per move in-process              p50 {pct(peer, 50):5.0f} ms"
         f"   (browser share of p50 ≈ {pct(moves, 50) - pct(peer, 50):.0f} ms)"
     )
     print(
         f"  kernel memory after the moves: {', '.join(f'{v:.0f} MB' for v in rss.values())}"
-        "   target ≤ 300 MB per session"
+        "   target ≤ 200 MB per session"
     )
     print(
         f"  {args.sessions} sessions opened at once, first render: median "
         f"{statistics.median(concurrent):.1f} s, max {max(concurrent):.1f} s "
         f"({', '.join(f'{c:.1f}' for c in sorted(concurrent))}); kernels then: "
-        f"{len(rss_all)}, {max(rss_all.values()):.0f} MB max"
+        f"{len(rss_all)}, {max(rss_all.values()):.0f} MB max   target each ≤ 10 s"
     )
     print(
         f"  {args.tabs} tabs opened and closed: kernels {freed['before']:.0f} before, "

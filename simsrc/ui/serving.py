@@ -141,12 +141,12 @@ UNCONNECTED_GRACE_SECONDS = 120
 culler may take it (a plain GET of a dashboard that never runs its page's script)."""
 
 
-POOL_START_SPACING_SECONDS = 2.5
+POOL_START_SPACING_SECONDS = 3.5
 """Pre-heated kernels start this far apart. Started all at once (Voila's way), six
-kernels share two cores and the first is ready only when they all are (24 s after the
-server answered, in ``bench-dashboard``); spaced out, the first visitor's kernel has the
-machine nearly to itself and is ready in a few seconds, while the pool as a whole fills
-about as fast, the work being the same."""
+kernels share two cores and the first is ready only when they all are (a first render
+24.5 s after the server answered, in ``bench-dashboard``); spaced by about one kernel's
+start-up, the first visitor's kernel has the machine nearly to itself (first render
+4.6 s) and the pool is full after six turns (21 s)."""
 
 
 class DashboardKernelManager(AsyncMappingKernelManager):
