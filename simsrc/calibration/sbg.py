@@ -40,6 +40,8 @@ from simsrc.calibration.durations import check_durations
 from simsrc.calibration.sbg_curves import (
     FloatArray,
     sbg_churn_pmf,
+    sbg_derl,
+    sbg_derv,
     sbg_from_mean_polarization,
     sbg_params,
     sbg_retention_rate,
@@ -52,6 +54,8 @@ __all__ = [
     "fit_sbg",
     "fit_sbg_durations",
     "sbg_churn_pmf",
+    "sbg_derl",
+    "sbg_derv",
     "sbg_from_mean_polarization",
     "sbg_log_likelihood",
     "sbg_retention_rate",
@@ -359,6 +363,29 @@ class SBGFit:
     def churn_pmf(self, t: ArrayLike) -> FloatArray:
         """Fitted P(T = t); see :func:`sbg_churn_pmf`."""
         return sbg_churn_pmf(self.alpha, self.beta, t)
+
+    def derl(self, discount: float, renewals: ArrayLike = 0) -> FloatArray:
+        """Discounted expected residual lifetime after ``renewals`` renewals [FH10]_.
+
+        See :func:`sbg_derl`; ``discount`` is per period of the fit (a year for yearly
+        renewals).
+
+        Examples
+        --------
+        >>> fit = fit_sbg([100, 86.9, 74.3, 65.3, 59.3, 55.1, 51.7, 49.1], initial=1000)
+        >>> fit.derl(0.1, [0, 7]).round(2).tolist()  # the high end of [FH07]_, 10 % a year
+        [5.41, 7.53]
+        """
+        return sbg_derl(self.alpha, self.beta, discount, renewals)
+
+    def derv(
+        self, discount: float, renewals: ArrayLike = 0, value_per_period: ArrayLike = 1.0
+    ) -> FloatArray:
+        """Discounted expected residual value: :meth:`derl` times the value per period.
+
+        See :func:`sbg_derv`.
+        """
+        return sbg_derv(self.alpha, self.beta, discount, renewals, value_per_period)
 
     def project(self, periods: int, initial: float = 1.0) -> FloatArray:
         """Project the expected survivors of a new cohort at periods 0, 1, …, ``periods``.
