@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betaln, hyp2f1
+from scipy.special import betaln
 
 __all__ = [
     "FloatArray",
@@ -175,7 +175,7 @@ def sbg_derl(
 
     Standing just before the customer's next renewal decision, the expected number of
     further payments, one per period starting with that renewal's, each discounted by
-    ``1 / (1 + discount)`` per period after the first [FH10]_ (eq. 6)::
+    ``1 / (1 + discount)`` per period after the first ([FH10]_, eq. 6)::
 
         DERL = B(α, β+n+1) / B(α, β+n) · ₂F₁(1, β+n+1; α+β+n+1; 1/(1+d))
 
@@ -205,9 +205,13 @@ def sbg_derl(
 
     Notes
     -----
-    The sum ``Σ_{k≥0} S(n+1+k) / S(n) · (1+d)^{-k}`` in closed form: the survival ratios
-    are ``(β+n+1)_k / (α+β+n+1)_k`` times the first renewal's probability, which is the
-    Gauss series ``₂F₁(1, β+n+1; α+β+n+1; z)`` at ``z = 1/(1+d) < 1`` (``scipy.special.hyp2f1``).
+    Eq. 6 is the sum ``Σ_{k≥0} S(n+1+k) / S(n) · (1+d)^{-k}``: the first renewal's
+    probability ``(β+n)/(α+β+n)`` times the Gauss series ``Σ_k (β+n+1)_k / (α+β+n+1)_k
+    z^k`` at ``z = 1/(1+d)``. The series is summed term by term, all renewals at once,
+    until what is left is below 1e-16 of the sum (each term is at most ``z`` times the
+    one before, so the rest is at most ``z/(1−z)`` times the last): about ``37/d`` terms.
+    ``scipy.special.hyp2f1`` is not used: for whole-number α (``c − a − b`` an integer)
+    it returns NaN or loses three digits once ``n`` is large.
 
     Examples
     --------
@@ -218,10 +222,37 @@ def sbg_derl(
     """
     a, b = sbg_params(alpha, beta)
     d = _discount(discount)
+    if d < _SMALLEST_DISCOUNT:
+        raise ValueError(
+            f"discount: below {_SMALLEST_DISCOUNT:g} per period the residual lifetime is a "
+            f"sum of more than {37 / _SMALLEST_DISCOUNT:,.0f} terms (got {discount!r})"
+        )
     n = _periods(renewals, 0, "renewals")
-    first = np.exp(betaln(a, b + n + 1.0) - betaln(a, b + n))
-    series = hyp2f1(1.0, b + n + 1.0, a + b + n + 1.0, 1.0 / (1.0 + d))
-    return np.asarray(first * series, dtype=float)
+    first, start = np.broadcast_arrays((b + n) / (a + b + n), b + n + 1.0)
+    gap = np.broadcast_to(a, first.shape)  # c − b of the series
+    return np.asarray(first * _gauss_series(start.ravel(), gap.ravel(), 1.0 / (1.0 + d))
+                      .reshape(first.shape), dtype=float)  # fmt: skip
+
+
+_SMALLEST_DISCOUNT = 1e-5
+"""Per-period discount below which :func:`sbg_derl` refuses (millions of terms)."""
+
+
+def _gauss_series(b: FloatArray, gap: FloatArray, z: float, chunk: int = 4096) -> FloatArray:
+    """``Σ_k (b)_k / (b+gap)_k z^k`` for each element, summed in chunks of terms."""
+    total = np.ones_like(b)
+    term = np.ones_like(b)
+    k = 0
+    while True:
+        j = np.arange(k, k + chunk, dtype=float)
+        terms = term[:, None] * np.cumprod(
+            (b[:, None] + j) / (b[:, None] + gap[:, None] + j) * z, axis=1
+        )
+        total = total + terms.sum(axis=1)
+        term = terms[:, -1]
+        k += chunk
+        if np.all(term * z / (1.0 - z) <= 1e-16 * total):
+            return total
 
 
 def sbg_derv(

@@ -77,18 +77,16 @@ def core_path(p: Packed) -> CohortPath:
     return CohortPath(series)
 
 
-def remaining_value(p: Packed, core: CohortPath) -> Array:
-    """Expected discounted margin still to come from a customer present at tenure τ.
+def future_value(present: Array, active: Array, margin: Array, discount: Array) -> Array:
+    """Discounted margin from tenure τ on, per customer present at τ, ``[S, G, H]``.
 
-    Computed on the path without save team, dunning or win-back — cause programs and
-    contact policy in place (how the firm values a customer) — over the horizon plus a
-    geometric tail at the last month's retention. ``[S, G, H]``.
+    ``margin`` is a unit cohort's by tenure; months after the last follow a geometric
+    tail at the last month's retention (``active / present``). Value targeting
+    (:func:`remaining_value`) and the valuation of the customer base
+    (:mod:`simsrc.results.valuation`) both value customers with this function.
     """
-    h = p.horizon
-    present, active = core["present"], core["active"]
-    unit = p.price[:, :, None] * p.value[:, None, :]
-    margin = present * (unit * p.margin[:, :, None] - p.cost_to_serve[:, :, None])
-    d = p.discount[:, None, None]
+    h = present.shape[-1]
+    d = discount[:, None, None]
     powers = d ** np.arange(h)[None, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         retention = np.where(present[..., -1] > 0, active[..., -1] / present[..., -1], 0.0)
@@ -98,6 +96,19 @@ def remaining_value(p: Packed, core: CohortPath) -> Array:
         future = future + (tail * powers[..., -1])[..., None]
         out = np.where(present > 0, future / (powers * present), 0.0)
     return np.asarray(out)
+
+
+def remaining_value(p: Packed, core: CohortPath) -> Array:
+    """Expected discounted margin still to come from a customer present at tenure τ.
+
+    Computed on the path without save team, dunning or win-back — cause programs and
+    contact policy in place (how the firm values a customer) — over the horizon plus a
+    geometric tail at the last month's retention (:func:`future_value`). ``[S, G, H]``.
+    """
+    present = core["present"]
+    unit = p.price[:, :, None] * p.value[:, None, :]
+    margin = present * (unit * p.margin[:, :, None] - p.cost_to_serve[:, :, None])
+    return future_value(present, core["active"], margin, p.discount)
 
 
 def save_fractions(p: Packed, core: CohortPath) -> Array:

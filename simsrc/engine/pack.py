@@ -112,7 +112,7 @@ class Packed:
     All scenarios in a pack share horizon, segment names and cause names.
     """
 
-    horizon: int
+    horizon: int  # months followed: the scenarios' horizon unless pack(months=) said more
     segments: tuple[str, ...]
     causes: tuple[str, ...]
     paid_new: Array  # [S, H] paid acquisition (base × growth × seasonality)
@@ -280,7 +280,9 @@ def _lever_arrays(scenarios: Sequence[Scenario]) -> LeverArrays:
     )
 
 
-def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
+def pack(
+    scenarios: Sequence[Scenario], nodes: int | None = None, months: int | None = None
+) -> Packed:
     """Pack scenarios with the same structure into arrays.
 
     Parameters
@@ -288,7 +290,12 @@ def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
     scenarios : sequence of Scenario
         Scenarios sharing horizon, segment names and cause names.
     nodes : int, optional
-        Heterogeneity classes; default :func:`simsrc.engine.curves.nodes_for` the horizon.
+        Heterogeneity classes; default :func:`simsrc.engine.curves.nodes_for` the months.
+    months : int, optional
+        Tenure months to follow a cohort for, at least the horizon (the default). More
+        values the customers of the horizon's last months past it
+        (:mod:`simsrc.results.valuation`); nobody is acquired after the horizon, and the
+        packed ``horizon`` is then this number of months.
 
     Returns
     -------
@@ -311,8 +318,11 @@ def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
                 "a batch needs the same horizon, segments and causes "
                 f"({first.name!r} and {s.name!r} differ); simulate them separately",
             )
+    m = h if months is None else int(months)
+    if m < h:
+        raise ValueError(f"months: must be at least the horizon, {h} (got {months!r})")
     levers = _lever_arrays(scenarios)
-    j = nodes_for(h, stepped=levers.stepped) if nodes is None else int(nodes)
+    j = nodes_for(m, stepped=levers.stepped) if nodes is None else int(nodes)
     n_s = len(scenarios)
     z = np.ones((n_s, j))
     w = np.zeros((n_s, j))
@@ -335,21 +345,21 @@ def pack(scenarios: Sequence[Scenario], nodes: int | None = None) -> Packed:
 
     rate = np.array([s.annual_discount_rate for s in scenarios], dtype=float)
     return Packed(
-        horizon=h,
+        horizon=m,
         segments=segs,
         causes=causes,
-        paid_new=np.array([acquisition_curve(s) for s in scenarios]),
+        paid_new=np.array([np.pad(acquisition_curve(s), (0, m - h)) for s in scenarios]),
         share=seg("share"),
         referral=np.array([s.acquisition.referrals_per_active for s in scenarios], float),
         level=level,
-        shape=np.array([[shape_curve(c.shape, h) for c in s.causes] for s in scenarios]),
+        shape=np.array([[shape_curve(c.shape, m) for c in s.causes] for s in scenarios]),
         heterogeneous=flag("heterogeneous"),
         voluntary=flag("voluntary"),
         preventable=flag("preventable"),
         fixable=flag("fixable"),
         z=z,
         w=w,
-        value=np.array([value_curve(s.value, h) for s in scenarios]),
+        value=np.array([value_curve(s.value, m) for s in scenarios]),
         price=seg("monthly_price"),
         margin=seg("gross_margin"),
         cost_to_serve=seg("cost_to_serve"),

@@ -28,18 +28,10 @@ from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
 from simsrc.results import metrics
 from simsrc.results.kpis import Sums, ratio_kpis
+from simsrc.results.money import KERNEL_SERIES, money_kernels
+from simsrc.results.valuation import BaseValue, base_value
 
 Array = NDArray[np.float64]
-
-# Money and customer series per unit cohort, stacked on the last axis in this order.
-_SERIES = (
-    "present", "active", "revenue", "mrr", "new_mrr", "churned_mrr", "expansion_mrr",
-    "contraction_mrr", "gross_margin", "discounts_given", "offer_costs", "messaging_costs",
-    "program_costs", "leavers", "win_back_messages",
-    "reached", "held", "paused", "resumed", "delinquent", "onsets", "recovered", "cut_off",
-    "dunning_messages", "helped", "downgraded", "lapsed", "bad_exits",
-)  # fmt: skip
-PASS_THROUGH = _SERIES[_SERIES.index("reached") :]
 
 
 @dataclass(frozen=True)
@@ -54,99 +46,6 @@ class _Run:
     @property
     def new(self) -> Array:
         return self.flows.new
-
-
-def per_customer_price(path: Mapping[str, Array], list_price: Array) -> Array:
-    """Monthly revenue per present customer (list price where nobody is present)."""
-    present = path["present"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(np.where(present > 0, path["revenue_units"] / present, 1.0) * list_price)
-
-
-def money_series(
-    p: Packed,
-    path: Mapping[str, Array],
-    list_price: Array,
-    prev_price: Array,
-    first: Array,
-    messaged: Array,
-) -> dict[str, Array]:
-    """Money and customer series from a path's counts — elementwise, any layout.
-
-    Every array shares one layout ``[N, G, T]`` (by cause: ``[N, G, T, K]``), with the
-    scenario axis first (size 1 broadcasts): a unit cohort by tenure in the
-    expected-value engine, or one month of many cohorts in the stochastic mode.
-
-    Parameters
-    ----------
-    p : Packed
-        Prices, margins and lever costs.
-    path : mapping of str to ndarray
-        The path's counts (:data:`simsrc.engine.kernel.COUNT_SERIES` and ``churned``).
-    list_price : ndarray
-        The month's list price ``price × v(τ)`` of each cell.
-    prev_price : ndarray
-        Revenue per customer of the same customers a month earlier (equal to this
-        month's in their first month).
-    first : ndarray of bool
-        Cells in the customers' first month (tenure 0).
-    messaged : ndarray
-        Leavers of ``delay`` months ago, sent a win-back message now.
-    """
-    lv = p.levers
-    present, active = path["present"], path["active"]
-    price_now = per_customer_price(path, list_price)
-    leavers = path["churned"].sum(axis=-1) + path["lapsed"]
-    step = price_now - prev_price
-    revenue = path["revenue_units"] * list_price
-    vol_leavers = (path["churned"] * p.voluntary[:, None, None, :]).sum(axis=-1)
-    win_back = lv.win_back[:, None, None]
-    messaging = (
-        path["dunning_messages"] * lv.dunning_cost[:, None, None]
-        + messaged * (lv.win_back_cost[:, None, None] * win_back)
-        + (vol_leavers + path["lapsed"]) * (lv.survey_cost * lv.survey)[:, None, None]
-        + present * lv.contact_cost[:, None, None]
-    )
-    columns = {
-        "present": present,
-        "active": active,
-        "revenue": revenue,
-        "mrr": active * price_now,
-        "new_mrr": np.where(first, active * price_now, 0.0),
-        "churned_mrr": np.where(first, 0.0, leavers * prev_price),  # not in a starting MRR
-        "expansion_mrr": active * np.maximum(step, 0.0),
-        "contraction_mrr": active * np.maximum(-step, 0.0),
-        "gross_margin": revenue * p.margin[:, :, None] - present * p.cost_to_serve[:, :, None],
-        "discounts_given": path["discount_units"] * list_price,
-        "offer_costs": path["offer_cash"],
-        "messaging_costs": messaging,
-        "program_costs": present
-        * (
-            np.where(first, lv.onboarding_cost[:, None, None], 0.0)
-            + lv.success_cost[:, None, None]
-        ),
-        "leavers": leavers,
-        "win_back_messages": messaged * win_back,
-    }
-    columns.update({name: path[name] for name in PASS_THROUGH})
-    return columns
-
-
-def money_kernels(p: Packed, path: CohortPath) -> dict[str, Array]:
-    """Money and customer series of a unit cohort by tenure, ``[S, G, H]`` each."""
-    list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
-    price_now = per_customer_price(path.series, list_price)
-    prev = np.concatenate([price_now[..., :1], price_now[..., :-1]], axis=-1)
-    first = np.zeros(p.horizon, dtype=bool)
-    first[0] = True
-    leavers = path["churned"].sum(axis=-1) + path["lapsed"]
-    messaged = np.zeros_like(leavers)  # leavers D months earlier, messaged now
-    delay = p.levers.win_back_delay.astype(int)
-    for i in np.flatnonzero(p.levers.win_back > 0):
-        d = int(delay[i])
-        if d < p.horizon:
-            messaged[i, :, d:] = leavers[i, :, : p.horizon - d]
-    return money_series(p, path.series, list_price, prev, first, messaged)
 
 
 def _run(p: Packed, path: CohortPath | None = None) -> _Run:
@@ -289,11 +188,11 @@ def _last_year(r: _Run) -> _LastYear:
 def _monthly_arrays(r: _Run) -> dict[str, Array]:
     """Calendar series per scenario and segment, ``[S, G, H]`` (by cause/offer: ``+[K|O]``)."""
     by = ("churned", "requests", "bad", "saves")  # by cause or offer
-    parts = [np.stack([r.kern[name] for name in _SERIES], axis=-1)]
+    parts = [np.stack([r.kern[name] for name in KERNEL_SERIES], axis=-1)]
     parts += [r.path[name] for name in by]
     series = convolve(r.new, np.concatenate(parts, axis=-1))  # one product for all
-    out = {name: series[..., i] for i, name in enumerate(_SERIES)}
-    edges = np.cumsum([len(_SERIES)] + [r.path[name].shape[-1] for name in by])
+    out = {name: series[..., i] for i, name in enumerate(KERNEL_SERIES)}
+    edges = np.cumsum([len(KERNEL_SERIES)] + [r.path[name].shape[-1] for name in by])
     for name, lo, hi in zip(by, edges[:-1], edges[1:], strict=True):
         out[name + "_by"] = series[..., lo:hi]
     out["paid_new"] = r.flows.paid
@@ -395,17 +294,47 @@ class Result:
         ``[G, H]``.
     kpi_values : mapping of str to float
         Headline figures (see :data:`KPI_INFO`).
+    nodes : int or None
+        Heterogeneity classes asked for (None: the default for the horizon).
     """
 
     scenario: Scenario
     arrays: Mapping[str, Array]
     kernel_active: Array
     kpi_values: Mapping[str, float]
+    nodes: int | None = None
 
     @property
     def kpis(self) -> Mapping[str, float]:
         """Headline figures by name (read-only mapping)."""
         return self.kpi_values
+
+    @cached_property
+    def base_value(self) -> BaseValue:
+        """What the customers billed in the last month are worth, by segment and tenure.
+
+        The discounted margin they will still bring after the horizon, with heterogeneity,
+        every cause, value growth and the levers in place (:mod:`simsrc.results.valuation`);
+        ``.total``, ``.by_tenure``, ``.by_segment``.
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> res = simsrc.simulate(simsrc.preset("b2b-saas"))
+        >>> bool(res.base_value.customers == res.monthly["billed"].iloc[-1])
+        True
+        """
+        return self.base_value_at(self.scenario.horizon_months - 1)
+
+    def base_value_at(self, month: int) -> BaseValue:
+        """What the customers billed in ``month`` (0 … horizon − 1) are worth.
+
+        See :attr:`base_value`.
+        """
+        new = self.arrays["paid_new"] + self.arrays["referred_new"] + self.arrays["reactivated"]
+        active = self.kernel_active  # a unit cohort is billed at τ if active at the end of τ − 1
+        present = np.concatenate([np.ones((active.shape[0], 1)), active[:, :-1]], axis=1)
+        return base_value(self.scenario, new, month, self.nodes, present)
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
@@ -559,6 +488,7 @@ def simulate_expected(scenario: Scenario, *, nodes: int | None = None) -> Result
         arrays=MappingProxyType(arrays),
         kernel_active=r.path["active"][0],
         kpi_values=MappingProxyType(values),
+        nodes=nodes,
     )
 
 
