@@ -17,6 +17,7 @@ import simsrc
 from simsrc.analysis.lessons import FADER_HARDIE_2007
 from simsrc.calibration import fit_sbg, sbg_derl, sbg_derv, sbg_survival
 from simsrc.model.conversions import beta_to_spread
+from simsrc.results import valuation
 
 
 def brute_force_derl(alpha, beta, discount, renewals, terms=40_000):
@@ -108,11 +109,23 @@ def test_one_flat_cause_values_the_base_as_the_sbg_derv_summed_over_tenure(alpha
     assert table["tenure"].tolist() == list(range(horizon))
     monthly_discount = 1.1 ** (1 / 12) - 1
     derv = sbg_derv(alpha, beta, monthly_discount, table["tenure"], 50.0 * 0.8)
-    np.testing.assert_allclose(table["value_per_customer"], derv, rtol=1e-6)
+    # equal but for the geometric tail after 50 years (valuation.VALUATION_MONTHS)
+    np.testing.assert_allclose(table["value_per_customer"], derv, rtol=1e-4)
     # customers billed in the last month, at tenure τ: 250 × S(τ)
     survival = sbg_survival(alpha, beta, table["tenure"])
     np.testing.assert_allclose(table["customers"], 250.0 * survival, rtol=1e-9)
-    assert base.total == pytest.approx(float((table["customers"] * derv).sum()), rel=1e-6)
+    assert base.total == pytest.approx(float((table["customers"] * derv).sum()), rel=1e-4)
+
+
+def test_followed_for_a_century_the_base_matches_the_sbg_to_six_digits(monkeypatch):
+    monkeypatch.setattr(valuation, "VALUATION_MONTHS", 1200)
+    alpha, beta = 0.3, 5.0
+    mean, spread = beta_to_spread(alpha, beta)
+    s = simsrc.simple_scenario(monthly_churn=mean, spread=spread, horizon_months=24,
+                               annual_discount_rate=0.10)  # fmt: skip
+    per = valuation.residual_values([s])[0, 0]
+    derv = sbg_derv(alpha, beta, 1.1 ** (1 / 12) - 1, np.arange(24), 100.0)
+    np.testing.assert_allclose(per, derv, rtol=1e-6)
 
 
 def test_the_base_counts_every_customer_billed_in_the_month_valued():

@@ -317,3 +317,22 @@ def test_offline_bundle_is_built_once_and_reused(tmp_path):
     assert runs[0][0] == runs[1][0] and int(runs[0][0]) > 500_000
     (cached,) = (tmp_path / "simsrc").glob("jupyterchart-altair-*.js")
     assert "vegaEmbed" in cached.read_text() or "vega" in cached.read_text()[:100_000]
+
+
+def test_the_waterfall_ends_with_what_the_kept_customers_are_worth_after_the_horizon():
+    s = simsrc.preset("b2b-saas")
+    with_levers, without = simsrc.simulate(s).kpis, simsrc.simulate(s.without_levers()).kpis
+    kept = charts.base_kept(with_levers, without)
+    # the discounted ending base, with and without the levers
+    years = s.horizon_months / 12
+    factor = (1 + s.annual_discount_rate) ** -years
+    gap = with_levers["ending_base_value"] - without["ending_base_value"]
+    assert kept == pytest.approx(factor * gap, rel=1e-9)
+    assert kept > 0  # the levers leave more customers, worth more than the NPV counts
+    table = simsrc.attribute(s)
+    df = charts.waterfall_data(table, table, kept=(kept, 2 * kept)).set_index(["scenario", "step"])
+    total = df.loc[("Baseline", "All levers"), "hi"]
+    row = df.loc[("Baseline", "Kept past the horizon")]
+    assert (row["kind"], row["lo"], row["hi"]) == ("base", total, pytest.approx(total + kept))
+    assert df.loc[("What-if", "Kept past the horizon"), "value"] == pytest.approx(2 * kept)
+    assert list(charts.waterfall_table(df.reset_index())["Step"])[-1] == "Kept past the horizon"

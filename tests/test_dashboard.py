@@ -15,6 +15,7 @@ import pytest
 
 import simsrc
 from simsrc.model.units import format_value
+from simsrc.ui import charts
 from simsrc.ui import dashboard as dsh
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,6 +174,16 @@ def test_charts_update_in_place(dash):
     assert active[-1]["active"] == pytest.approx(
         simsrc.simulate(dash.what_if).kpis["ending_active"]
     )
+
+
+def test_the_waterfall_shows_what_the_kept_customers_are_worth(dash, b2b):
+    dash.halve_churn()
+    rows = dash.chart.spec["datasets"]["waterfall"]
+    kept = {r["scenario"]: r["value"] for r in rows if r["kind"] == "base"}
+    for name, s in (("Baseline", b2b), ("What-if", b2b.halve_churn())):
+        expected = charts.base_kept(simsrc.simulate(s).kpis,
+                                    simsrc.simulate(s.without_levers()).kpis)  # fmt: skip
+        assert kept[name] == pytest.approx(expected, rel=1e-9)
 
 
 def test_numbers_behind_a_chart(dash, b2b):

@@ -16,10 +16,12 @@ def test_batch_equals_single_runs():
         base.set("acquisition.referrals_per_active", 0.01),
         base.set("heterogeneity.spread", 0.0),
     ]
-    batch = simsrc.simulate_batch(variants, roi=True).kpis
+    batch = simsrc.simulate_batch(variants, roi=True, base_value=True).kpis
     for i, s in enumerate(variants):
         single = pd.Series(simsrc.simulate(s).kpis)
         np.testing.assert_allclose(batch.iloc[i][single.index], single, rtol=1e-12)
+    plain = simsrc.simulate_batch(variants).kpis  # the base is valued only when asked
+    assert plain["ending_base_value"].isna().all() and plain["npv_with_base"].isna().all()
 
 
 def test_batch_monthly_arrays_match_single():

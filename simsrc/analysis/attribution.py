@@ -11,6 +11,7 @@ import pandas as pd
 from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
 from simsrc.results.expected import simulate_batch
+from simsrc.results.kpis import BASE_VALUE_KPIS
 
 
 def _programs(s: Scenario, **off: Any) -> Scenario:
@@ -101,7 +102,8 @@ def attribute(
     """
     active = [k for k in LEVERS if lever_off(scenario, k).replace(name=scenario.name) != scenario]
     variants = [scenario, scenario.without_levers(), *(lever_off(scenario, k) for k in active)]
-    values = simulate_batch(variants).kpis.reset_index(drop=True)
+    base_value = any(k in BASE_VALUE_KPIS for k in kpis)
+    values = simulate_batch(variants, base_value=base_value).kpis.reset_index(drop=True)
     full, none = values.iloc[0], values.iloc[1]
     rows = [{"lever": "none", "label": "Without levers", "kind": "start",
              **{k: none[k] for k in kpis}}]  # fmt: skip

@@ -28,7 +28,7 @@ def kpi_table(*scenarios: Scenario) -> pd.DataFrame:
         key = _structure(scenarios[i])
         while j < len(scenarios) and _structure(scenarios[j]) == key:
             j += 1
-        frames.append(simulate_batch(scenarios[i:j], roi=True).kpis)
+        frames.append(simulate_batch(scenarios[i:j], roi=True, base_value=True).kpis)
         i = j
     return pd.concat(frames)
 

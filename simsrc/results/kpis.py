@@ -18,6 +18,7 @@ from simsrc.engine.cohorts import Packed
 from simsrc.results import metrics
 
 __all__ = [
+    "BASE_VALUE_KPIS",
     "KPI_INFO",
     "KPI_SHORT_LABELS",
     "OLD_COHORT_SERIES",
@@ -34,6 +35,8 @@ KPI_INFO: dict[str, tuple[str, str]] = {
     "total_acquisition_cost": ("Total acquisition cost", "currency"),
     "total_retention_cost": ("Total retention cost", "currency"),
     "npv": ("NPV of margin less acquisition and retention", "currency"),
+    "ending_base_value": ("Value of the customer base at the end", "currency"),
+    "npv_with_base": ("NPV including the ending base", "currency"),
     "ending_active": ("Customers at the end", "customers"),
     "ending_mrr": ("MRR at the end", "currency/month"),
     "total_acquired": ("Customers acquired", "customers"),
@@ -53,9 +56,15 @@ KPI_INFO: dict[str, tuple[str, str]] = {
 }
 """Label and unit of every KPI, in display order."""
 
+BASE_VALUE_KPIS = ("ending_base_value", "npv_with_base")
+"""KPIs that value the customer base left at the end: computed by :func:`simsrc.simulate`
+and :func:`simsrc.compare`, in batches only when asked (``base_value=True``)."""
+
 KPI_SHORT_LABELS: dict[str, str] = {
     "total_revenue": "Total revenue",
     "npv": "NPV",
+    "ending_base_value": "Base value at the end",
+    "npv_with_base": "NPV with the ending base",
     "ending_active": "Customers at the end",
     "ending_mrr": "MRR at the end",
     "clv_per_customer": "CLV per new customer",

@@ -753,6 +753,13 @@ def _result(
         values["retention_roi"] = np.where(pv > 0, (values["npv"] - off_npv) / pv, np.nan)
     values["clv_per_customer"] = np.full(n, exp["clv_per_customer"])
     values["cac_payback_months"] = np.full(n, exp["cac_payback_months"])
+    # The base a run ends with, valued at the expected value per customer billed in the
+    # last month: the runs differ in how many customers they keep, not in their worth.
+    base = expected.base_value
+    per_customer = base.total / base.customers if base.customers > 0 else 0.0
+    values["ending_base_value"] = a["present"][:, -1] * per_customer
+    discount = (1.0 + scenario.annual_discount_rate) ** (-scenario.horizon_months / 12.0)
+    values["npv_with_base"] = values["npv"] + discount * values["ending_base_value"]
     kpis = pd.DataFrame({name: values[name] for name in KPI_INFO})
     kpis.index.name = "run"
     columns = monthly_columns(a, scenario)

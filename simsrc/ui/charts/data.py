@@ -8,7 +8,7 @@ turns them into display strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -167,13 +167,20 @@ def revenue_per_customer_data(base: Result, what_if: Result) -> pd.DataFrame:
     return _pair(base, what_if, build)
 
 
-def waterfall_data(base: pd.DataFrame, what_if: pd.DataFrame, kpi: str = "npv") -> pd.DataFrame:
+def waterfall_data(
+    base: pd.DataFrame,
+    what_if: pd.DataFrame,
+    kpi: str = "npv",
+    kept: tuple[float, float] | None = None,
+) -> pd.DataFrame:
     """A waterfall of what the retention levers add, for both scenarios.
 
     Bars start from the same business without levers (0): each lever's step is its
     contribution (:func:`simsrc.attribute`: the KPI lost when only that lever is off),
     ``Interactions`` closes the gap and ``All levers`` is the total gain. Both scenarios
-    share the zero line, so their bars compare directly.
+    share the zero line, so their bars compare directly. With ``kept``, a last step
+    (kind ``base``) rises from the total: what the customers the levers keep are still
+    worth after the horizon, which an NPV over the horizon leaves out.
 
     Parameters
     ----------
@@ -181,6 +188,9 @@ def waterfall_data(base: pd.DataFrame, what_if: pd.DataFrame, kpi: str = "npv") 
         Tables from :func:`simsrc.attribute` (``lever``, ``label``, ``kind`` and ``kpi``).
     kpi : str
         Which KPI column to draw.
+    kept : tuple of float, optional
+        Baseline's and what-if's gain from the levers in the discounted value of the
+        base at the end (:func:`base_kept`).
 
     Returns
     -------
@@ -227,7 +237,23 @@ def waterfall_data(base: pd.DataFrame, what_if: pd.DataFrame, kpi: str = "npv") 
                 gain = hi
             rows.append({"scenario": name, "step": label, "order": order, "kind": kind,
                          "value": v, "lo": lo, "hi": hi})  # fmt: skip
+        if kept is not None:
+            extra = float(kept[SCENARIOS.index(name)])
+            rows.append({"scenario": name, "step": "Kept past the horizon",
+                         "order": len(steps), "kind": "base", "value": extra,
+                         "lo": gain, "hi": gain + extra})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def base_kept(with_levers: Mapping[str, float], without: Mapping[str, float]) -> float:
+    """The levers' gain in the ending base's value, discounted to today.
+
+    ``with_levers`` and ``without`` are the KPIs of a scenario and of its levers-off
+    copy; each's ``npv_with_base − npv`` is its ending base's discounted value.
+    """
+    return (with_levers["npv_with_base"] - with_levers["npv"]) - (
+        without["npv_with_base"] - without["npv"]
+    )
 
 
 def offer_mix_data(scenario: Scenario) -> pd.DataFrame:

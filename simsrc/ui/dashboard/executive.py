@@ -26,6 +26,8 @@ __all__ = ["EXECUTIVE_KPIS", "Computed", "ExecutiveDashboard"]
 EXECUTIVE_KPIS = (
     "total_revenue",
     "npv",
+    "ending_base_value",
+    "npv_with_base",
     "avg_monthly_churn",
     "ending_active",
     "ending_mrr",
@@ -64,7 +66,8 @@ def why_text(base: Result, what_if: Result) -> str:
         f"Customers build up slowly: after {years:g} years the what-if's base is at "
         f"{share_w:.0%} of the level its acquisition and churn would settle at "
         f"({format_value(settled_w, 'count')} customers), the baseline's at {share_b:.0%}. "
-        "A churn change keeps paying after the horizon; the cards count only what happens "
+        "A churn change keeps paying after the horizon: the base value card counts what "
+        "the customers left at the end will still bring, the others only what happens "
         "within it."
     )
 
@@ -75,6 +78,7 @@ class Computed:
 
     result: Result
     attribution: pd.DataFrame
+    kept: float  # the levers' gain in the ending base's value, discounted to today
 
 
 class ExecutiveDashboard(Dashboard):
@@ -135,7 +139,9 @@ class ExecutiveDashboard(Dashboard):
         super().__init__(scenario)
 
     def _compute(self, s: Scenario) -> Computed:
-        return Computed(simulate(s), attribute(s))
+        result, off = simulate(s), s.without_levers()
+        without = result if off == s else simulate(off)
+        return Computed(result, attribute(s), charts.base_kept(result.kpis, without.kpis))
 
     def _extra_main(self) -> list[widgets.Widget]:
         row = widgets.HBox([self.band_toggle, self.band_note])
@@ -241,7 +247,9 @@ class ExecutiveDashboard(Dashboard):
             "churn": charts.churn_by_cause_data(b, w),
             "survival": charts.survival_data(b, w),
             "per_customer": charts.revenue_per_customer_data(b, w),
-            "waterfall": charts.waterfall_data(base.attribution, what_if.attribution),
+            "waterfall": charts.waterfall_data(
+                base.attribution, what_if.attribution, kept=(base.kept, what_if.kept)
+            ),
         }
 
     def _show_band(self, mc: MonteCarloResult | None) -> None:
@@ -312,7 +320,9 @@ class ExecutiveDashboard(Dashboard):
                 "What each retention lever adds to NPV",
                 "NPV added over the same business with no retention work. Each step is "
                 "what is lost when only that lever is switched off; 'Interactions' closes "
-                "the gap to the total gain of all levers.",
+                "the gap to the total gain of all levers. The last bar rises from that "
+                "total: what the customers the levers keep are still worth after the "
+                "horizon, which the NPV leaves out.",
                 charts.waterfall_view,
                 charts.waterfall_table,
             ),
