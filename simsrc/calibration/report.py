@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -83,6 +83,10 @@ class CalibrationReport:
     projection : pandas.DataFrame
         Projected survival per segment and tenure beyond the data: ``sbg`` and
         ``scenario``.
+    base_value : pandas.DataFrame
+        What the active customers in the data are worth under the calibrated scenario, by
+        ``segment`` and ``tenure``: ``customers``, ``value_per_customer``, ``value``
+        (:func:`simsrc.calibration.observed_base.observed_base_value`; snapshots only).
     """
 
     scenario: Scenario
@@ -103,6 +107,7 @@ class CalibrationReport:
     revenue: pd.DataFrame
     acquisition: pd.DataFrame
     projection: pd.DataFrame
+    base_value: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def kept(self) -> pd.DataFrame:
         """Parameters taken from the base scenario because the data cannot tell them."""
@@ -168,6 +173,17 @@ class CalibrationReport:
                 f" {c.shape.months:.3g} mo" if c.shape.kind in ("early", "hump") else ""
             )
             lines.append(f"  {c.name:<18} {shape:<14} {levels}  [{source}]")
+        if not self.base_value.empty:
+            value = self.base_value.groupby("segment", sort=False)[["customers", "value"]].sum()
+            parts = ", ".join(
+                f"{seg} {v['value'] / 1e6:,.2f}M ({v['value'] / v['customers']:,.0f} each)"
+                for seg, v in value.iterrows()
+            )
+            lines.append(
+                f"Value of the {value['customers'].sum():,.0f} active customers (margin still "
+                f"to come, discounted at {s.annual_discount_rate:.0%} a year): "
+                f"{value['value'].sum() / 1e6:,.2f}M — {parts}."
+            )
         kept = self.kept_paths()
         if kept:
             lines.append("Kept from the base scenario (not in the data): " + ", ".join(kept))

@@ -25,6 +25,7 @@ from simsrc.calibration.build import (
     projection_table,
     source_name,
 )
+from simsrc.calibration.observed_base import observed_base_value
 from simsrc.calibration.options import CalibrationOptions
 from simsrc.calibration.prepare import risk_rows
 from simsrc.calibration.records import Prepared
@@ -173,6 +174,7 @@ def calibrate_snapshot(
         projection=projection_table(
             built.scenario, list(diag.sbg_rows), setup.segments, setup.months, 1
         ),
+        base_value=observed_base_value(built.scenario, prep.customers),
     )
     return built.scenario, report
 

@@ -87,25 +87,10 @@ class BaseValue:
         return out
 
 
-def residual_values(scenarios: Sequence[Scenario], nodes: int | None = None) -> Array:
-    """Discounted margin still to come from a customer billed at each tenure, ``[S, G, H]``.
+def _ahead(scenarios: Sequence[Scenario], nodes: int | None) -> tuple[Array, Array]:
+    """Discounted margin from τ on per customer billed at τ, and the share billed at τ.
 
-    Parameters
-    ----------
-    scenarios : sequence of Scenario
-        Scenarios of the same structure (one batched engine call), each with its causes,
-        heterogeneity, value growth, prices and levers.
-    nodes : int, optional
-        Heterogeneity classes, as in :func:`simsrc.simulate` (default: enough for the
-        century followed).
-
-    Returns
-    -------
-    ndarray
-        Per scenario, segment and tenure 0 … horizon − 1: the expected margin net of
-        per-customer retention costs from the next month on, discounted monthly at the
-        scenario's rate, of a customer billed at that tenure (next month's margin
-        undiscounted).
+    Both ``[S, G, H + VALUATION_MONTHS]``.
     """
     h = scenarios[0].horizon_months
     p = pack(scenarios, nodes=nodes, months=h + VALUATION_MONTHS)
@@ -118,12 +103,56 @@ def residual_values(scenarios: Sequence[Scenario], nodes: int | None = None) -> 
     kern: Mapping[str, Array] = money_kernels(p, path)
     net = kern["gross_margin"] - sum(kern[name] for name in NET_COSTS)
     present = path["present"]
-    ahead = future_value(present, path["active"], net, p.discount)  # from τ on
+    return future_value(present, path["active"], net, p.discount), present
+
+
+def residual_values(scenarios: Sequence[Scenario], nodes: int | None = None) -> Array:
+    """Discounted margin still to come from a customer billed at each tenure, ``[S, G, H]``.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        Scenarios of the same structure (one batched engine call), each with its causes,
+        heterogeneity, value growth, prices and levers.
+    nodes : int, optional
+        Heterogeneity classes, as in :func:`simsrc.simulate` (default: enough for the
+        half-century followed).
+
+    Returns
+    -------
+    ndarray
+        Per scenario, segment and tenure 0 … horizon − 1: the expected margin net of
+        per-customer retention costs from the next month on, discounted monthly at the
+        scenario's rate, of a customer billed at that tenure (before that month's churn;
+        next month's margin undiscounted).
+    """
+    ahead, present = _ahead(scenarios, nodes)
     with np.errstate(invalid="ignore", divide="ignore"):
         after = np.where(
             present[..., :-1] > 0, ahead[..., 1:] * present[..., 1:] / present[..., :-1], 0.0
         )
-    return np.asarray(after[..., :h])
+    return np.asarray(after[..., : scenarios[0].horizon_months])
+
+
+def survivor_values(scenario: Scenario, months: int) -> Array:
+    """Value of a customer who has completed ``k`` months and is still here, ``[G, months+1]``.
+
+    Customer data count tenure in completed months: an active customer with tenure ``k``
+    has survived ``k`` monthly decisions and is billed next in their month ``k + 1``.
+    Their value is the discounted margin from that month on (undiscounted first), given
+    that survival — the loyal are worth more.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario that describes them (a calibrated one, say).
+    months : int
+        Longest tenure to value, at most the horizon + :data:`VALUATION_MONTHS` − 1.
+    """
+    limit = scenario.horizon_months + VALUATION_MONTHS - 1
+    months = check_whole(months, "months", 0, limit)
+    ahead, _ = _ahead([scenario], None)
+    return np.asarray(ahead[0, :, : months + 1])
 
 
 def ending_base_values(values: Array, new: Array, present: Array) -> Array:
@@ -156,7 +185,7 @@ def base_value(
         Month to value, 0 … horizon − 1 (default: the last).
     nodes : int, optional
         Heterogeneity classes, as in :func:`simsrc.simulate` (default: enough for the
-        century followed; the customers counted use the horizon's).
+        half-century followed; the customers counted use the horizon's).
     present : ndarray, optional
         A unit cohort's share billed at each tenure, ``[G, H]`` (computed if omitted).
 
