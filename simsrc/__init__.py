@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from simsrc.analysis.attribution import attribute, lever_off
 from simsrc.analysis.compare import compare, kpi_table
 from simsrc.analysis.exit_survey import levels_from_exit_survey
+from simsrc.analysis.experiment import ExperimentPlan, plan_experiment, simulate_power
 from simsrc.analysis.sensitivity import MonteCarloResult, monte_carlo, tornado
 from simsrc.analysis.sweep import sweep
 from simsrc.model.errors import ScenarioError
@@ -57,6 +58,7 @@ __all__ = [
     "BatchResult",
     "CalibrationReport",
     "Cause",
+    "ExperimentPlan",
     "Heterogeneity",
     "MonteCarloResult",
     "Param",
@@ -81,12 +83,14 @@ __all__ = [
     "optimize_offer_mix",
     "optimize_retention",
     "parse_scenario_text",
+    "plan_experiment",
     "preset",
     "save_scenario",
     "scenario_to_toml",
     "simple_scenario",
     "simulate",
     "simulate_batch",
+    "simulate_power",
     "sweep",
     "tornado",
 ]

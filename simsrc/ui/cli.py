@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from simsrc.analysis.compare import compare
+from simsrc.analysis.experiment import plan_experiment, simulate_power
 from simsrc.calibration.cli import add_calibrate_command
 from simsrc.model.errors import ScenarioError, shorten
 from simsrc.model.files import check_output, load_scenario, save_scenario, write_atomic
@@ -158,6 +159,20 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    base = _apply_sets(_resolve(args.scenario), args.set)
+    plan = plan_experiment(base, args.change, alpha=args.alpha, power=args.power)
+    print(plan.summary(base.currency))
+    if args.check:
+        sim = simulate_power(plan, runs=args.check)
+        print(
+            f"Checked with {sim.runs} random runs of each arm over {sim.months} months: "
+            f"detected in {sim.achieved:.0%} ± {sim.standard_error:.0%} of them; the power "
+            f"formula gives {sim.expected:.0%} for the customers those months bring."
+        )
+    return 0
+
+
 def _cmd_presets(args: argparse.Namespace) -> int:
     for name in list_presets():
         print(f"{name:<14} {preset(name).description}")
@@ -219,6 +234,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmp_.add_argument("--json", action="store_true", help="print tidy JSON records")
     cmp_.set_defaults(func=_cmd_compare)
+
+    plan = sub.add_parser("plan", help="size an A/B test of one lever change")
+    scenario_args(plan)
+    plan.add_argument(
+        "--change", required=True, metavar="PATH=VALUE",
+        help="the change tested, e.g. save_team.discount.acceptance.price_competitor=+0.05 "
+        "(a save-team, dunning or win-back parameter; +/- for a change from today's value)",
+    )  # fmt: skip
+    plan.add_argument("--alpha", type=float, default=0.05, help="significance (default 0.05)")
+    plan.add_argument("--power", type=float, default=0.8, help="power (default 0.8)")
+    plan.add_argument("--check", type=int, metavar="RUNS", default=0,
+                      help="also run the test RUNS times with random customers")  # fmt: skip
+    plan.set_defaults(func=_cmd_plan)
 
     pre = sub.add_parser("presets", help="list shipped presets")
     pre.set_defaults(func=_cmd_presets)

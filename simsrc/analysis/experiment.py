@@ -1,0 +1,386 @@
+"""Plan the test before betting on a lever: how many customers, how many months, what waits.
+
+A change to the save team, dunning or win-back moves one rate of a funnel the scenario
+already describes — the save rate of the requests the save team reaches, the share of
+late payers recovered, the share of former customers won back. :func:`plan_experiment`
+reads that funnel from the scenario (its volume a month and the rate with and without
+the change, at the business's scale in the horizon's last year), and sizes an A/B test
+with customers split half and half: the customers per arm a two-sided test of two
+proportions needs (normal approximation on Cohen's h, statsmodels' ``NormalIndPower``),
+the months that takes at the scenario's volume, and the NPV at stake for every month the
+decision waits (the change's gain in NPV including the ending base, one month later).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simsrc.model.checks import check_instance
+from simsrc.model.errors import ScenarioError
+from simsrc.model.levers import OFFER_NAMES
+from simsrc.model.scenario import Scenario
+from simsrc.model.units import format_value
+from simsrc.results.simulate import simulate
+
+__all__ = [
+    "FUNNELS",
+    "MAX_TEST_MONTHS",
+    "ExperimentPlan",
+    "SimulatedPower",
+    "plan_experiment",
+    "simulate_power",
+]
+
+MAX_TEST_MONTHS = 36
+"""A test that needs longer is refused: the business will have changed before it ends."""
+
+FUNNELS: dict[str, tuple[str, str, str, str]] = {
+    "save_team": ("cancellation requests the save team reaches", "save_team_contacts",
+                  "saves", "save rate"),
+    "dunning": ("late payers entering dunning", "delinquency_onsets", "recovered",
+                "share of late payers recovered"),
+    "win_back": ("former customers messaged", "win_back_messages", "reactivated",
+                 "share of former customers won back"),
+}  # fmt: skip
+"""Lever section → (unit of the test, monthly column of units, of successes, the rate)."""
+
+_CHANGE = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*=\s*(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """An A/B test of one change, sized from the scenario's own volumes.
+
+    Attributes
+    ----------
+    path, value : str, Any
+        The parameter changed and its value in the test arm.
+    unit, metric : str
+        What is randomised (e.g. cancellation requests the save team reaches) and the
+        rate compared (e.g. save rate).
+    rate_control, rate_test : float
+        The rate without and with the change (the scenario's expected values).
+    monthly_volume : float
+        Units a month, both arms together (average of the horizon's last 12 months).
+    per_arm : int
+        Units each arm needs.
+    months : float
+        Months to collect them, half of the volume going to each arm.
+    alpha, power : float
+        Significance (two-sided) and power.
+    npv_gain : float
+        NPV including the ending base, with the change against without it.
+    npv_per_month_of_delay : float
+        What each month of waiting costs: the gain, one month later.
+    control, test : Scenario
+        The two arms' scenarios.
+    cause : str or None
+        The exit reason whose requests alone are in a save-team test, if the change is
+        about one.
+    """
+
+    path: str
+    value: Any
+    unit: str
+    metric: str
+    rate_control: float
+    rate_test: float
+    monthly_volume: float
+    per_arm: int
+    months: float
+    alpha: float
+    power: float
+    npv_gain: float
+    npv_per_month_of_delay: float
+    control: Scenario
+    test: Scenario
+    cause: str | None = None
+
+    def summary(self, currency: str = "USD") -> str:
+        """The plan in three sentences."""
+        rate = lambda x: format_value(x, "rate")  # noqa: E731
+        money = lambda x: format_value(x, "currency", currency=currency)  # noqa: E731
+        return (
+            f"Testing {self.path} = {self.value}: the {self.metric} goes from "
+            f"{rate(self.rate_control)} to {rate(self.rate_test)} (expected). "
+            f"With {format_value(self.monthly_volume, 'count')} {self.unit} a month split "
+            f"half and half, {self.per_arm:,} per arm take {self.months:.1f} months "
+            f"(two-sided test at {self.alpha:g}, power {self.power:.0%}). "
+            f"The change is worth {money(self.npv_gain)} (NPV including the ending base); "
+            f"each month of waiting costs {money(self.npv_per_month_of_delay)}."
+        )
+
+
+def parse_change(change: str) -> tuple[str, str, float | str]:
+    """``path=value``, ``path=+x`` or ``path=-x`` → ``(path, "set" | "add", value)``.
+
+    Examples
+    --------
+    >>> parse_change("save_team.discount.acceptance.price_competitor=+0.05")
+    ('save_team.discount.acceptance.price_competitor', 'add', 0.05)
+    >>> parse_change("dunning.style=help_first")
+    ('dunning.style', 'set', 'help_first')
+    """
+    check_instance(change, "change", str, "text like save_team.discount.acceptance.price=+0.05")
+    match = _CHANGE.match(change)
+    if not match:
+        raise ScenarioError("change", f"expects PATH=VALUE or PATH=+DELTA (got {change!r})")
+    path, text = match.groups()
+    try:
+        number = float(text)
+    except ValueError:
+        return path, "set", text
+    if not math.isfinite(number):
+        raise ScenarioError(
+            "change", f"the value must be a finite number or a word (got {text!r})"
+        )
+    return path, ("add" if text[0] in "+-" else "set"), number
+
+
+def _changed(scenario: Scenario, change: str) -> tuple[Scenario, str, Any]:
+    path, how, value = parse_change(change)
+    section = path.split(".", 1)[0]
+    if section not in FUNNELS:
+        raise ScenarioError(
+            "change",
+            f"{path!r} is not a lever parameter of the save team, dunning or win-back "
+            "(a test compares customers treated two ways; e.g. "
+            "save_team.discount.acceptance.price_competitor=+0.05)",
+        )
+    current = scenario.get(path)
+    if how == "add":
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            raise ScenarioError("change", f"{path} is not a number, so +/- means nothing")
+        value = float(current) + float(value)
+    return scenario.set(path, value, name=f"{scenario.name} · test arm"), path, value
+
+
+def _funnel(monthly: pd.DataFrame, units: str, successes: str) -> tuple[float, float]:
+    """Monthly volume and rate over the horizon's last 12 months."""
+    last = monthly.iloc[-12:]
+    volume = float(last[units].sum())
+    rate = float(last[successes].sum()) / volume if volume > 0 else math.nan
+    return volume / len(last), rate
+
+
+def _cause_of(scenario: Scenario, path: str) -> str | None:
+    """The exit reason a save-team parameter is about (acceptance or mix), if any."""
+    parts = path.split(".")
+    named = [p for p in parts[1:] if p in scenario.cause_names]
+    return named[0] if parts[0] == "save_team" and named else None
+
+
+def _only(scenario: Scenario, cause: str) -> Scenario:
+    """The save team making offers for one reason only: its saves are that reason's."""
+    out = scenario
+    for other in scenario.cause_names:
+        if other != cause and scenario.cause(other).voluntary:
+            for offer in OFFER_NAMES:
+                out = out.set(f"save_team.mix.{other}.{offer}", 0.0)
+    return out
+
+
+def _cause_funnel(monthly: pd.DataFrame, cause: str) -> tuple[float, float]:
+    """Requests for ``cause`` the save team reaches a month, and their save rate.
+
+    Reach is the team's over all requests; measured on :func:`_only`, every save is one
+    of this reason's.
+    """
+    last = monthly.iloc[-12:]
+    reach = float(last["save_team_contacts"].sum()) / float(last["cancellation_requests"].sum())
+    reached = reach * float(last[f"requests_{cause}"].sum())
+    rate = float(last["saves"].sum()) / reached if reached > 0 else math.nan
+    return reached / len(last), rate
+
+
+def plan_experiment(
+    scenario: Scenario, change: str, *, alpha: float = 0.05, power: float = 0.8
+) -> ExperimentPlan:
+    """Size an A/B test of one lever change from the scenario's own volumes.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The business as it runs today (the control arm).
+    change : str
+        ``PATH=VALUE`` or ``PATH=+DELTA`` for one parameter of the save team, dunning or
+        win-back, e.g. ``"save_team.discount.acceptance.price_competitor=+0.05"``.
+    alpha : float
+        Significance of the two-sided test, in (0, 0.5].
+    power : float
+        Chance of detecting the change if the scenario is right, in [0.5, 1).
+
+    Returns
+    -------
+    ExperimentPlan
+
+    Raises
+    ------
+    ScenarioError
+        A change naming no lever parameter, a value out of range, a change that does not
+        move the rate tested, a test longer than :data:`MAX_TEST_MONTHS` (saying how long),
+        or ``alpha`` / ``power`` out of range.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> plan = plan_experiment(simsrc.preset("consumer-app"),
+    ...                        "save_team.discount.acceptance.price_competitor=+0.05")
+    >>> plan.metric, plan.per_arm > 0, plan.months < MAX_TEST_MONTHS
+    ('save rate (price or competitor)', True, True)
+    """
+    check_instance(scenario, "scenario", Scenario, "a Scenario")
+    for name, value, low, high in (("alpha", alpha, 0.0, 0.5), ("power", power, 0.5, 1.0)):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ((ok and low < value < high) or (ok and name == "alpha" and value == 0.5)):
+            raise ScenarioError(name, f"must be a number in ({low:g}, {high:g}) (got {value!r})")
+    # statsmodels is imported here, not at the top: the dashboards import this module,
+    # and its power functions are only needed when a plan is asked for.
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    test, path, value = _changed(scenario, change)
+    unit, units, successes, metric = FUNNELS[path.split(".", 1)[0]]
+    control_res, test_res = simulate(scenario), simulate(test)
+    cause = _cause_of(scenario, path)
+    if path == "save_team.coverage":  # reaching more requests: count them all
+        unit, units, metric = "cancellation requests", "cancellation_requests", "share saved"
+    if cause is None:
+        volume, p0 = _funnel(control_res.monthly, units, successes)
+        _, p1 = _funnel(test_res.monthly, units, successes)
+    else:  # only that reason's requests are in the test: no dilution by the others
+        label = scenario.cause(cause).label
+        unit, metric = (
+            f"{label.lower()} requests the save team reaches",
+            f"save rate ({label.lower()})",
+        )
+        volume, _ = _cause_funnel(control_res.monthly, cause)  # the business as it runs
+        _, p0 = _cause_funnel(simulate(_only(scenario, cause)).monthly, cause)
+        _, p1 = _cause_funnel(simulate(_only(test, cause)).monthly, cause)
+    if not volume > 0:
+        raise ScenarioError("change", f"the scenario has no {unit}: there is nobody to test on")
+    if not (math.isfinite(p1) and abs(p1 - p0) > 1e-9):
+        raise ScenarioError(
+            "change", f"{path} = {value} does not move the {metric} ({p0:.4g} either way)"
+        )
+    effect = abs(float(proportion_effectsize(p1, p0)))
+    n = float(NormalIndPower().solve_power(effect_size=effect, alpha=alpha, power=power,
+                                           ratio=1.0, alternative="two-sided"))  # fmt: skip
+    per_arm = math.ceil(n)
+    months = 2 * per_arm / volume
+    if months > MAX_TEST_MONTHS:
+        raise ScenarioError(
+            "change",
+            f"moving the {metric} from {p0:.3g} to {p1:.3g} is too small to test: "
+            f"{per_arm:,} {unit} per arm take {months:,.0f} months at "
+            f"{volume:,.0f} a month (at most {MAX_TEST_MONTHS} allowed)",
+        )
+    gain = float(test_res.kpis["npv_with_base"] - control_res.kpis["npv_with_base"])
+    monthly_discount = (1.0 + scenario.annual_discount_rate) ** (-1.0 / 12.0)
+    return ExperimentPlan(path, value, unit, metric, p0, p1, volume, per_arm, months,
+                          float(alpha), float(power), gain, gain * (1.0 - monthly_discount),
+                          scenario, test, cause)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SimulatedPower:
+    """A planned test run many times in the simulator's random mode.
+
+    Attributes
+    ----------
+    months : int
+        Months the test ran (the plan's, rounded up; the horizon's last months).
+    achieved : float
+        Share of runs in which the two-sided z-test of two proportions rejected.
+    standard_error : float
+        Its Monte Carlo standard error.
+    expected : float
+        The power the plan's formula gives for the units those months bring.
+    runs : int
+        Runs of each arm.
+    """
+
+    months: int
+    achieved: float
+    standard_error: float
+    expected: float
+    runs: int
+
+
+def simulate_power(plan: ExperimentPlan, runs: int = 200, seed: int = 0) -> SimulatedPower:
+    """Run ``plan``'s test ``runs`` times with random customers and count the detections.
+
+    Each arm is its scenario with half the new customers (customers are split half and
+    half); the test takes the plan's months, rounded up, at the end of the horizon (the
+    business at the scale the plan was sized for), compares the arms' rates with a
+    two-sided z-test at the plan's ``alpha``, and the share of runs that reject is the
+    achieved power, to be compared with what the power formula gives for the units
+    those months bring.
+
+    Parameters
+    ----------
+    plan : ExperimentPlan
+        From :func:`plan_experiment`.
+    runs : int
+        Random runs of each arm.
+    seed : int
+        Seed of the runs (the test arm uses ``seed + 1``).
+    """
+    from scipy.stats import norm
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    months = math.ceil(plan.months)
+    if months > plan.control.horizon_months:
+        raise ScenarioError(
+            "plan",
+            f"needs {months} months, more than the {plan.control.horizon_months}-month "
+            "horizon it would be simulated in",
+        )
+    counts = []
+    for i, arm in enumerate((plan.control, plan.test)):
+        half = arm.set("acquisition.new_per_month", arm.acquisition.new_per_month / 2)
+        if plan.cause is not None:
+            half = _only(half, plan.cause)
+        sim = simulate(half, stochastic=True, runs=runs, seed=seed + i)
+        counts.append(_window_counts(sim.runs_monthly, plan, months))
+        if i == 0:
+            units_expected = _window_counts(
+                {k: v.to_numpy()[None, :] for k, v in sim.expected.monthly.items()}, plan, months
+            )[1][0]
+    (s_a, n_a), (s_b, n_b) = counts
+    pooled = (s_a + s_b) / (n_a + n_b)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    z = np.abs(s_b / n_b - s_a / n_a) / se
+    achieved = float(np.mean(z > norm.ppf(1 - plan.alpha / 2)))
+    effect = abs(float(proportion_effectsize(plan.rate_test, plan.rate_control)))
+    expected = float(NormalIndPower().power(effect_size=effect, nobs1=units_expected,
+                                            alpha=plan.alpha, ratio=1.0))  # fmt: skip
+    return SimulatedPower(months, achieved, math.sqrt(achieved * (1 - achieved) / runs),
+                          expected, runs)  # fmt: skip
+
+
+def _window_counts(
+    monthly: Any, plan: ExperimentPlan, months: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Successes and units of the test's last ``months`` months, per run."""
+    window = slice(-months, None)
+    if plan.cause is not None:
+        contacts = np.asarray(monthly["save_team_contacts"])[:, window].sum(axis=1)
+        requests = np.asarray(monthly["cancellation_requests"])[:, window].sum(axis=1)
+        own = np.asarray(monthly[f"requests_{plan.cause}"])[:, window].sum(axis=1)
+        units = own * contacts / requests
+        successes = np.asarray(monthly["saves"])[:, window].sum(axis=1)
+        return successes, units
+    section = plan.path.split(".", 1)[0]
+    _, unit_col, success_col, _ = FUNNELS[section]
+    if plan.path == "save_team.coverage":
+        unit_col = "cancellation_requests"
+    units = np.asarray(monthly[unit_col])[:, window].sum(axis=1)
+    return np.asarray(monthly[success_col])[:, window].sum(axis=1), units
