@@ -349,10 +349,17 @@ def test_offer_mix_dashboard_threshold_and_coverage(offers, b2b):
 
 
 def test_npv_best_mix_search(offers):
+    what_if = offers.what_if
     found = offers.search()
     assert found.npv >= found.npv_start
     assert (found.mix.sum(axis=1) <= 1 + 1e-9).all()
     assert "NPV with the best mix" in offers.search_result.value
+    # "how long to test it" is the plan of the mix as applied against the what-if's
+    best = dsh.build_what_if(offers.baseline, {**offers.values, **offers.best_values})
+    plan = simsrc.plan_experiment(what_if, best, max_months=math.inf)
+    said = re.search(r'sx-test-plan">(.*?)<', offers.search_result.value).group(1)
+    assert f"{plan.per_arm:,} requests on each mix" in html.unescape(said)
+    assert f"about {math.ceil(plan.months)} months" in said
     assert simsrc.simulate(found.scenario).kpis["npv"] == pytest.approx(found.npv, rel=1e-12)
     if found.npv > found.npv_start:
         offers.apply_button.click()

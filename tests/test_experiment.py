@@ -110,3 +110,17 @@ def test_the_command_line_plans_and_refuses(capsys):
     assert cli.main(["plan", "b2b-saas", "--change", "acquisition.new_per_month=+5"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("simsrc: error: change:") and err.count("\n") == 1
+
+
+def test_a_whole_test_arm_is_planned_on_the_lever_it_changes():
+    s = _app()
+    arm = s.set("save_team.mix.price_competitor.discount", 0.0).set(
+        "save_team.mix.price_competitor.pause", 0.6
+    )
+    plan = simsrc.plan_experiment(s, arm.replace(name="pause for price"), max_months=math.inf)
+    assert (plan.path, plan.metric) == ("save_team", "save rate")
+    last = simsrc.simulate(arm).monthly.iloc[-12:]
+    assert plan.rate_test == pytest.approx(last["saves"].sum() / last["save_team_contacts"].sum())
+    assert "Testing 'pause for price'" in plan.summary()
+    with pytest.raises(simsrc.ScenarioError, match=r"^change: a test arm must differ"):
+        simsrc.plan_experiment(s, s.halve_churn())

@@ -106,14 +106,20 @@ class ExperimentPlan:
         """The plan in three sentences."""
         rate = lambda x: format_value(x, "rate")  # noqa: E731
         money = lambda x: format_value(x, "currency", currency=currency)  # noqa: E731
+        what = f"{self.path} = {self.value}" if "." in self.path else f"{self.value!r}"
         return (
-            f"Testing {self.path} = {self.value}: the {self.metric} goes from "
+            f"Testing {what}: the {self.metric} goes from "
             f"{rate(self.rate_control)} to {rate(self.rate_test)} (expected). "
             f"With {format_value(self.monthly_volume, 'count')} {self.unit} a month split "
             f"half and half, {self.per_arm:,} per arm take {self.months:.1f} months "
             f"(two-sided test at {self.alpha:g}, power {self.power:.0%}). "
-            f"The change is worth {money(self.npv_gain)} (NPV including the ending base); "
-            f"each month of waiting costs {money(self.npv_per_month_of_delay)}."
+            + (
+                f"The change is worth {money(self.npv_gain)} (NPV including the ending "
+                f"base); each month of waiting costs {money(self.npv_per_month_of_delay)}."
+                if self.npv_gain > 0
+                else f"The change would lose {money(-self.npv_gain)} (NPV including the "
+                "ending base): the test guards against it."
+            )
         )
 
 
@@ -143,7 +149,17 @@ def parse_change(change: str) -> tuple[str, str, float | str]:
     return path, ("add" if text[0] in "+-" else "set"), number
 
 
-def _changed(scenario: Scenario, change: str) -> tuple[Scenario, str, Any]:
+def _changed(scenario: Scenario, change: str | Scenario) -> tuple[Scenario, str, Any]:
+    if isinstance(change, Scenario):  # a whole test arm: the lever section it changes
+        differs = [n for n in FUNNELS if getattr(change, n) != getattr(scenario, n)]
+        rest = {name: getattr(scenario, name) for name in FUNNELS}
+        same_business = change.replace(name=scenario.name, **rest) == scenario
+        if len(differs) != 1 or not same_business:
+            raise ScenarioError(
+                "change", "a test arm must differ from the scenario in the save team, "
+                "dunning or win-back only, and in just one of them"
+            )  # fmt: skip
+        return change, differs[0], change.name
     path, how, value = parse_change(change)
     section = path.split(".", 1)[0]
     if section not in FUNNELS:
@@ -200,7 +216,12 @@ def _cause_funnel(monthly: pd.DataFrame, cause: str) -> tuple[float, float]:
 
 
 def plan_experiment(
-    scenario: Scenario, change: str, *, alpha: float = 0.05, power: float = 0.8
+    scenario: Scenario,
+    change: str | Scenario,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    max_months: float = MAX_TEST_MONTHS,
 ) -> ExperimentPlan:
     """Size an A/B test of one lever change from the scenario's own volumes.
 
@@ -208,13 +229,16 @@ def plan_experiment(
     ----------
     scenario : Scenario
         The business as it runs today (the control arm).
-    change : str
+    change : str or Scenario
         ``PATH=VALUE`` or ``PATH=+DELTA`` for one parameter of the save team, dunning or
-        win-back, e.g. ``"save_team.discount.acceptance.price_competitor=+0.05"``.
+        win-back, e.g. ``"save_team.discount.acceptance.price_competitor=+0.05"``; or the
+        test arm itself, differing in one of those sections (a new offer mix, say).
     alpha : float
         Significance of the two-sided test, in (0, 0.5].
     power : float
         Chance of detecting the change if the scenario is right, in [0.5, 1).
+    max_months : float
+        Longest test allowed; a longer one is an error saying how long it would take.
 
     Returns
     -------
@@ -274,12 +298,12 @@ def plan_experiment(
                                            ratio=1.0, alternative="two-sided"))  # fmt: skip
     per_arm = math.ceil(n)
     months = 2 * per_arm / volume
-    if months > MAX_TEST_MONTHS:
+    if months > max_months:
         raise ScenarioError(
             "change",
             f"moving the {metric} from {p0:.3g} to {p1:.3g} is too small to test: "
             f"{per_arm:,} {unit} per arm take {months:,.0f} months at "
-            f"{volume:,.0f} a month (at most {MAX_TEST_MONTHS} allowed)",
+            f"{volume:,.0f} a month (at most {max_months:g} allowed)",
         )
     gain = float(test_res.kpis["npv_with_base"] - control_res.kpis["npv_with_base"])
     monthly_discount = (1.0 + scenario.annual_discount_rate) ** (-1.0 / 12.0)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 
 import ipywidgets as widgets
 import pandas as pd
 
+from simsrc.analysis.experiment import MAX_TEST_MONTHS, plan_experiment
 from simsrc.analysis.offers import offer_survival
 from simsrc.analysis.optimize import RetentionPlan, optimize_offer_mix
 from simsrc.model.errors import ScenarioError
@@ -31,6 +33,35 @@ class SaveTeamComputed:
     result: Result
     margin_without_team: float
     delay: pd.DataFrame
+
+
+def test_text(what_if: Scenario, best: Scenario) -> str:
+    """How long an A/B test of the best mix against the what-if's would take, in words."""
+    try:
+        plan = plan_experiment(what_if, best.replace(name="the NPV-best mix"),
+                               max_months=math.inf)  # fmt: skip
+    except ScenarioError:  # the save rate does not move
+        return (
+            "How long to test it: the best mix saves as many customers as the what-if's, so "
+            "a test of the save rate cannot tell them apart; its gain is in the margin kept."
+        )
+    money = format_value(plan.npv_per_month_of_delay, "currency", what_if.currency)
+    rates = f"save rate {format_value(plan.rate_control, 'rate')} → " + format_value(
+        plan.rate_test, "rate"
+    )
+    if plan.months > MAX_TEST_MONTHS:
+        return (
+            f"How long to test it: {plan.months:,.0f} months at "
+            f"{format_value(plan.monthly_volume, 'count')} requests a month ({rates}), too "
+            "long to wait for; the best mix's gain is in the margin it keeps more than in "
+            "how many it saves."
+        )
+    months = math.ceil(plan.months)
+    return (
+        f"How long to test it: {plan.per_arm:,} requests on each mix, about {months} "
+        f"month{'s' if months != 1 else ''} with half the requests on each ({rates}); "
+        + (f"each month of waiting costs {money}." if plan.npv_gain > 0 else "")
+    ).rstrip("; ")
 
 
 class OfferMixDashboard(Dashboard):
@@ -225,7 +256,7 @@ class OfferMixDashboard(Dashboard):
             "whole percents, as they are applied)."
             "<table><tr><th>Reason</th><th>What-if mix</th><th>NPV-best mix</th></tr>"
             + "".join(rows)
-            + "</table></div>"
+            + f'</table><p class="sx-test-plan">{esc(test_text(s, applied))}</p></div>'
         )
         self.apply_button.layout.display = None if gain > 0 else "none"
         return found
