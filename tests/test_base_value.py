@@ -159,3 +159,16 @@ def test_a_month_outside_the_horizon_is_refused_by_name(month):
 @functools.cache
 def _b2b_result():
     return simsrc.simulate(simsrc.preset("b2b-saas"))
+
+
+def test_npv_with_the_base_counts_a_programs_later_costs_with_its_later_benefits():
+    s = simsrc.preset("b2b-saas").replace(horizon_months=36)
+    served = s.set("programs.service.enabled", True, name="service program")
+    kpis = simsrc.simulate(served).kpis
+    d = (1 + s.annual_discount_rate) ** (-1 / 12)
+    cost = served.programs.service.cost  # a month, for as long as the program runs
+    expected = d**36 * (kpis["ending_base_value"] - cost / (1 - d))
+    assert kpis["npv_with_base"] - kpis["npv"] == pytest.approx(expected, rel=1e-9)
+    # over three years the program does not pay; with the customers it keeps, it does
+    table = simsrc.compare(s, served)
+    assert table.loc["npv", "Δ"] < 0 < table.loc["npv_with_base", "Δ"]

@@ -436,13 +436,27 @@ def _with_base_value(
     The base is valued at the start of the month after the horizon
     (:mod:`simsrc.results.valuation`), so the NPV discounts it by ``H`` months.
     """
-    n, h = len(scenarios), r.packed.horizon
+    n = len(scenarios)
     if not n:
         return
     values = residual_values(scenarios, nodes)
     ending = ending_base_values(values, r.new[:n], r.path["present"][:n])
     kpis["ending_base_value"][:n] = ending
-    kpis["npv_with_base"][:n] = kpis["npv"][:n] + r.packed.discount[:n] ** h * ending
+    kpis["npv_with_base"][:n] = kpis["npv"][:n] + after_horizon(r.packed.take(slice(0, n)), ending)
+
+
+def after_horizon(p: Packed, ending: Array) -> Array:
+    """What the years after the horizon add to the NPV, discounted to today, ``[S]``.
+
+    The ending base's value, less what the programs that keep it cost per month and go
+    on costing (the service program, a calendar cost the base's value leaves out): the
+    NPV including the ending base counts a program's benefits after the horizon only
+    with its costs.
+    """
+    d = p.discount
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ongoing = np.where(p.levers.service_cost > 0, p.levers.service_cost / (1.0 - d), 0.0)
+    return np.asarray(d**p.horizon * (ending - ongoing))
 
 
 def _with_roi(kpis: dict[str, Array], off: dict[str, Array]) -> None:

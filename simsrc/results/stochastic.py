@@ -58,7 +58,7 @@ from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
 from simsrc.results.bands import QUANTILES, kpi_table, monthly_band
-from simsrc.results.expected import Result, monthly_columns, simulate_expected
+from simsrc.results.expected import Result, after_horizon, monthly_columns, simulate_expected
 from simsrc.results.kpis import KPI_INFO, OLD_COHORT_SERIES, kpis_from_monthly
 from simsrc.results.money import PASS_THROUGH, money_series, per_customer_price
 from simsrc.results.parallel import (
@@ -758,8 +758,7 @@ def _result(
     base = expected.base_value
     per_customer = base.total / base.customers if base.customers > 0 else 0.0
     values["ending_base_value"] = a["present"][:, -1] * per_customer
-    discount = (1.0 + scenario.annual_discount_rate) ** (-scenario.horizon_months / 12.0)
-    values["npv_with_base"] = values["npv"] + discount * values["ending_base_value"]
+    values["npv_with_base"] = values["npv"] + after_horizon(p, values["ending_base_value"])
     kpis = pd.DataFrame({name: values[name] for name in KPI_INFO})
     kpis.index.name = "run"
     columns = monthly_columns(a, scenario)
