@@ -140,6 +140,37 @@ def naive_vs_sbg(group: str = "regular", fit_years: int = 7) -> pd.DataFrame:
     )
 
 
+def derl_by_renewals(
+    group: str = "high_end", discount: float = 0.10, renewals: int = 12
+) -> pd.DataFrame:
+    """What a customer who has renewed ``n`` times is still worth, two ways (lesson 7).
+
+    Fader & Hardie (2010): the discounted expected residual lifetime (DERL, in
+    payments) of an sBG fitted to the group's years 0–7 (Fader & Hardie 2007, Table 1),
+    against the same with one retention rate for everyone — the group's average over
+    those years — which makes every customer worth the same whatever their history.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``renewals`` (0 … ``renewals``), ``sbg`` (DERL with heterogeneity), ``alike``
+        (DERL with one retention rate) and ``ratio`` (``sbg / alike``).
+
+    Examples
+    --------
+    >>> df = derl_by_renewals("high_end").set_index("renewals")
+    >>> round(float(df.loc[7, "sbg"]), 2), round(float(df.loc[7, "alike"]), 2)
+    (7.53, 5.05)
+    """
+    actual = FADER_HARDIE_2007[group].to_numpy(dtype=float)
+    fit = fit_sbg(actual[:8] * 10)  # per 1,000 customers, years 0–7
+    retention = (actual[7] / actual[0]) ** (1 / 7)
+    n = np.arange(renewals + 1)
+    alike = retention / (1 - retention / (1 + discount))  # Σ r^(k+1) (1+d)^-k
+    sbg = fit.derl(discount, n)
+    return pd.DataFrame({"renewals": n, "sbg": sbg, "alike": alike, "ratio": sbg / alike})
+
+
 def hazards_by_cause(scenario: Scenario, segment: str | None = None) -> pd.DataFrame:
     """Each cause's monthly hazard over tenure (level × shape) for an average new customer.
 

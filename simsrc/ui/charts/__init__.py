@@ -64,6 +64,7 @@ from simsrc.ui.charts.data import (
 )
 from simsrc.ui.charts.layout import Panel, View, grid
 from simsrc.ui.charts.lessons import (
+    derl_chart,
     dunning_chart,
     halving_chart,
     hazards_chart,
@@ -71,6 +72,7 @@ from simsrc.ui.charts.lessons import (
     offer_survival_chart,
     projection_chart,
     survival_curves_chart,
+    value_by_tenure_chart,
     win_back_chart,
 )
 from simsrc.ui.charts.live import IN_PLACE, Build, LiveChart
@@ -156,6 +158,7 @@ __all__ = [
     "customers_chart",
     "customers_table",
     "customers_view",
+    "derl_chart",
     "dunning_chart",
     "enable_offline",
     "fan_chart",
@@ -200,6 +203,7 @@ __all__ = [
     "survival_view",
     "sweep_chart",
     "tornado_chart",
+    "value_by_tenure_chart",
     "waterfall_chart",
     "waterfall_data",
     "waterfall_table",

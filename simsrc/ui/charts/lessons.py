@@ -229,3 +229,69 @@ def win_back_chart(data: pd.DataFrame) -> alt.Chart:
         )
     )  # fmt: skip
     return _lesson(chart)
+
+
+def derl_chart(data: pd.DataFrame) -> alt.Chart:
+    """DERL by renewals made, with heterogeneity and with customers alike (lesson 7).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        :func:`simsrc.analysis.lessons.derl_by_renewals` output.
+    """
+    long = data.melt(id_vars="renewals", value_vars=["sbg", "alike"], var_name="series",
+                     value_name="derl")  # fmt: skip
+    long["series"] = long["series"].map(
+        {"sbg": "Customers differ (sBG)", "alike": "One retention rate for all"}
+    )
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("renewals:Q", title="Renewals made", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(
+                "derl:Q", title="Discounted payments still to come", scale=alt.Scale(zero=True)
+            ),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["renewals:Q", "series:N", alt.Tooltip("derl:Q", format=".2f")],
+        )
+    )
+    return _lesson(
+        chart,
+        "What a customer is still worth, by renewals made "
+        "(Fader & Hardie 2007 high-end data, 10 % a year)",
+    )
+
+
+def value_by_tenure_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
+    """Value of a customer still here, by months with the company, one line per ``label``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        ``label``, ``tenure`` (months completed) and ``value_per_customer`` (e.g. rows of
+        a calibration report's ``base_value``, labelled by model).
+    currency : str
+        ISO code of the money axis.
+    """
+    money = alt.Axis(format="$,.0f")
+    chart = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("tenure:Q", title="Months with the company"),
+            y=alt.Y(
+                "value_per_customer:Q",
+                title=f"Value still to come ({currency})",
+                scale=alt.Scale(zero=True),
+                axis=money,
+            ),
+            color=alt.Color("label:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=[
+                "label:N",
+                "tenure:Q",
+                alt.Tooltip("value_per_customer:Q", format="$,.0f"),
+            ],
+        )
+    )
+    return _lesson(chart, "A telecom customer still here: what they will still bring")
