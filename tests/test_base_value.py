@@ -166,9 +166,44 @@ def test_npv_with_the_base_counts_a_programs_later_costs_with_its_later_benefits
     served = s.set("programs.service.enabled", True, name="service program")
     kpis = simsrc.simulate(served).kpis
     d = (1 + s.annual_discount_rate) ** (-1 / 12)
-    cost = served.programs.service.cost  # a month, for as long as the program runs
-    expected = d**36 * (kpis["ending_base_value"] - cost / (1 - d))
+    cost = served.programs.service.cost  # a month, for the 50 years the base is followed
+    months = (1 - d**valuation.VALUATION_MONTHS) / (1 - d)
+    expected = d**36 * (kpis["ending_base_value"] - cost * months)
     assert kpis["npv_with_base"] - kpis["npv"] == pytest.approx(expected, rel=1e-9)
     # over three years the program does not pay; with the customers it keeps, it does
     table = simsrc.compare(s, served)
     assert table.loc["npv", "Δ"] < 0 < table.loc["npv_with_base", "Δ"]
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        simsrc.simple_scenario(monthly_churn=0.0, horizon_months=12),  # never leave, no discount
+        simsrc.preset("b2b-saas").replace(annual_discount_rate=0.0),  # sBG-like tail, no discount
+        simsrc.preset("b2b-saas").set("value.expansion_rate", 0.02),  # grows faster than 8 %/yr
+    ],
+)
+def test_a_base_whose_value_has_no_finite_sum_is_nan_and_says_why(scenario):
+    res = simsrc.simulate(scenario)
+    assert math.isnan(res.kpis["ending_base_value"]) and math.isnan(res.kpis["npv_with_base"])
+    assert math.isfinite(res.kpis["npv"])
+    with pytest.raises(simsrc.ScenarioError, match=r"^annual_discount_rate: .*no finite sum"):
+        _ = res.base_value
+
+
+def test_geometric_churn_needs_no_discount_to_have_a_value():
+    s = simsrc.simple_scenario(monthly_churn=0.05, horizon_months=12, monthly_price=100.0)
+    per = valuation.residual_values([s])[0, 0]
+    np.testing.assert_allclose(per, 0.95 * 100.0 / 0.05, rtol=1e-9)  # Σ 0.95^(k+1) × 100
+
+
+def test_value_targeting_follows_the_simulations_path_within_the_horizon():
+    from simsrc.engine.cohorts import cohort_path
+    from simsrc.engine.pack import pack
+
+    s = simsrc.preset("consumer-app").set("save_team.value_threshold", 20.0)
+    short = pack([s])
+    nodes = short.z.shape[1]
+    long = pack([s], nodes=nodes, months=s.horizon_months + valuation.VALUATION_MONTHS)
+    within = cohort_path(long)["present"][0][:, : s.horizon_months]
+    np.testing.assert_allclose(within, cohort_path(short)["present"][0], rtol=0, atol=1e-15)

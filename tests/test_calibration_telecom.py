@@ -262,3 +262,14 @@ def test_ignoring_heterogeneity_understates_the_base():
     _, alike = calibrate(DATA, segment=False, spread=0)
     hetero, flat = with_spread.base_value["value"].sum(), alike.base_value["value"].sum()
     assert flat / hetero - 1 == pytest.approx(-0.139, abs=0.02)
+
+
+def test_valuing_customers_of_an_unknown_segment_or_tenure_is_refused(telecom):
+    from simsrc.calibration.observed_base import observed_base_value
+
+    scenario, _ = telecom
+    row = {"segment": "one_year", "tenure": 5, "churned": False}
+    for bad, field in (({"segment": "lifetime"}, "segment"), ({"tenure": -1}, "tenure"),
+                       ({"tenure": 2.5}, "tenure")):  # fmt: skip
+        with pytest.raises(simsrc.ScenarioError, match=rf"^{field}: "):
+            observed_base_value(scenario, pd.DataFrame([{**row, **bad}]))

@@ -124,3 +124,19 @@ def test_a_whole_test_arm_is_planned_on_the_lever_it_changes():
     assert "Testing 'pause for price'" in plan.summary()
     with pytest.raises(simsrc.ScenarioError, match=r"^change: a test arm must differ"):
         simsrc.plan_experiment(s, s.halve_churn())
+
+
+def test_edge_inputs_get_clear_answers():
+    quiet = _app()
+    for cause in quiet.cause_names:
+        if quiet.cause(cause).voluntary:
+            quiet = quiet.scale_churn(0.0, cause=cause)
+    with pytest.raises(simsrc.ScenarioError, match=r"^change: .*nobody to test on"):
+        simsrc.plan_experiment(quiet, CHANGE)
+    from simsrc.analysis.experiment import parse_change
+
+    assert parse_change("win_back.enabled=true") == ("win_back.enabled", "set", True)
+    assert simsrc.plan_experiment(_app(), CHANGE, power=0.5).per_arm < _plan().per_arm
+    for bad in (math.nan, 0, -3):
+        with pytest.raises(simsrc.ScenarioError, match=r"^max_months"):
+            simsrc.plan_experiment(_app(), CHANGE, max_months=bad)

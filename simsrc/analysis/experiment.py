@@ -123,8 +123,10 @@ class ExperimentPlan:
         )
 
 
-def parse_change(change: str) -> tuple[str, str, float | str]:
+def parse_change(change: str) -> tuple[str, str, float | str | bool]:
     """``path=value``, ``path=+x`` or ``path=-x`` → ``(path, "set" | "add", value)``.
+
+    A value is a number, ``true`` / ``false``, or a word.
 
     Examples
     --------
@@ -138,6 +140,8 @@ def parse_change(change: str) -> tuple[str, str, float | str]:
     if not match:
         raise ScenarioError("change", f"expects PATH=VALUE or PATH=+DELTA (got {change!r})")
     path, text = match.groups()
+    if text.lower() in ("true", "false"):  # switching a lever on or off
+        return path, "set", text.lower() == "true"
     try:
         number = float(text)
     except ValueError:
@@ -209,7 +213,10 @@ def _cause_funnel(monthly: pd.DataFrame, cause: str) -> tuple[float, float]:
     of this reason's.
     """
     last = monthly.iloc[-12:]
-    reach = float(last["save_team_contacts"].sum()) / float(last["cancellation_requests"].sum())
+    requests = float(last["cancellation_requests"].sum())
+    if not requests > 0:
+        return 0.0, math.nan
+    reach = float(last["save_team_contacts"].sum()) / requests
     reached = reach * float(last[f"requests_{cause}"].sum())
     rate = float(last["saves"].sum()) / reached if reached > 0 else math.nan
     return reached / len(last), rate
@@ -238,7 +245,7 @@ def plan_experiment(
     power : float
         Chance of detecting the change if the scenario is right, in [0.5, 1).
     max_months : float
-        Longest test allowed; a longer one is an error saying how long it would take.
+        Longest test allowed, > 0; a longer one is an error saying how long it would take.
 
     Returns
     -------
@@ -260,10 +267,13 @@ def plan_experiment(
     ('save rate (price or competitor)', True, True)
     """
     check_instance(scenario, "scenario", Scenario, "a Scenario")
-    for name, value, low, high in (("alpha", alpha, 0.0, 0.5), ("power", power, 0.5, 1.0)):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not ((ok and low < value < high) or (ok and name == "alpha" and value == 0.5)):
-            raise ScenarioError(name, f"must be a number in ({low:g}, {high:g}) (got {value!r})")
+    ranges = {"alpha": (alpha, "(0, 0.5]", lambda v: 0.0 < v <= 0.5),
+              "power": (power, "[0.5, 1)", lambda v: 0.5 <= v < 1.0),
+              "max_months": (max_months, "> 0", lambda v: v > 0)}  # fmt: skip
+    for name, (value, allowed, inside) in ranges.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (number and inside(value)):
+            raise ScenarioError(name, f"must be a number in {allowed} (got {value!r})")
     # statsmodels is imported here, not at the top: the dashboards import this module,
     # and its power functions are only needed when a plan is asked for.
     from statsmodels.stats.power import NormalIndPower
@@ -296,6 +306,8 @@ def plan_experiment(
     effect = abs(float(proportion_effectsize(p1, p0)))
     n = float(NormalIndPower().solve_power(effect_size=effect, alpha=alpha, power=power,
                                            ratio=1.0, alternative="two-sided"))  # fmt: skip
+    if not math.isfinite(n):  # an effect so large that a handful of customers decide it
+        n = 2.0
     per_arm = math.ceil(n)
     months = 2 * per_arm / volume
     if months > max_months:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
 from simsrc.results.valuation import survivor_values
 
@@ -35,7 +36,15 @@ def observed_base_value(scenario: Scenario, customers: pd.DataFrame) -> pd.DataF
     pandas.DataFrame
         ``segment``, ``tenure``, ``customers``, ``value_per_customer`` (discounted margin
         from their next month on, at the scenario's rate, given they have stayed this
-        long) and ``value``; one row per segment and tenure held by someone.
+        long; that month counts as certain, as they are billed next, so this is that
+        month's margin plus the discounted DERV of Fader & Hardie after it) and
+        ``value``; one row per segment and tenure held by someone.
+
+    Raises
+    ------
+    ScenarioError
+        A segment the scenario does not have, a tenure that is not a whole number of
+        months, or one beyond what the valuation follows.
 
     Examples
     --------
@@ -50,6 +59,16 @@ def observed_base_value(scenario: Scenario, customers: pd.DataFrame) -> pd.DataF
     1738.66
     """
     active = customers.loc[~customers["churned"].astype(bool), ["segment", "tenure"]]
+    unknown = sorted(set(active["segment"]) - set(scenario.segment_names), key=str)
+    if unknown:
+        raise ScenarioError(
+            "segment", f"{unknown[0]!r} is not a segment of {scenario.name!r} "
+            f"({', '.join(scenario.segment_names)})"
+        )  # fmt: skip
+    tenure = pd.to_numeric(active["tenure"], errors="coerce").to_numpy(dtype=float)
+    if not np.all(np.isfinite(tenure) & (tenure >= 0) & (tenure == np.round(tenure))):
+        raise ScenarioError("tenure", "must be whole months completed, 0 or more")
+    active = active.assign(tenure=tenure.astype(np.int64))
     counts = active.groupby(["segment", "tenure"], sort=True).size().rename("customers")
     table = counts.reset_index()
     if table.empty:

@@ -108,7 +108,11 @@ def remaining_value(p: Packed, core: CohortPath) -> Array:
     present = core["present"]
     unit = p.price[:, :, None] * p.value[:, None, :]
     margin = present * (unit * p.margin[:, :, None] - p.cost_to_serve[:, :, None])
-    return future_value(present, core["active"], margin, p.discount)
+    h = p.horizon_months or p.horizon  # a pack followed past its horizon judges as within it
+    value = future_value(present[..., :h], core["active"][..., :h], margin[..., :h], p.discount)
+    if h < p.horizon:  # later tenures keep the last month's judgement
+        value = np.concatenate([value, np.repeat(value[..., -1:], p.horizon - h, axis=-1)], -1)
+    return value
 
 
 def save_fractions(p: Packed, core: CohortPath) -> Array:

@@ -133,6 +133,7 @@ class Packed:
     cac: Array  # [S, G]
     discount: Array  # [S] monthly discount factor 1 / (1 + r_m)
     levers: LeverArrays
+    horizon_months: int = 0  # the scenarios' horizon when more months are followed, else 0
 
     @property
     def n(self) -> int:
@@ -294,8 +295,10 @@ def pack(
     months : int, optional
         Tenure months to follow a cohort for, at least the horizon (the default). More
         values the customers of the horizon's last months past it
-        (:mod:`simsrc.results.valuation`); nobody is acquired after the horizon, and the
-        packed ``horizon`` is then this number of months.
+        (:mod:`simsrc.results.valuation`): the packed ``horizon`` is then this number of
+        months, paid acquisition stops at the scenarios' horizon (kept as
+        ``horizon_months``), and value targeting judges customers as it does within the
+        horizon, so the path there is the simulation's.
 
     Returns
     -------
@@ -319,8 +322,10 @@ def pack(
                 f"({first.name!r} and {s.name!r} differ); simulate them separately",
             )
     m = h if months is None else int(months)
-    if m < h:
-        raise ValueError(f"months: must be at least the horizon, {h} (got {months!r})")
+    if (m != months and months is not None) or m < h:
+        raise ScenarioError(
+            "months", f"must be a whole number >= the horizon, {h} (got {months!r})"
+        )
     levers = _lever_arrays(scenarios)
     j = nodes_for(m, stepped=levers.stepped) if nodes is None else int(nodes)
     n_s = len(scenarios)
@@ -366,4 +371,5 @@ def pack(
         cac=seg("cac"),
         discount=(1.0 + rate) ** (-1.0 / 12.0),
         levers=levers,
+        horizon_months=h if m > h else 0,
     )

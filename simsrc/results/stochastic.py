@@ -754,7 +754,8 @@ def _result(
     values["clv_per_customer"] = np.full(n, exp["clv_per_customer"])
     values["cac_payback_months"] = np.full(n, exp["cac_payback_months"])
     # The base a run ends with, valued at the expected value per customer billed in the
-    # last month: the runs differ in how many customers they keep, not in their worth.
+    # last month: the spread across runs is that of how many customers they keep; that
+    # of who they are (segment and tenure mix) is left out, so the band is a little narrow.
     base = expected.base_value
     per_customer = base.total / base.customers if base.customers > 0 else 0.0
     values["ending_base_value"] = a["present"][:, -1] * per_customer

@@ -13,8 +13,8 @@ discounted, with everything the engine knows about them —
 * every cause with its shape over tenure, value growth, and the levers in place (the save
   team, dunning, programs and contact policy, with their per-customer costs);
 * not counted: customers they may refer, win-back of those who later leave (neither its
-  messages nor its returns), costs that belong to the calendar rather than to customers
-  (the service program, reactivation).
+  messages nor its returns), the word of mouth of their badly handled exits, costs that
+  belong to the calendar rather than to customers (the service program, reactivation).
 
 The unit cohort is followed :data:`VALUATION_MONTHS` past the horizon
 (:func:`simsrc.engine.pack.pack` with ``months``; heterogeneity classes for that length),
@@ -24,8 +24,11 @@ brings that to 1e-6 at twice the cost; the dashboards value a base on every slid
 
 Timing follows Fader & Hardie's DERL: a customer is valued in month ``t`` before their
 end-of-month decision, and the value is that of the start of month ``t + 1`` (next
-month's margin undiscounted). With one flat cause and no levers this is exactly the sBG
-DERV of :func:`simsrc.calibration.sbg.sbg_derv` at each tenure (tested).
+month's margin undiscounted). With one flat cause and no levers this is the sBG DERV of
+:func:`simsrc.calibration.sbg.sbg_derv` at each tenure, to 1e-4 with the default
+heterogeneity classes (tested; fewer classes, as a save team's stepped path uses, give
+1e-3). When the sum does not converge (no discount, or value growing as fast as the
+discount) the value is NaN and :func:`base_value` says why.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.core import future_value
 from simsrc.engine.pack import pack
 from simsrc.model.checks import check_whole
+from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
 from simsrc.results.money import money_kernels
 
@@ -50,6 +54,13 @@ Array = NDArray[np.float64]
 VALUATION_MONTHS = 600
 """Months the cohorts are followed past the horizon before the geometric tail (50 years;
 about 8 ms for a preset with a save team)."""
+
+CONVERGENCE_MONTHS = 120
+"""The value is checked against the same sum followed this many months less."""
+
+CONVERGENCE_TOLERANCE = 1e-3
+"""Largest relative change that check may show; beyond it the value is NaN (no finite
+value: no discount, or value growing as fast as the discount)."""
 
 NET_COSTS = ("offer_costs", "messaging_costs", "program_costs")
 """Per-customer costs of keeping customers, taken off their gross margin."""
@@ -102,8 +113,18 @@ def _ahead(scenarios: Sequence[Scenario], nodes: int | None) -> tuple[Array, Arr
     path = cohort_path(p)
     kern: Mapping[str, Array] = money_kernels(p, path)
     net = kern["gross_margin"] - sum(kern[name] for name in NET_COSTS)
-    present = path["present"]
-    return future_value(present, path["active"], net, p.discount), present
+    present, active = path["present"], path["active"]
+    ahead = future_value(present, active, net, p.discount)
+    # The sum converges only if the discounted margin shrinks: with no discount, or value
+    # growing as fast as the discount, it does not, and no number is the base's value.
+    cut = -CONVERGENCE_MONTHS
+    shorter = future_value(present[..., :cut], active[..., :cut], net[..., :cut], p.discount)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.abs(shorter[..., :h] - ahead[..., :h]) / np.abs(ahead[..., :h])
+    gap = np.where(ahead[..., :h] == shorter[..., :h], 0.0, gap)
+    settled = np.asarray((gap <= CONVERGENCE_TOLERANCE) & np.isfinite(ahead[..., :h]))
+    diverges = np.asarray(~settled.all(axis=-1))  # [S, G]; NaN and infinity count
+    return np.where(diverges[..., None], np.nan, ahead), present
 
 
 def residual_values(scenarios: Sequence[Scenario], nodes: int | None = None) -> Array:
@@ -201,6 +222,13 @@ def base_value(
     h = scenario.horizon_months
     t = h - 1 if month is None else check_whole(month, "month", 0, h - 1)
     value = residual_values([scenario], nodes)[0]
+    if np.isnan(value).any():
+        raise ScenarioError(
+            "annual_discount_rate",
+            f"at {scenario.annual_discount_rate:.0%} a year the customers' discounted margin "
+            "does not shrink over the years (little churn, or value growing as fast as the "
+            "discount), so their value has no finite sum; value the base at a higher rate",
+        )
     if present is None:
         present = cohort_path(pack([scenario]))["present"][0]
     tenure = np.arange(t + 1)
