@@ -143,7 +143,7 @@ def test_bands_are_ordered_and_same_seed_is_identical(uncertain_price):
 
 
 def test_monte_carlo_needs_uncertainty(base):
-    with pytest.raises(simsrc.ScenarioError, match="no uncertainty ranges"):
+    with pytest.raises(simsrc.ScenarioError, match="no uncertainty to sample"):
         monte_carlo(base, n=10)
     with pytest.raises(ValueError, match="positive integer"):
         monte_carlo(base.replace(uncertainty=(simsrc.Uncertain(PRICE, 1000.0, 2000.0),)), n=0)

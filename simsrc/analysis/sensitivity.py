@@ -24,7 +24,7 @@ from simsrc.analysis.sweep import build_scenarios
 from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS, Param
-from simsrc.model.parts import Uncertain
+from simsrc.model.parts import JointDraws, Uncertain
 from simsrc.model.scenario import Scenario
 from simsrc.results.bands import kpi_table, monthly_band
 from simsrc.results.expected import simulate_batch
@@ -232,10 +232,13 @@ def _tornado_frame(rows: list[dict[str, Any]], values: NDArray[np.float64]) -> p
 
 
 def sample_uncertainty(scenario: Scenario, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Draw ``n`` joint samples of the scenario's uncertain parameters (independent).
+    """Draw ``n`` samples of the scenario's uncertain parameters.
 
     Uniform ranges use ``rng.uniform``; triangular ranges ``rng.triangular`` with the
-    given mode (default the midpoint). Integer parameters are rounded.
+    given mode (default the midpoint); each range independently. Joint draws
+    (``[estimation]``) contribute one whole parameter set per sample, picked uniformly
+    with ``rng.integers``, so their correlations are kept. Integer parameters are
+    rounded.
 
     Examples
     --------
@@ -258,7 +261,25 @@ def sample_uncertainty(scenario: Scenario, n: int, rng: np.random.Generator) -> 
         if row.integer:
             x = np.clip(np.round(x), row.lo, row.hi)
         cols[u.path] = np.asarray(x, dtype=float)
+    if scenario.estimation is not None:
+        draws = np.asarray(scenario.estimation.draws, dtype=float)
+        rows = draws[rng.integers(0, len(draws), size=n)]
+        for j, path in enumerate(scenario.estimation.paths):
+            cols[path] = rows[:, j]
     return pd.DataFrame(cols)
+
+
+def uncertain_paths(scenario: Scenario) -> tuple[str, ...]:
+    """Parameters Monte Carlo varies: ``[uncertainty]`` ranges, then ``[estimation]`` draws.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> len(uncertain_paths(simsrc.preset("b2b-saas")))
+    7
+    """
+    joint = scenario.estimation.paths if scenario.estimation is not None else ()
+    return tuple(u.path for u in scenario.uncertainty) + joint
 
 
 def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
@@ -294,7 +315,24 @@ def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
 
         mode = None if u.mode is None else shift(u.mode)
         moved.append(Uncertain(u.path, shift(u.low), shift(u.high), u.distribution, mode))
-    return scenario.replace(uncertainty=tuple(moved))
+    return scenario.replace(
+        uncertainty=tuple(moved), estimation=_follow_draws(scenario, reference)
+    )
+
+
+def _follow_draws(scenario: Scenario, reference: Scenario) -> JointDraws | None:
+    """Joint draws moved like ranges: each changed parameter's column scaled (or shifted)."""
+    est = scenario.estimation
+    if est is None:
+        return None
+    draws = np.asarray(est.draws, dtype=float)
+    for j, path in enumerate(est.paths):
+        old, new = current_value(reference, path), current_value(scenario, path)
+        if old != new:
+            row = PARAMETERS[path]
+            moved = draws[:, j] * new / old if old else draws[:, j] + new - old
+            draws[:, j] = np.clip(moved, row.lo, row.hi)
+    return JointDraws(est.paths, tuple(tuple(float(x) for x in r) for r in draws), est.source)
 
 
 @dataclass(frozen=True)
@@ -333,7 +371,8 @@ MONTHLY_SERIES = ("revenue", "mrr", "active")
 def monte_carlo(scenario: Scenario, n: int = 500, seed: int | None = None) -> MonteCarloResult:
     """Propagate the scenario's parameter uncertainty to monthly series and KPIs.
 
-    Samples every ``[uncertainty]`` range (independently; uniform or triangular) with
+    Samples every ``[uncertainty]`` range (independently; uniform or triangular) and
+    whole parameter sets of the ``[estimation]`` draws (their correlations kept) with
     ``numpy.random.default_rng(seed)`` and simulates all draws in one batched call.
     The same seed gives identical output.
 
@@ -369,18 +408,20 @@ def monte_carlo(scenario: Scenario, n: int = 500, seed: int | None = None) -> Mo
     >>> bool((bands["p10"] <= bands["p90"]).all())
     True
     """
-    if not scenario.uncertainty:
+    if not scenario.uncertainty and scenario.estimation is None:
         raise ScenarioError(
-            "uncertainty", "the scenario has no uncertainty ranges to sample (add [uncertainty])"
+            "uncertainty",
+            "the scenario has no uncertainty to sample (add [uncertainty] ranges or "
+            "[estimation] draws)",
         )
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer (got {n!r})")
     rng = np.random.default_rng(seed)
     samples = sample_uncertainty(scenario, n, rng)
     points = samples.copy()
-    for u in scenario.uncertainty:
-        if PARAMETERS[u.path].integer:
-            points[u.path] = points[u.path].astype(int)
+    for path in points.columns:
+        if PARAMETERS[path].integer:
+            points[path] = points[path].astype(int)
     out = simulate_batch(build_scenarios(scenario, points), monthly=True)
     assert out.arrays is not None
     kpis = out.kpis.reset_index(drop=True)
@@ -398,4 +439,5 @@ __all__ = [
     "numeric_paths",
     "sample_uncertainty",
     "tornado",
+    "uncertain_paths",
 ]

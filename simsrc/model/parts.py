@@ -16,6 +16,7 @@ __all__ = [
     "Acquisition",
     "Cause",
     "Heterogeneity",
+    "JointDraws",
     "Segment",
     "Shape",
     "ShapeKind",
@@ -220,3 +221,32 @@ class Uncertain:
     high: float
     distribution: Literal["uniform", "triangular"] = "uniform"
     mode: float | None = None
+
+
+@dataclass(frozen=True)
+class JointDraws:
+    """Parameter sets drawn together: estimation uncertainty that keeps its correlations.
+
+    Written in scenario files as ``[estimation]``: ``paths`` (parameter paths), ``draws``
+    (one list of values per parameter set, in the order of ``paths``) and an optional
+    ``source``. Monte Carlo takes one whole row per draw, so parameters estimated
+    together move together (a calibration's churn levels and heterogeneity spread are
+    correlated); ``[uncertainty]`` ranges of other parameters are drawn independently
+    alongside. The scenario's own values stay the point estimate.
+
+    Parameters
+    ----------
+    paths : tuple of str
+        Dotted paths of numeric parameters of the scenario, each once and none of them
+        also in ``[uncertainty]``.
+    draws : tuple of tuple of float
+        2 to :data:`simsrc.model.validation.MAX_DRAWS` parameter sets, each within the
+        parameters' allowed bounds.
+    source : str
+        Where the draws come from (shown to people, e.g. "calibration: observed
+        information").
+    """
+
+    paths: tuple[str, ...]
+    draws: tuple[tuple[float, ...], ...]
+    source: str = ""

@@ -36,6 +36,7 @@ from simsrc.model.parts import (
     Acquisition,
     Cause,
     Heterogeneity,
+    JointDraws,
     Segment,
     Uncertain,
     ValueGrowth,
@@ -76,6 +77,7 @@ class Scenario:
     word_of_mouth: WordOfMouth = field(default_factory=WordOfMouth)
     channels: Channels = field(default_factory=Channels)
     uncertainty: tuple[Uncertain, ...] = ()
+    estimation: JointDraws | None = None
 
     def __post_init__(self) -> None:
         validation.check_structure(self)
@@ -309,7 +311,7 @@ class Scenario:
             out[key] = plain.pop(key)
         out["segments"] = [schema.to_plain(s, names, full=full) for s in self.segments]
         out["causes"] = [schema.to_plain(c, names, full=full) for c in self.causes]
-        del plain["segments"], plain["causes"], plain["uncertainty"]
+        del plain["segments"], plain["causes"], plain["uncertainty"], plain["estimation"]
         out.update(plain)
         if self.uncertainty:
             out["uncertainty"] = {
@@ -319,6 +321,13 @@ class Scenario:
                     if k != "path" and v is not None
                 }
                 for u in self.uncertainty
+            }
+        if self.estimation is not None:
+            est = self.estimation
+            out["estimation"] = {
+                **({"source": est.source} if est.source else {}),
+                "paths": list(est.paths),
+                "draws": [list(row) for row in est.draws],
             }
         return out
 
@@ -372,6 +381,8 @@ class Scenario:
                     )
                     for path, v in table.items()
                 )
+            elif key == "estimation":
+                kwargs[key] = _joint_draws(data[key])
             elif dataclasses.is_dataclass(tp):
                 kwargs[key] = schema.from_plain(tp, data[key], key, names)  # type: ignore[arg-type]
             elif key == "horizon_months":
@@ -382,6 +393,29 @@ class Scenario:
             else:
                 kwargs[key] = data[key]
         return cls(**kwargs)
+
+
+def _joint_draws(data: Any) -> JointDraws:
+    """``[estimation]`` as :class:`JointDraws`; the values are checked by validation."""
+    table = schema.require_mapping(data, "estimation")
+    schema.reject_unknown(table, {"paths", "draws", "source"}, "estimation")
+    for required in ("paths", "draws"):
+        if required not in table:
+            raise ScenarioError(f"estimation.{required}", "is required")
+    paths, draws = table["paths"], table["draws"]
+    if not isinstance(paths, list | tuple) or not all(isinstance(p, str) for p in paths):
+        raise ScenarioError("estimation.paths", "must be a list of parameter paths")
+    if not isinstance(draws, list | tuple) or not all(isinstance(r, list | tuple) for r in draws):
+        raise ScenarioError("estimation.draws", "must be a list of lists of numbers")
+    rows = []
+    for i, row in enumerate(draws):
+        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in row):
+            raise ScenarioError(f"estimation.draws[{i}]", "must hold numbers only")
+        rows.append(tuple(float(x) for x in row))
+    source = table.get("source", "")
+    if not isinstance(source, str):
+        raise ScenarioError("estimation.source", "must be text")
+    return JointDraws(tuple(paths), tuple(rows), source)
 
 
 _SCALARS = (

@@ -16,7 +16,7 @@ from simsrc.model.conversions import ramp_gain
 from simsrc.model.errors import ScenarioError, shown
 from simsrc.model.levers import LEVER_SECTIONS, OFFER_NAMES
 from simsrc.model.params import PARAMETERS
-from simsrc.model.parts import Cause, Segment, Uncertain
+from simsrc.model.parts import Cause, JointDraws, Segment, Uncertain
 
 if TYPE_CHECKING:  # pragma: no cover - the scenario module imports this one
     from simsrc.model.scenario import Scenario
@@ -120,6 +120,7 @@ def validate(s: Scenario) -> None:
             raise ScenarioError("acquisition.seasonality", "must not be all zero")
     _validate_levers(s)
     _validate_uncertainty(s)
+    _validate_estimation(s)
     ramp_gain(s.value.year3_uplift, s.value.ramp_months)  # raises if out of the ramp's reach
 
 
@@ -142,6 +143,47 @@ def numeric_paths(s: Scenario) -> frozenset[str]:
             del _PATHS[next(iter(_PATHS))]
         _PATHS[key] = found
     return found
+
+
+MAX_DRAWS = 10_000
+"""Most parameter sets an ``[estimation]`` table may hold."""
+
+
+def _validate_estimation(s: Scenario) -> None:
+    """Joint draws: known numeric parameters, each once, rows complete and in bounds."""
+    est = s.estimation
+    if est is None:
+        return
+    if not isinstance(est, JointDraws):
+        raise ScenarioError("estimation", "must be JointDraws")
+    if not est.paths:
+        raise ScenarioError("estimation.paths", "must name at least one parameter")
+    known = numeric_paths(s)
+    ranged = {u.path for u in s.uncertainty}
+    rows = []
+    for path in est.paths:
+        where = f"estimation.paths ({path})"
+        row = PARAMETERS.find(path)
+        if row is None or path not in known:
+            raise ScenarioError(where, "not a numeric parameter of this scenario")
+        if est.paths.count(path) > 1:
+            raise ScenarioError(where, "listed twice")
+        if path in ranged:
+            raise ScenarioError(where, "also has an [uncertainty] range: give it one or the other")
+        rows.append(row)
+    if not 2 <= len(est.draws) <= MAX_DRAWS:
+        raise ScenarioError(
+            "estimation.draws",
+            f"must hold 2 to {MAX_DRAWS:,} parameter sets (got {len(est.draws)})",
+        )
+    for i, draw in enumerate(est.draws):
+        if len(draw) != len(est.paths):
+            raise ScenarioError(
+                f"estimation.draws[{i}]",
+                f"has {len(draw)} values for {len(est.paths)} paths",
+            )
+        for path, row, value in zip(est.paths, rows, draw, strict=True):
+            row.check(value, f"estimation.draws[{i}] ({path})")
 
 
 def _validate_uncertainty(s: Scenario) -> None:

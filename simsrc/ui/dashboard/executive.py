@@ -12,7 +12,12 @@ import ipywidgets as widgets
 import pandas as pd
 
 from simsrc.analysis.attribution import attribute
-from simsrc.analysis.sensitivity import MonteCarloResult, follow_ranges, monte_carlo
+from simsrc.analysis.sensitivity import (
+    MonteCarloResult,
+    follow_ranges,
+    monte_carlo,
+    uncertain_paths,
+)
 from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
 from simsrc.model.units import format_value
@@ -157,9 +162,9 @@ class ExecutiveDashboard(Dashboard):
     def uncertainty(self, s: Scenario) -> MonteCarloResult | None:
         """Monte Carlo over a what-if's uncertainty ranges (moved with its values), cached.
 
-        ``None`` when the band is off or the baseline has no ranges.
+        ``None`` when the band is off or the baseline has no ranges or joint draws.
         """
-        if not self.band_toggle.value or not s.uncertainty:
+        if not self.band_toggle.value or not uncertain_paths(s):
             return None
         return self._bands(s, self.baseline)
 
@@ -208,11 +213,14 @@ class ExecutiveDashboard(Dashboard):
 
     def _build_controls(self) -> None:
         super()._build_controls()
-        n = len(self.baseline.uncertainty)
+        n = len(uncertain_paths(self.baseline))
         self.band_toggle.disabled = n == 0
         if n == 0:
             self.band_toggle.value = False
-            self.band_toggle.tooltip = "This scenario has no uncertainty ranges ([uncertainty])"
+            self.band_toggle.tooltip = (
+                "This scenario has no uncertainty ranges ([uncertainty]) or joint draws "
+                "([estimation])"
+            )
         else:
             self.band_toggle.tooltip = (
                 f"How sure are we? Shade the what-if revenue's P10–P90 over {n} uncertain "
