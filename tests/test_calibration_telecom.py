@@ -273,3 +273,28 @@ def test_valuing_customers_of_an_unknown_segment_or_tenure_is_refused(telecom):
                        ({"tenure": 2.5}, "tenure")):  # fmt: skip
         with pytest.raises(simsrc.ScenarioError, match=rf"^{field}: "):
             observed_base_value(scenario, pd.DataFrame([{**row, **bad}]))
+
+
+def test_the_calibrated_scenario_carries_its_estimation_uncertainty(telecom, tmp_path):
+    scenario, report = telecom
+    est = scenario.estimation
+    assert est is not None and len(est.draws) == 200
+    assert "heterogeneity.spread" in est.paths
+    assert "causes.price_competitor.levels.month_to_month" in est.paths
+    draws = np.asarray(est.draws)
+    fitted = report.parameters.set_index("path")
+    for j, path in enumerate(est.paths):
+        column = draws[:, j]
+        # the scenario's levels are the fitted ones grossed up for its levers: the draws too
+        scale = scenario.get(path) / fitted.loc[path, "value"]
+        # 200 draws: the sample SD within ±20 % of the standard error (its own SE ≈ 5 %),
+        # the mean within 0.3 SD of the estimate
+        assert column.std() == pytest.approx(scale * fitted.loc[path, "se"], rel=0.2), path
+        assert abs(column.mean() - scenario.get(path)) < 0.3 * column.std() + 1e-12, path
+    assert not {u.path for u in scenario.uncertainty} & set(est.paths)
+    path = tmp_path / "calibrated.toml"
+    simsrc.save_scenario(scenario, path)
+    assert simsrc.load_scenario(path) == scenario
+    mc = simsrc.monte_carlo(scenario, n=50, seed=2)
+    rows = {tuple(r) for r in np.round(draws, 12)}
+    assert all(tuple(r) in rows for r in np.round(mc.samples[list(est.paths)].to_numpy(), 12))

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -353,6 +354,11 @@ class FitSpec:
     spread_start: float = 0.3
 
 
+MAX_DRAW_VARIANCE = 1.0
+"""Largest variance, on the fit's scale (log-levels, log time scales, logit spread), of a
+parameter :meth:`ChurnModelFit.draw_models` draws."""
+
+
 @dataclass(frozen=True)
 class ChurnModelFit:
     """Maximum-likelihood estimates with standard errors.
@@ -393,6 +399,37 @@ class ChurnModelFit:
     level_at_bound: NDArray[np.bool_] = field(default_factory=lambda: np.zeros((0, 0), bool))
     shape_at_bound: tuple[bool, ...] = ()
     spread_at_bound: bool = False
+    x: FloatArray = field(default_factory=lambda: np.zeros(0))
+    cov_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    layout: Any = None
+
+    def drawn(self) -> NDArray[np.intp]:
+        """Indices of the parameters :meth:`draw_models` varies.
+
+        Those with a finite, positive variance on the fit's scale of at most
+        :data:`MAX_DRAW_VARIANCE`: a parameter the data barely identify (a level known
+        only to within a factor of e or worse) stays at its estimate rather than being
+        drawn from a distribution that reaches absurd values.
+        """
+        var = np.diag(self.cov_x) if len(self.x) else np.zeros(0)
+        return np.flatnonzero(np.isfinite(var) & (var > 0) & (var <= MAX_DRAW_VARIANCE))
+
+    def draw_models(self, n: int, rng: np.random.Generator) -> list[ChurnModel]:
+        """``n`` models drawn from the estimates' sampling distribution.
+
+        The estimated parameters are normal on the fit's own scale (log-levels, log time
+        scales, logit of the spread), with the inverse observed information as their
+        covariance, so draws stay in range and keep the estimates' correlations.
+        Parameters outside :meth:`drawn` stay at their estimate.
+        """
+        if self.layout is None or not len(self.x):
+            return [self.model] * n
+        free = self.drawn()
+        x = np.repeat(self.x[None, :], n, axis=0)
+        if len(free):
+            cov = self.cov_x[np.ix_(free, free)]
+            x[:, free] = rng.multivariate_normal(self.x[free], cov, size=n, method="eigh")
+        return [self.layout.model(row) for row in x]
 
 
 @dataclass(frozen=True)
@@ -746,4 +783,7 @@ def _estimates(
         level_at_bound=level_edge,
         shape_at_bound=tuple(shape_edge),
         spread_at_bound=bool(layout.fit_spread and edge[-1]),
+        x=best.x,
+        cov_x=info.cov,  # NaN where a parameter sits on a bound
+        layout=layout,
     )

@@ -25,6 +25,7 @@ from simsrc.calibration.build import (
     projection_table,
     source_name,
 )
+from simsrc.calibration.estimation import with_estimation_draws
 from simsrc.calibration.observed_base import observed_base_value
 from simsrc.calibration.options import CalibrationOptions
 from simsrc.calibration.prepare import risk_rows
@@ -153,8 +154,9 @@ def calibrate_snapshot(
         *model_parameters(setup, roles, fitted, built.scenario, built.factors, built.grossed),
     ]
     diag = snapshot_diagnostics(setup, roles, fitted, built.scenario, built.grossed)
+    delivered = with_estimation_draws(built.scenario, fitted.fit, setup.segments)
     report = CalibrationReport(
-        scenario=built.scenario,
+        scenario=delivered,
         base=base,
         source=opts.source,
         kind="snapshot",
@@ -176,7 +178,7 @@ def calibrate_snapshot(
         ),
         base_value=observed_base_value(built.scenario, prep.customers),
     )
-    return built.scenario, report
+    return delivered, report
 
 
 def snapshot_setup(prep: Prepared, base: Scenario, opts: CalibrationOptions) -> SnapshotSetup:
