@@ -181,14 +181,6 @@ def _changed(scenario: Scenario, change: str | Scenario) -> tuple[Scenario, str,
     return scenario.set(path, value, name=f"{scenario.name} · test arm"), path, value
 
 
-def _funnel(monthly: pd.DataFrame, units: str, successes: str) -> tuple[float, float]:
-    """Monthly volume and rate over the horizon's last 12 months."""
-    last = monthly.iloc[-12:]
-    volume = float(last[units].sum())
-    rate = float(last[successes].sum()) / volume if volume > 0 else math.nan
-    return volume / len(last), rate
-
-
 def _cause_of(scenario: Scenario, path: str) -> str | None:
     """The exit reason a save-team parameter is about (acceptance or mix), if any."""
     parts = path.split(".")
@@ -206,20 +198,76 @@ def _only(scenario: Scenario, cause: str) -> Scenario:
     return out
 
 
-def _cause_funnel(monthly: pd.DataFrame, cause: str) -> tuple[float, float]:
-    """Requests for ``cause`` the save team reaches a month, and their save rate.
+@dataclass(frozen=True)
+class _Funnel:
+    """What a test counts: its units and successes, as monthly result columns."""
 
-    Reach is the team's over all requests; measured on :func:`_only`, every save is one
-    of this reason's.
-    """
-    last = monthly.iloc[-12:]
-    requests = float(last["cancellation_requests"].sum())
-    if not requests > 0:
-        return 0.0, math.nan
-    reach = float(last["save_team_contacts"].sum()) / requests
-    reached = reach * float(last[f"requests_{cause}"].sum())
-    rate = float(last["saves"].sum()) / reached if reached > 0 else math.nan
-    return reached / len(last), rate
+    unit: str
+    metric: str
+    units: str
+    successes: str
+    cause: str | None  # a save-team test on one reason's requests only
+
+    def counts(self, monthly: Any, months: int) -> tuple[np.ndarray, np.ndarray]:
+        """Successes and units of the last ``months`` months, per run.
+
+        ``monthly`` maps columns to ``[runs, H]`` arrays or, for one run, to series.
+        For one reason, its reached requests are its requests times the team's reach
+        over all requests; measured on :func:`_only`, every save is one of its own.
+        """
+
+        def total(name: str) -> np.ndarray:
+            return np.atleast_2d(np.asarray(monthly[name], dtype=float))[:, -months:].sum(1)
+
+        if self.cause is None:
+            return total(self.successes), total(self.units)
+        requests = total("cancellation_requests")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reach = np.where(requests > 0, total("save_team_contacts") / requests, 0.0)
+        return total("saves"), reach * total(f"requests_{self.cause}")
+
+    def volume_and_rate(self, monthly: pd.DataFrame) -> tuple[float, float]:
+        """Units a month and their success rate over the horizon's last 12 months."""
+        months = min(12, len(monthly))
+        successes, units = (float(x[0]) for x in self.counts(monthly, months))
+        return units / months, successes / units if units > 0 else math.nan
+
+
+def _funnel_of(scenario: Scenario, path: str) -> _Funnel:
+    """The funnel a change to ``path`` acts on (:data:`FUNNELS`, narrowed where it can be)."""
+    unit, units, successes, metric = FUNNELS[path.split(".", 1)[0]]
+    if path == "save_team.coverage":  # reaching more requests: count them all
+        unit, units, metric = "cancellation requests", "cancellation_requests", "share saved"
+    cause = _cause_of(scenario, path)
+    if cause is not None:  # only that reason's requests are in the test: no dilution
+        label = scenario.cause(cause).label.lower()
+        unit, metric = f"{label} requests the save team reaches", f"save rate ({label})"
+    return _Funnel(unit, metric, units, successes, cause)
+
+
+def _check_plan_arguments(alpha: object, power: object, max_months: object) -> None:
+    ranges = {"alpha": (alpha, "(0, 0.5]", lambda v: 0.0 < v <= 0.5),
+              "power": (power, "[0.5, 1)", lambda v: 0.5 <= v < 1.0),
+              "max_months": (max_months, "> 0", lambda v: v > 0)}  # fmt: skip
+    for name, (value, allowed, inside) in ranges.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (number and inside(value)):
+            raise ScenarioError(name, f"must be a number in {allowed} (got {value!r})")
+
+
+def _per_arm(p0: float, p1: float, alpha: float, power: float) -> int:
+    """Units each arm needs: two-sided test of two proportions on Cohen's h."""
+    # statsmodels is imported here, not at the top: the dashboards import this module,
+    # and its power functions are only needed when a plan is asked for.
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    effect = abs(float(proportion_effectsize(p1, p0)))
+    n = float(NormalIndPower().solve_power(effect_size=effect, alpha=alpha, power=power,
+                                           ratio=1.0, alternative="two-sided"))  # fmt: skip
+    if not math.isfinite(n):  # an effect so large that a handful of customers decide it
+        n = 2.0
+    return math.ceil(n)
 
 
 def plan_experiment(
@@ -267,48 +315,24 @@ def plan_experiment(
     ('save rate (price or competitor)', True, True)
     """
     check_instance(scenario, "scenario", Scenario, "a Scenario")
-    ranges = {"alpha": (alpha, "(0, 0.5]", lambda v: 0.0 < v <= 0.5),
-              "power": (power, "[0.5, 1)", lambda v: 0.5 <= v < 1.0),
-              "max_months": (max_months, "> 0", lambda v: v > 0)}  # fmt: skip
-    for name, (value, allowed, inside) in ranges.items():
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not (number and inside(value)):
-            raise ScenarioError(name, f"must be a number in {allowed} (got {value!r})")
-    # statsmodels is imported here, not at the top: the dashboards import this module,
-    # and its power functions are only needed when a plan is asked for.
-    from statsmodels.stats.power import NormalIndPower
-    from statsmodels.stats.proportion import proportion_effectsize
-
+    _check_plan_arguments(alpha, power, max_months)
     test, path, value = _changed(scenario, change)
-    unit, units, successes, metric = FUNNELS[path.split(".", 1)[0]]
+    funnel = _funnel_of(scenario, path)
+    unit, metric = funnel.unit, funnel.metric
     control_res, test_res = simulate(scenario), simulate(test)
-    cause = _cause_of(scenario, path)
-    if path == "save_team.coverage":  # reaching more requests: count them all
-        unit, units, metric = "cancellation requests", "cancellation_requests", "share saved"
-    if cause is None:
-        volume, p0 = _funnel(control_res.monthly, units, successes)
-        _, p1 = _funnel(test_res.monthly, units, successes)
-    else:  # only that reason's requests are in the test: no dilution by the others
-        label = scenario.cause(cause).label
-        unit, metric = (
-            f"{label.lower()} requests the save team reaches",
-            f"save rate ({label.lower()})",
-        )
-        volume, _ = _cause_funnel(control_res.monthly, cause)  # the business as it runs
-        _, p0 = _cause_funnel(simulate(_only(scenario, cause)).monthly, cause)
-        _, p1 = _cause_funnel(simulate(_only(test, cause)).monthly, cause)
+    volume, p0 = funnel.volume_and_rate(control_res.monthly)  # the business as it runs
+    if funnel.cause is None:
+        _, p1 = funnel.volume_and_rate(test_res.monthly)
+    else:
+        _, p0 = funnel.volume_and_rate(simulate(_only(scenario, funnel.cause)).monthly)
+        _, p1 = funnel.volume_and_rate(simulate(_only(test, funnel.cause)).monthly)
     if not volume > 0:
         raise ScenarioError("change", f"the scenario has no {unit}: there is nobody to test on")
     if not (math.isfinite(p1) and abs(p1 - p0) > 1e-9):
         raise ScenarioError(
             "change", f"{path} = {value} does not move the {metric} ({p0:.4g} either way)"
         )
-    effect = abs(float(proportion_effectsize(p1, p0)))
-    n = float(NormalIndPower().solve_power(effect_size=effect, alpha=alpha, power=power,
-                                           ratio=1.0, alternative="two-sided"))  # fmt: skip
-    if not math.isfinite(n):  # an effect so large that a handful of customers decide it
-        n = 2.0
-    per_arm = math.ceil(n)
+    per_arm = _per_arm(p0, p1, alpha, power)
     months = 2 * per_arm / volume
     if months > max_months:
         raise ScenarioError(
@@ -321,7 +345,7 @@ def plan_experiment(
     monthly_discount = (1.0 + scenario.annual_discount_rate) ** (-1.0 / 12.0)
     return ExperimentPlan(path, value, unit, metric, p0, p1, volume, per_arm, months,
                           float(alpha), float(power), gain, gain * (1.0 - monthly_discount),
-                          scenario, test, cause)  # fmt: skip
+                          scenario, test, funnel.cause)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -379,17 +403,16 @@ def simulate_power(plan: ExperimentPlan, runs: int = 200, seed: int = 0) -> Simu
             f"needs {months} months, more than the {plan.control.horizon_months}-month "
             "horizon it would be simulated in",
         )
+    funnel = _funnel_of(plan.control, plan.path)
     counts = []
     for i, arm in enumerate((plan.control, plan.test)):
         half = arm.set("acquisition.new_per_month", arm.acquisition.new_per_month / 2)
         if plan.cause is not None:
             half = _only(half, plan.cause)
         sim = simulate(half, stochastic=True, runs=runs, seed=seed + i)
-        counts.append(_window_counts(sim.runs_monthly, plan, months))
+        counts.append(funnel.counts(sim.runs_monthly, months))
         if i == 0:
-            units_expected = _window_counts(
-                {k: v.to_numpy()[None, :] for k, v in sim.expected.monthly.items()}, plan, months
-            )[1][0]
+            units_expected = float(funnel.counts(sim.expected.monthly, months)[1][0])
     (s_a, n_a), (s_b, n_b) = counts
     pooled = (s_a + s_b) / (n_a + n_b)
     se = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
@@ -400,23 +423,3 @@ def simulate_power(plan: ExperimentPlan, runs: int = 200, seed: int = 0) -> Simu
                                             alpha=plan.alpha, ratio=1.0))  # fmt: skip
     return SimulatedPower(months, achieved, math.sqrt(achieved * (1 - achieved) / runs),
                           expected, runs)  # fmt: skip
-
-
-def _window_counts(
-    monthly: Any, plan: ExperimentPlan, months: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Successes and units of the test's last ``months`` months, per run."""
-    window = slice(-months, None)
-    if plan.cause is not None:
-        contacts = np.asarray(monthly["save_team_contacts"])[:, window].sum(axis=1)
-        requests = np.asarray(monthly["cancellation_requests"])[:, window].sum(axis=1)
-        own = np.asarray(monthly[f"requests_{plan.cause}"])[:, window].sum(axis=1)
-        units = own * contacts / requests
-        successes = np.asarray(monthly["saves"])[:, window].sum(axis=1)
-        return successes, units
-    section = plan.path.split(".", 1)[0]
-    _, unit_col, success_col, _ = FUNNELS[section]
-    if plan.path == "save_team.coverage":
-        unit_col = "cancellation_requests"
-    units = np.asarray(monthly[unit_col])[:, window].sum(axis=1)
-    return np.asarray(monthly[success_col])[:, window].sum(axis=1), units

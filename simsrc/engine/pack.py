@@ -155,6 +155,40 @@ def _sliced(obj: object, index: slice | NDArray[np.intp]) -> dict[str, Any]:
     }
 
 
+def _months(scenarios: Sequence[Scenario], months: int | None) -> tuple[int, int]:
+    """The batch's horizon (checked to be shared, with its structure) and months followed."""
+    if not scenarios:
+        raise ScenarioError("scenarios", "need at least one scenario")
+    first = scenarios[0]
+    h = first.horizon_months
+    segs, causes = first.segment_names, first.cause_names
+    for s in scenarios[1:]:
+        if (s.horizon_months, s.segment_names, s.cause_names) != (h, segs, causes):
+            raise ScenarioError(
+                "scenarios",
+                "a batch needs the same horizon, segments and causes "
+                f"({first.name!r} and {s.name!r} differ); simulate them separately",
+            )
+    m = h if months is None else int(months)
+    if (m != months and months is not None) or m < h:
+        raise ScenarioError(
+            "months", f"must be a whole number >= the horizon, {h} (got {months!r})"
+        )
+    return h, m
+
+
+def _classes(scenarios: Sequence[Scenario], j: int) -> tuple[Array, Array]:
+    """Each scenario's heterogeneity classes: relative propensities and weights, ``[S, J]``."""
+    z = np.ones((len(scenarios), j))
+    w = np.zeros((len(scenarios), j))
+    for i, s in enumerate(scenarios):
+        het = s.heterogeneity
+        zz, ww = frailty_nodes(float(het.reference_churn or 0.0), het.spread, j)
+        z[i, : len(zz)] = zz
+        w[i, : len(ww)] = ww
+    return z, w
+
+
 def acquisition_curve(scenario: Scenario) -> Array:
     """Paid new customers per month: ``base × (1 + growth)^t × seasonality``.
 
@@ -309,28 +343,12 @@ def pack(
     ScenarioError
         If the scenarios differ in structure.
     """
-    if not scenarios:
-        raise ScenarioError("scenarios", "need at least one scenario")
+    h, m = _months(scenarios, months)
     first = scenarios[0]
-    h = first.horizon_months
     segs, causes = first.segment_names, first.cause_names
-    for s in scenarios[1:]:
-        if (s.horizon_months, s.segment_names, s.cause_names) != (h, segs, causes):
-            raise ScenarioError(
-                "scenarios",
-                "a batch needs the same horizon, segments and causes "
-                f"({first.name!r} and {s.name!r} differ); simulate them separately",
-            )
-    m = h if months is None else int(months)
-    if (m != months and months is not None) or m < h:
-        raise ScenarioError(
-            "months", f"must be a whole number >= the horizon, {h} (got {months!r})"
-        )
     levers = _lever_arrays(scenarios)
     j = nodes_for(m, stepped=levers.stepped) if nodes is None else int(nodes)
-    n_s = len(scenarios)
-    z = np.ones((n_s, j))
-    w = np.zeros((n_s, j))
+    z, w = _classes(scenarios, j)
     level = np.array([[c.levels for c in s.causes] for s in scenarios], dtype=float)
     level = (
         level.transpose(0, 2, 1) * np.array([hazard_multipliers(s) for s in scenarios])[:, None, :]
@@ -338,12 +356,6 @@ def pack(
 
     def flag(attr: str) -> Array:
         return np.array([[float(getattr(c, attr)) for c in s.causes] for s in scenarios])
-
-    for i, s in enumerate(scenarios):
-        het = s.heterogeneity
-        zz, ww = frailty_nodes(float(het.reference_churn or 0.0), het.spread, j)
-        z[i, : len(zz)] = zz
-        w[i, : len(ww)] = ww
 
     def seg(attr: str) -> Array:
         return np.array([[getattr(x, attr) for x in s.segments] for s in scenarios], float)

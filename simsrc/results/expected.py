@@ -606,25 +606,9 @@ def simulate_batch(
     else:
         objs = _check_scenarios(scenarios)
         p = pack(objs + tuple(s.without_levers() for s in objs) if roi else objs, nodes=nodes)
-    kpi_parts: list[pd.DataFrame] = []
-    month_parts: list[dict[str, Array]] = []
-    size = chunk_size(p)
-    for start in range(0, p.n, size):
-        r = _run(p.take(slice(start, start + size)))
-        values = _kpis(r)
-        if base_value:  # the scenarios of this chunk (levers-off twins come after them)
-            _with_base_value(values, r, objs[start : start + size], nodes)
-        kpi_parts.append(pd.DataFrame(values))
-        if monthly:
-            month_parts.append(_monthly_arrays(r))
-    kpis = pd.concat(kpi_parts, ignore_index=True)
+    kpis, month_parts = _run_chunks(p, objs if base_value else (), nodes, monthly)
     if roi:
-        n = len(objs)
-        cols = {k: kpis[k].to_numpy() for k in ("npv", "_pv_retention")}
-        values = {"npv": cols["npv"][:n], "_pv_retention": cols["_pv_retention"][:n]}
-        _with_roi(values, {"npv": cols["npv"][n:]})
-        kpis = kpis.iloc[:n].copy()
-        kpis["retention_roi"] = values["retention_roi"]
+        kpis = _twins_roi(kpis, len(objs))
     kpis = kpis.drop(columns=[c for c in kpis.columns if c.startswith("_")])
     if objs:
         kpis.index = pd.Index([s.name for s in objs], name="scenario")
@@ -634,6 +618,37 @@ def simulate_batch(
         else None
     )
     return BatchResult(objs, kpis, arrays)
+
+
+def _run_chunks(
+    p: Packed, valued: Sequence[Scenario], nodes: int | None, monthly: bool
+) -> tuple[pd.DataFrame, list[dict[str, Array]]]:
+    """KPIs (and monthly arrays) of a batch in chunks within the memory budget.
+
+    The first ``len(valued)`` scenarios also get their ending base valued.
+    """
+    kpi_parts: list[pd.DataFrame] = []
+    month_parts: list[dict[str, Array]] = []
+    size = chunk_size(p)
+    for start in range(0, p.n, size):
+        r = _run(p.take(slice(start, start + size)))
+        values = _kpis(r)
+        # the valued scenarios of this chunk (levers-off twins come after them)
+        _with_base_value(values, r, valued[start : start + size], nodes)
+        kpi_parts.append(pd.DataFrame(values))
+        if monthly:
+            month_parts.append(_monthly_arrays(r))
+    return pd.concat(kpi_parts, ignore_index=True), month_parts
+
+
+def _twins_roi(kpis: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The first ``n`` rows, with the retention ROI against the levers-off twins after them."""
+    cols = {k: kpis[k].to_numpy() for k in ("npv", "_pv_retention")}
+    values = {"npv": cols["npv"][:n], "_pv_retention": cols["_pv_retention"][:n]}
+    _with_roi(values, {"npv": cols["npv"][n:]})
+    out = kpis.iloc[:n].copy()
+    out["retention_roi"] = values["retention_roi"]
+    return out
 
 
 def _check_scenarios(scenarios: object) -> tuple[Scenario, ...]:
