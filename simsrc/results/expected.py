@@ -298,6 +298,9 @@ class Result:
         Headline figures (see :data:`KPI_INFO`).
     nodes : int or None
         Heterogeneity classes asked for (None: the default for the horizon).
+    residual : ndarray or None
+        Discounted margin still to come per customer billed at each tenure, ``[G, H]``,
+        as valued for the KPIs (:func:`simsrc.results.valuation.residual_values`).
     """
 
     scenario: Scenario
@@ -305,6 +308,7 @@ class Result:
     kernel_active: Array
     kpi_values: Mapping[str, float]
     nodes: int | None = None
+    residual: Array | None = None
 
     @property
     def kpis(self) -> Mapping[str, float]:
@@ -336,7 +340,9 @@ class Result:
         new = self.arrays["paid_new"] + self.arrays["referred_new"] + self.arrays["reactivated"]
         active = self.kernel_active  # a unit cohort is billed at τ if active at the end of τ − 1
         present = np.concatenate([np.ones((active.shape[0], 1)), active[:, :-1]], axis=1)
-        return valuation.base_value(self.scenario, new, month, self.nodes, present)
+        return valuation.base_value(
+            self.scenario, new, month, self.nodes, present, values=self.residual
+        )
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
@@ -430,19 +436,21 @@ def value_multipliers(scenario: Scenario) -> Array:
 
 def _with_base_value(
     kpis: dict[str, Array], r: _Run, scenarios: Sequence[Scenario], nodes: int | None
-) -> None:
+) -> Array | None:
     """Fill the ending base's value and the NPV with it for the first ``len(scenarios)``.
 
     The base is valued at the start of the month after the horizon
-    (:mod:`simsrc.results.valuation`), so the NPV discounts it by ``H`` months.
+    (:mod:`simsrc.results.valuation`), so the NPV discounts it by ``H`` months. Returns
+    the values per customer by tenure, ``[len(scenarios), G, H]`` (None if none).
     """
     n = len(scenarios)
     if not n:
-        return
+        return None
     values = residual_values(scenarios, nodes)
     ending = ending_base_values(values, r.new[:n], r.path["present"][:n])
     kpis["ending_base_value"][:n] = ending
     kpis["npv_with_base"][:n] = kpis["npv"][:n] + after_horizon(r.packed.take(slice(0, n)), ending)
+    return values
 
 
 def after_horizon(p: Packed, ending: Array) -> Array:
@@ -512,7 +520,7 @@ def simulate_expected(scenario: Scenario, *, nodes: int | None = None) -> Result
     batch = [scenario] if off == scenario else [scenario, off]
     r = _run(pack(batch, nodes=nodes))
     kpis = _kpis(r)
-    _with_base_value(kpis, r, [scenario], nodes)
+    residual = _with_base_value(kpis, r, [scenario], nodes)
     if len(batch) == 2:
         _with_roi(kpis, {k: v[1:] for k, v in kpis.items()})
     arrays = {k: v[0] for k, v in _monthly_arrays(r).items()}
@@ -523,6 +531,7 @@ def simulate_expected(scenario: Scenario, *, nodes: int | None = None) -> Result
         kernel_active=r.path["active"][0],
         kpi_values=MappingProxyType(values),
         nodes=nodes,
+        residual=None if residual is None else residual[0],
     )
 
 

@@ -192,6 +192,8 @@ def base_value(
     month: int | None = None,
     nodes: int | None = None,
     present: Array | None = None,
+    *,
+    values: Array | None = None,
 ) -> BaseValue:
     """The residual value of the customers billed in ``month``, by segment and tenure.
 
@@ -209,6 +211,8 @@ def base_value(
         half-century followed; the customers counted use the horizon's).
     present : ndarray, optional
         A unit cohort's share billed at each tenure, ``[G, H]`` (computed if omitted).
+    values : ndarray, optional
+        :func:`residual_values` of the scenario, ``[G, H]``, if already computed.
 
     Returns
     -------
@@ -218,10 +222,13 @@ def base_value(
     ------
     ValueError
         ``month`` is not a whole number in 0 … horizon − 1.
+    ScenarioError
+        The value has no finite sum (see :func:`residual_values`), naming the discount
+        rate.
     """
     h = scenario.horizon_months
     t = h - 1 if month is None else check_whole(month, "month", 0, h - 1)
-    value = residual_values([scenario], nodes)[0]
+    value = residual_values([scenario], nodes)[0] if values is None else values
     if np.isnan(value).any():
         raise ScenarioError(
             "annual_discount_rate",
