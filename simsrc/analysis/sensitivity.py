@@ -310,14 +310,21 @@ def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
         row = PARAMETERS[u.path]
 
         def shift(x: float, old: float = old, new: float = new, row: Param = row) -> float:
-            y = x * new / old if old else x + new - old
-            return float(min(max(y, row.lo), row.hi))
+            return float(_moved(np.float64(x), old, new, row))
 
         mode = None if u.mode is None else shift(u.mode)
         moved.append(Uncertain(u.path, shift(u.low), shift(u.high), u.distribution, mode))
     return scenario.replace(
         uncertainty=tuple(moved), estimation=_follow_draws(scenario, reference)
     )
+
+
+def _moved(x: Array, old: float, new: float, row: Param) -> Array:
+    """Values set around ``old`` moved to ``new``: scaled by ``new / old`` (shifted when
+    ``old`` is 0), kept within the parameter's bounds.
+    """
+    y = x * new / old if old else x + new - old
+    return np.asarray(np.clip(y, row.lo, row.hi))
 
 
 def _follow_draws(scenario: Scenario, reference: Scenario) -> JointDraws | None:
@@ -329,9 +336,7 @@ def _follow_draws(scenario: Scenario, reference: Scenario) -> JointDraws | None:
     for j, path in enumerate(est.paths):
         old, new = current_value(reference, path), current_value(scenario, path)
         if old != new:
-            row = PARAMETERS[path]
-            moved = draws[:, j] * new / old if old else draws[:, j] + new - old
-            draws[:, j] = np.clip(moved, row.lo, row.hi)
+            draws[:, j] = _moved(draws[:, j], old, new, PARAMETERS[path])
     return JointDraws(est.paths, tuple(tuple(float(x) for x in r) for r in draws), est.source)
 
 

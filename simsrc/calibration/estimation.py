@@ -36,17 +36,17 @@ def with_estimation_draws(
     as ratios to the estimate (the scenario's levels may be grossed up for its levers),
     kept within each parameter's bounds. Parameters the data did not estimate, or
     barely identify (:meth:`~simsrc.calibration.churn_model.ChurnModelFit.drawn`), get
-    no column; the base's
-    ``[uncertainty]`` ranges on the parameters that do are dropped, as the data now
-    speak to them. ``scenario`` is returned unchanged when nothing was estimated.
+    no column; the base's ``[uncertainty]`` ranges on the parameters that do are
+    dropped, as the data now speak to them. ``scenario`` is returned unchanged when
+    nothing was estimated.
     """
+    layout = fit.layout
+    if layout is None:
+        return scenario
     models = fit.draw_models(n, np.random.default_rng(seed))
     point = fit.model
     columns: dict[str, np.ndarray] = {}
     varies = set(fit.drawn().tolist())
-    layout = fit.layout
-    if layout is None:
-        return scenario
     for i, (g, k) in enumerate(layout.level_cells):
         if i not in varies:
             continue
