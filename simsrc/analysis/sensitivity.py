@@ -320,8 +320,9 @@ def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
 
 
 def _moved(x: Array, old: float, new: float, row: Param) -> Array:
-    """Values set around ``old`` moved to ``new``: scaled by ``new / old`` (shifted when
-    ``old`` is 0), kept within the parameter's bounds.
+    """Values set around ``old`` moved to ``new``, kept within the parameter's bounds.
+
+    Scaled by ``new / old``, or shifted by ``new − old`` when ``old`` is 0.
     """
     y = x * new / old if old else x + new - old
     return np.asarray(np.clip(y, row.lo, row.hi))
