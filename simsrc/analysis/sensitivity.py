@@ -310,7 +310,7 @@ def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
         row = PARAMETERS[u.path]
 
         def shift(x: float, old: float = old, new: float = new, row: Param = row) -> float:
-            return float(_moved(np.float64(x), old, new, row))
+            return float(_moved(np.asarray(x, dtype=float), old, new, row))
 
         mode = None if u.mode is None else shift(u.mode)
         moved.append(Uncertain(u.path, shift(u.low), shift(u.high), u.distribution, mode))
