@@ -56,10 +56,12 @@ serve; discounts = list price − price paid for held and downgraded customers; 
 ``cost_per_reactivation``; messaging = dunning, win-back and exit-survey messages (one per
 voluntary leaver and per lapser) and marketing contacts; programs = onboarding per new
 customer, success check-ins per customer, service per month; acquisition = paid new
-customers × CAC. Value targeting ("be sparing") compares the expected remaining margin of
-a customer of that segment and tenure on the path without save team, dunning or
-win-back (the cause programs and contact policy in place) — computed here from the Beta
-distribution on a quantile grid — with the offer's cost, as the parameter help says.
+customers × CAC. Value targeting ("be sparing") compares what a customer of that segment
+and tenure is worth — their discounted margin still to come, net of what keeping them
+costs per customer (programs, marketing contacts, exit surveys), on the path without
+save team, dunning or win-back, followed 50 years past the horizon and then as a
+geometric tail, as the valuation of the base values customers — computed here from the
+Beta distribution on a quantile grid — with the offer's cost, as the parameter help says.
 
 Where the documents leave a choice, the peer takes the engine's: nobody leaves for any
 cause while in dunning (only cut-offs end it); messages that do not divide evenly over the
@@ -184,14 +186,16 @@ def _beta_of(s: simsrc.Scenario) -> tuple[tuple[float, float] | None, float]:
 
 
 def remaining_margin(s: simsrc.Scenario, grid: int = 2000) -> np.ndarray:
-    """Expected discounted remaining margin of a customer present at tenure τ, ``[G, H]``.
+    """Expected discounted net margin still to come of a customer present at tenure τ, ``[G, H]``.
 
-    README, "Retention levers": the discounted monthly margin (price × v × gross margin −
-    cost to serve) from τ on, averaged over the segment's customers still there at τ on
-    the path without save team, dunning or win-back (cause programs and contact policy
-    in place), plus the months past the horizon as a geometric tail at the last month's
-    retention. The Beta distribution of propensity is integrated on a grid
-    of ``grid`` equally likely quantiles.
+    README, "Retention levers" and "What the customer base is worth": the discounted
+    monthly margin (price × v × gross margin − cost to serve − success check-ins −
+    marketing contacts, less onboarding in the first month and an exit survey for a
+    voluntary leaver) from τ on, averaged over the segment's customers still there at τ on
+    the path without save team, dunning or win-back (cause programs and contact policy in
+    place), over the horizon and 600 months more, then a geometric tail at the last
+    month's retention. The Beta distribution of propensity is integrated on a grid of
+    ``grid`` equally likely quantiles.
 
     Parameters
     ----------
@@ -203,29 +207,44 @@ def remaining_margin(s: simsrc.Scenario, grid: int = 2000) -> np.ndarray:
     Returns
     -------
     ndarray
-        Remaining margin by segment and tenure.
+        Remaining margin by segment and tenure 0 … H − 1.
     """
-    h = s.horizon_months
+    h = s.horizon_months + 600
     ab, m = _beta_of(s)
     z = np.ones(1) if ab is None else beta_dist.ppf((np.arange(grid) + 0.5) / grid, *ab) / m
     shapes = np.array([shape_curve(c.shape, h) for c in s.causes])  # [K, H]
     het = np.array([c.heterogeneous for c in s.causes])
+    vol = np.array([c.voluntary for c in s.causes])
     level = cause_levels(s, levers=True)
     d = (1.0 + s.annual_discount_rate) ** (-1.0 / 12.0)
     v = value_curve(s.value, h)
-    out = np.zeros((len(s.segments), h))
+    pr, ch, contact = s.programs, s.channels, s.contact
+    per_month = (
+        pr.success.enabled * pr.success.cost
+        + contact.contacts_per_month * getattr(ch, contact.channel).cost_per_message
+    )
+    survey = pr.exit_survey.enabled * getattr(ch, pr.exit_survey.channel).cost_per_message
+    onboarding = pr.onboarding.enabled * pr.onboarding.cost
+    out = np.zeros((len(s.segments), s.horizon_months))
     for g, seg in enumerate(s.segments):
         hz = level[g][:, None] * shapes  # [K, H]
         total = z[:, None] * hz[het].sum(0) + hz[~het].sum(0)  # [grid, H]
-        alive = np.cumprod(1.0 - np.minimum(total, 1.0), axis=1).mean(axis=0)
-        present = np.concatenate([[1.0], alive[:-1]])  # at the start of each tenure
+        scale = 1.0 / np.maximum(total, 1.0)  # hazards above 1 are scaled to certain exit
+        here = np.cumprod(1.0 - np.minimum(total, 1.0), axis=1)
+        before = np.concatenate([np.ones((len(z), 1)), here[:, :-1]], axis=1)
+        zk = np.where(het[:, None], z[None, :], 1.0)  # [K, grid]
+        vol_exits = (before[None] * (zk[..., None] * hz[:, None, :]) * scale[None])[vol].sum(0)
+        present = before.mean(axis=0)
+        alive = here.mean(axis=0)
         margin = present * (seg.monthly_price * v * seg.gross_margin - seg.cost_to_serve)
+        margin -= present * per_month + vol_exits.mean(axis=0) * survey
+        margin[0] -= onboarding
         disc = d ** np.arange(h)
         q = d * (alive[-1] / present[-1] if present[-1] > 0 else 0.0)
         tail = margin[-1] * q / (1.0 - q) * disc[-1]
         future = np.cumsum((margin * disc)[::-1])[::-1] + tail
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[g] = np.where(present > 0, future / (disc * present), 0.0)
+            out[g] = np.where(present > 0, future / (disc * present), 0.0)[: s.horizon_months]
     return out
 
 

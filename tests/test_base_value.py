@@ -18,6 +18,7 @@ from simsrc.analysis.lessons import FADER_HARDIE_2007
 from simsrc.calibration import fit_sbg, sbg_derl, sbg_derv, sbg_survival
 from simsrc.model.conversions import beta_to_spread
 from simsrc.results import valuation
+from tests.test_identities import every_lever_on
 
 
 def brute_force_derl(alpha, beta, discount, renewals, terms=40_000):
@@ -195,6 +196,26 @@ def test_geometric_churn_needs_no_discount_to_have_a_value():
     s = simsrc.simple_scenario(monthly_churn=0.05, horizon_months=12, monthly_price=100.0)
     per = valuation.residual_values([s])[0, 0]
     np.testing.assert_allclose(per, 0.95 * 100.0 / 0.05, rtol=1e-9)  # Σ 0.95^(k+1) × 100
+
+
+@pytest.mark.parametrize("name", ["b2b-saas", "telecom", "consumer-app"])
+def test_value_targeting_weighs_a_customer_at_what_the_valuation_says(name):
+    from simsrc.engine.core import core_path
+    from simsrc.engine.pack import pack
+    from simsrc.engine.worth import remaining_value
+
+    s = every_lever_on(name).set("save_team.value_threshold", 20.0)
+    p = pack([s])
+    judged = remaining_value(p, core_path(p))[0]
+    # The same customers valued as the base is, in the firm without save team and dunning
+    # (what they are worth if the team does nothing) and without win-back.
+    alone = s.set("save_team.coverage", 0.0).set("dunning.enabled", False)
+    valued = valuation.survivor_values(alone.set("win_back.enabled", False), s.horizon_months - 1)
+    np.testing.assert_allclose(judged, valued, rtol=1e-9)
+    # Net of what keeping them costs per customer: cheaper programs make them worth more.
+    free = s.set("programs.success.cost", 0.0)
+    q = pack([free])
+    assert np.all(remaining_value(q, core_path(q))[0] > judged)
 
 
 def test_value_targeting_follows_the_simulations_path_within_the_horizon():

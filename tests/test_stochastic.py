@@ -6,11 +6,11 @@ import pytest
 import simsrc
 from simsrc.engine.calendar import convolve
 from simsrc.engine.core import core_path
+from simsrc.engine.money import money_series
 from simsrc.engine.pack import pack
 from simsrc.results import stochastic
 from simsrc.results.expected import _kpis, _monthly_arrays, _run
 from simsrc.results.kpis import OLD_COHORT_SERIES, kpis_from_monthly
-from simsrc.results.money import money_series
 from simsrc.results.stochastic import (
     _CORE_ZEROS,
     _MONEY,

@@ -15,10 +15,10 @@ from simsrc.analysis.compare import kpi_table
 from simsrc.calibration.sbg import fit_sbg, sbg_survival
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.curves import shape_curve
+from simsrc.engine.money import money_kernels
 from simsrc.engine.pack import pack
 from simsrc.model.scenario import Scenario, simple_scenario
 from simsrc.results.expected import simulate_batch
-from simsrc.results.money import money_kernels
 from simsrc.results.simulate import simulate
 
 FADER_HARDIE_2007 = pd.DataFrame(

@@ -1,8 +1,9 @@
 """The path of a unit cohort over tenure, and its closed form without save team or dunning.
 
 :class:`CohortPath` holds the named per-tenure series of one cohort per scenario and
-segment; :func:`core_path` computes them with no loop over months; the value and save
-fractions here are what the stepped path (:mod:`simsrc.engine.stepped`) starts from.
+segment; :func:`core_path` computes them with no loop over months, and is what the
+stepped path (:mod:`simsrc.engine.stepped`) and value targeting
+(:mod:`simsrc.engine.worth`) start from.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from numpy.typing import NDArray
 
 from simsrc.engine.draws import floats
 from simsrc.engine.kernel import COUNT_SERIES, class_sums
-from simsrc.engine.pack import DOWNGRADE, N_OFFERS, Packed
+from simsrc.engine.pack import N_OFFERS, Packed
 
 Array = NDArray[np.float64]
 
@@ -75,67 +76,3 @@ def core_path(p: Packed) -> CohortPath:
     )
     series["bad_exits"] = series["bad"].sum(axis=-1)
     return CohortPath(series)
-
-
-def future_value(present: Array, active: Array, margin: Array, discount: Array) -> Array:
-    """Discounted margin from tenure τ on, per customer present at τ, ``[S, G, H]``.
-
-    ``margin`` is a unit cohort's by tenure; months after the last follow a geometric
-    tail at the last month's retention (``active / present``). Value targeting
-    (:func:`remaining_value`) and the valuation of the customer base
-    (:mod:`simsrc.results.valuation`) both value customers with this function.
-    """
-    h = present.shape[-1]
-    d = discount[:, None, None]
-    powers = d ** np.arange(h)[None, None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        retention = np.where(present[..., -1] > 0, active[..., -1] / present[..., -1], 0.0)
-        q = d[..., 0] * retention
-        tail = margin[..., -1] * q / (1.0 - q)
-        future = np.cumsum((margin * powers)[..., ::-1], axis=-1)[..., ::-1]
-        future = future + (tail * powers[..., -1])[..., None]
-        out = np.where(present > 0, future / (powers * present), 0.0)
-    return np.asarray(out)
-
-
-def remaining_value(p: Packed, core: CohortPath) -> Array:
-    """Expected discounted margin still to come from a customer present at tenure τ.
-
-    Computed on the path without save team, dunning or win-back — cause programs and
-    contact policy in place (how the firm values a customer) — over the horizon plus a
-    geometric tail at the last month's retention (:func:`future_value`). ``[S, G, H]``.
-    """
-    present = core["present"]
-    unit = p.price[:, :, None] * p.value[:, None, :]
-    margin = present * (unit * p.margin[:, :, None] - p.cost_to_serve[:, :, None])
-    h = p.horizon_months or p.horizon  # a pack followed past its horizon judges as within it
-    value = future_value(present[..., :h], core["active"][..., :h], margin[..., :h], p.discount)
-    if h < p.horizon:  # later tenures keep the last month's judgement
-        value = np.concatenate([value, np.repeat(value[..., -1:], p.horizon - h, axis=-1)], -1)
-    return value
-
-
-def save_fractions(p: Packed, core: CohortPath) -> Array:
-    """Share of cancellation requests saved by each offer, ``[S, G, H, K, O]``.
-
-    ``coverage × mix × acceptance``, limited to the segments an offer may be made to and,
-    with value targeting, to tenures where the customer's remaining margin is at least
-    ``value_threshold`` × the offer's cost.
-    """
-    lv = p.levers
-    list_price = p.price[:, :, None] * p.value[:, None, :]  # [S, G, H]
-    given_up = (1.0 - lv.price_multiplier)[:, None, None, :] * list_price[..., None]
-    months = lv.months.copy()
-    months[:, DOWNGRADE] = 12.0  # a downgrade gives up a year's difference, for targeting
-    cost = given_up * months[:, None, None, :] + lv.cost_per_save[:, None, None, :]
-    value = remaining_value(p, core)
-    eligible = (lv.value_threshold[:, None, None, None] <= 0) | (
-        value[..., None] >= lv.value_threshold[:, None, None, None] * cost
-    )  # [S, G, H, O]
-    allowed = eligible * lv.offer_segments[:, :, None, :]
-    per_cause = lv.mix * lv.acceptance.transpose(0, 2, 1) * p.voluntary[:, :, None]  # [S, K, O]
-    return np.asarray(
-        lv.coverage[:, None, None, None, None]
-        * per_cause[:, None, None, :, :]
-        * allowed[:, :, :, None, :]
-    )

@@ -24,6 +24,11 @@ Array = NDArray[np.float64]
 
 
 N_OFFERS = len(OFFER_NAMES)
+
+VALUATION_MONTHS = 600
+"""Months a customer is followed past the horizon to value them (50 years, then a
+geometric tail): by value targeting (:mod:`simsrc.engine.worth`) and the valuation of
+the customer base (:mod:`simsrc.results.valuation`) alike."""
 HOLD_INDEX = tuple(OFFER_NAMES.index(o) for o in HOLD_OFFERS)
 HELP, DOWNGRADE = OFFER_NAMES.index("expert_help"), OFFER_NAMES.index("downgrade")
 NORMAL, HELPED, DOWNGRADED, HELPED_DOWNGRADED = 0, 1, 2, 3
@@ -134,6 +139,9 @@ class Packed:
     discount: Array  # [S] monthly discount factor 1 / (1 + r_m)
     levers: LeverArrays
     horizon_months: int = 0  # the scenarios' horizon when more months are followed, else 0
+    # With value targeting and fewer months followed than the valuation's: the same
+    # scenarios packed for VALUATION_MONTHS past the horizon, where customers are valued.
+    valuation: Packed | None = None
 
     @property
     def n(self) -> int:
@@ -143,7 +151,10 @@ class Packed:
     def take(self, index: slice | NDArray[np.intp]) -> Packed:
         """The packed scenarios selected by ``index`` along the scenario axis."""
         levers = dataclasses.replace(self.levers, **_sliced(self.levers, index))
-        return dataclasses.replace(self, levers=levers, **_sliced(self, index))
+        valuation = None if self.valuation is None else self.valuation.take(index)
+        return dataclasses.replace(
+            self, levers=levers, valuation=valuation, **_sliced(self, index)
+        )
 
 
 def _sliced(obj: object, index: slice | NDArray[np.intp]) -> dict[str, Any]:
@@ -330,9 +341,11 @@ def pack(
         Tenure months to follow a cohort for, at least the horizon (the default). More
         values the customers of the horizon's last months past it
         (:mod:`simsrc.results.valuation`): the packed ``horizon`` is then this number of
-        months, paid acquisition stops at the scenarios' horizon (kept as
-        ``horizon_months``), and value targeting judges customers as it does within the
-        horizon, so the path there is the simulation's.
+        months and paid acquisition stops at the scenarios' horizon (kept as
+        ``horizon_months``). With value targeting (``save_team.value_threshold > 0``)
+        and fewer than :data:`VALUATION_MONTHS` past the horizon, the scenarios are also
+        packed for that many (``valuation``): targeting values customers on that pack,
+        as the valuation does (:mod:`simsrc.engine.worth`).
 
     Returns
     -------
@@ -361,6 +374,9 @@ def pack(
         return np.array([[getattr(x, attr) for x in s.segments] for s in scenarios], float)
 
     rate = np.array([s.annual_discount_rate for s in scenarios], dtype=float)
+    valuation = None
+    if m < h + VALUATION_MONTHS and np.any(levers.value_threshold > 0):
+        valuation = pack(scenarios, nodes, h + VALUATION_MONTHS)
     return Packed(
         horizon=m,
         segments=segs,
@@ -384,4 +400,5 @@ def pack(
         discount=(1.0 + rate) ** (-1.0 / 12.0),
         levers=levers,
         horizon_months=h if m > h else 0,
+        valuation=valuation,
     )

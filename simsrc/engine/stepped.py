@@ -14,11 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from simsrc.engine.core import (
-    CohortPath,
-    individual_hazards,
-    save_fractions,
-)
+from simsrc.engine.core import CohortPath, individual_hazards
 from simsrc.engine.draws import NO_DRAWS, floats
 from simsrc.engine.kernel import CAUSE_SERIES, COUNT_SERIES, Levers, RandomInputs, expected_path
 from simsrc.engine.pack import (
@@ -27,6 +23,7 @@ from simsrc.engine.pack import (
     N_OFFERS,
     Packed,
 )
+from simsrc.engine.worth import save_fractions
 from simsrc.model.levers import HOLD_OFFERS
 
 Array = NDArray[np.float64]

@@ -127,13 +127,14 @@ class SaveTeam:
     value_threshold : float
         Make an offer only if the customer's expected remaining margin is at least this
         many times the offer's cost (0: no targeting), decided per segment, tenure and
-        offer (:func:`simsrc.engine.core.save_fractions`). *Expected remaining margin* at
-        tenure τ: ``Σ_{u ≥ τ} d^(u−τ) S(u)/S(τ) (price × v(u) × gross_margin −
-        cost_to_serve)`` over the horizon, with ``S`` the segment's survival without
-        save team, dunning or win-back (cause programs and contact policy in place) and
-        ``d`` the monthly discount factor, plus the months past the horizon as a
-        geometric tail at the last month's retention
-        (:func:`simsrc.engine.core.remaining_value`). *The offer's cost*: ``cost_per_save +
+        offer (:func:`simsrc.engine.worth.save_fractions`). *Expected remaining margin*
+        at tenure τ: ``Σ_{u ≥ τ} d^(u−τ) S(u)/S(τ) m(u)`` with ``m`` the monthly margin
+        ``price × v(u) × gross_margin − cost_to_serve`` less the per-customer costs of
+        programs, contacts and exit surveys, ``S`` the segment's survival without save
+        team, dunning or win-back (cause programs and contact policy in place) and ``d``
+        the monthly discount factor, followed 600 months past the horizon and then as a
+        geometric tail — the valuation of the base's number for that customer
+        (:func:`simsrc.engine.worth.remaining_value`). *The offer's cost*: ``cost_per_save +
         (1 − price_multiplier) × price × v(τ) × months`` — cash plus the revenue given
         up at the request month's list price, undiscounted; a downgrade counts 12
         months, expert help (price unchanged) only its cash cost. Requests whose offer

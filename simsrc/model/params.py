@@ -335,12 +335,12 @@ _LEVER_ROWS: tuple[Param, ...] = (
         0.1,
         "Offer only when the customer's expected remaining margin is at least this many "
         "times the offer's cost (0 = offer to everyone; [save-team]: be sparing). Remaining "
-        "margin: discounted margin less cost to serve from the month of the request on, "
-        "for the segment's customers of that tenure without save team, dunning or win-back "
-        "(cause programs and contact policy in place; past the horizon at "
-        "the last month's retention). Cost: cash cost per save plus the revenue given up "
-        "at that month's list price, (1 − price paid) × the offer's months (a downgrade: "
-        "12), undiscounted.",
+        "margin: what the customer is worth in the valuation of the base — discounted "
+        "margin less cost to serve and per-customer retention costs from the month of the "
+        "request on, 50 years and a tail — for the segment's customers of that tenure "
+        "without save team, dunning or win-back (cause programs and contact policy in "
+        "place). Cost: cash cost per save plus the revenue given up at that month's list "
+        "price, (1 − price paid) × the offer's months (a downgrade: 12), undiscounted.",
     ),
     Param(
         "save_team.mix.*.*",

@@ -22,13 +22,13 @@ from simsrc.engine.calendar import Inflow, convolve, inflow
 from simsrc.engine.cohorts import unique_paths
 from simsrc.engine.core import CohortPath
 from simsrc.engine.curves import value_curve
+from simsrc.engine.money import KERNEL_SERIES, money_kernels
 from simsrc.engine.pack import Packed, pack
 from simsrc.model.checks import check_flag, check_instance, check_whole
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
 from simsrc.results import metrics, valuation
 from simsrc.results.kpis import Sums, ratio_kpis
-from simsrc.results.money import KERNEL_SERIES, money_kernels
 from simsrc.results.valuation import BaseValue, ending_base_values, residual_values
 
 Array = NDArray[np.float64]

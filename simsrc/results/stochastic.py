@@ -51,6 +51,7 @@ from simsrc.engine.calendar import feedback
 from simsrc.engine.core import CohortPath, core_path
 from simsrc.engine.draws import guided_cells, multinomial_counts
 from simsrc.engine.kernel import CAUSE_SERIES, COUNT_SERIES, random_runs
+from simsrc.engine.money import PASS_THROUGH, money_series, per_customer_price
 from simsrc.engine.pack import Packed, pack
 from simsrc.engine.stepped import LeverSetup, lever_setup, random_inputs
 from simsrc.model.checks import check_flag, check_instance, check_seed, check_whole
@@ -60,7 +61,6 @@ from simsrc.model.scenario import Scenario
 from simsrc.results.bands import QUANTILES, kpi_table, monthly_band
 from simsrc.results.expected import Result, after_horizon, monthly_columns, simulate_expected
 from simsrc.results.kpis import KPI_INFO, OLD_COHORT_SERIES, kpis_from_monthly
-from simsrc.results.money import PASS_THROUGH, money_series, per_customer_price
 from simsrc.results.parallel import (
     Engine,
     check_client,
@@ -234,7 +234,7 @@ def _linear_money(p: Packed, names: tuple[str, ...]) -> dict[str, Array]:
     """Per-customer coefficients of the money series, for paths without levers.
 
     Without save team or dunning a customer's price depends on tenure alone, so every
-    series of :func:`simsrc.results.money.money_series` is linear in the counts present,
+    series of :func:`simsrc.engine.money.money_series` is linear in the counts present,
     active, leaving for each cause and messaged for win-back. Evaluating it once per
     unit count gives tables ``[M, G, H]`` (leavers: ``[M, G, H, K]``) with which a
     cohort's money is a few weighted sums.
@@ -442,7 +442,7 @@ def _stepped_block(p: Packed, setup: LeverSetup, runs: int, rng: np.random.Gener
 
     The compiled kernel (:func:`simsrc.engine.kernel.random_runs`) draws the arrivals and
     steps every cohort, keeping each cohort's path by tenure; its money follows from
-    :func:`simsrc.results.money.money_series` (per cohort, as prices depend on who
+    :func:`simsrc.engine.money.money_series` (per cohort, as prices depend on who
     is left) and is summed into calendar months.
     """
     h, n_g, k = p.horizon, p.share.shape[1], len(p.causes)

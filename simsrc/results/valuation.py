@@ -33,8 +33,7 @@ discount) the value is NaN and :func:`base_value` says why.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,18 +41,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from simsrc.engine.cohorts import cohort_path
-from simsrc.engine.core import future_value
-from simsrc.engine.pack import pack
+from simsrc.engine.pack import VALUATION_MONTHS, pack
+from simsrc.engine.worth import future_value, net_margin
 from simsrc.model.checks import check_whole
 from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
-from simsrc.results.money import money_kernels
 
 Array = NDArray[np.float64]
 
-VALUATION_MONTHS = 600
-"""Months the cohorts are followed past the horizon before the geometric tail (50 years;
-about 8 ms for a preset with a save team)."""
 
 CONVERGENCE_MONTHS = 120
 """The value is checked against the same sum followed this many months less."""
@@ -61,9 +56,6 @@ CONVERGENCE_MONTHS = 120
 CONVERGENCE_TOLERANCE = 1e-3
 """Largest relative change that check may show; beyond it the value is NaN (no finite
 value: no discount, or value growing as fast as the discount)."""
-
-NET_COSTS = ("offer_costs", "messaging_costs", "program_costs")
-"""Per-customer costs of keeping customers, taken off their gross margin."""
 
 
 @dataclass(frozen=True)
@@ -105,14 +97,8 @@ def _ahead(scenarios: Sequence[Scenario], nodes: int | None) -> tuple[Array, Arr
     """
     h = scenarios[0].horizon_months
     p = pack(scenarios, nodes=nodes, months=h + VALUATION_MONTHS)
-    # Win-back messages are sent to leavers, and their return is a new customer: neither
-    # belongs to the value of today's customers.
-    p = dataclasses.replace(
-        p, levers=dataclasses.replace(p.levers, win_back=np.zeros_like(p.levers.win_back))
-    )
     path = cohort_path(p)
-    kern: Mapping[str, Array] = money_kernels(p, path)
-    net = kern["gross_margin"] - sum(kern[name] for name in NET_COSTS)
+    net = net_margin(p, path)
     present, active = path["present"], path["active"]
     ahead = future_value(present, active, net, p.discount)
     # The sum converges only if the discounted margin shrinks: with no discount, or value
