@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime
 STAMP  := $(VENV)/.installed
 
-.PHONY: install runtime test lint format demo dashboard bench bench-dashboard bench-scale clean strip
+.PHONY: install runtime test lint format demo dashboard bench bench-dashboard bench-scale coverage clean strip
 
 # What the dashboards and the CLI need: the package and its runtime dependencies only.
 $(RUNTIME): pyproject.toml
@@ -57,6 +57,9 @@ bench-dashboard: install  # needs Chromium (apt-get install chromium)
 
 bench-scale: install
 	$(PY) benchmarks/scale.py
+
+coverage: install  # the calibrated bands' coverage study (about 5 minutes)
+	$(PY) benchmarks/coverage.py
 
 strip: install  # remove outputs from notebooks before committing
 	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb

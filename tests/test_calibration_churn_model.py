@@ -10,7 +10,6 @@ as the sample grows.
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +26,7 @@ from simsrc.calibration.churn_model import (
     model_curves,
 )
 from simsrc.calibration.sbg import sbg_log_likelihood, sbg_survival
+from simsrc.calibration.synthetic import synthetic_customers
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.pack import pack
 from simsrc.model.conversions import beta_to_spread
@@ -164,47 +164,8 @@ def truth_scenario() -> simsrc.Scenario:
 
 
 def sample_customers(s: simsrc.Scenario, n: int, seed: int, window: int | None = None):
-    """Customers acquired uniformly over the last 72 months, churn drawn from the engine.
-
-    Each customer's churn month and cause are one multinomial draw from the engine's
-    unit-cohort path (``churned`` by tenure and cause; the rest survive the horizon).
-    Onboarding leavers state the price reason (the calibration's latent-cause model).
-    With ``window``, only customers active during the last ``window`` months are kept,
-    labelled Churned / Stayed / Joined like a quarterly snapshot.
-    """
-    rng = np.random.default_rng(seed)
-    churn = cohort_path(pack([s]))["churned"][0]  # [G, H, K]
-    g_n, h, k_n = churn.shape
-    seg = rng.choice(g_n, size=n, p=[x.share for x in s.segments])
-    age = rng.integers(1, h + 1, size=n)  # months from start to the end of the data
-    month = np.full(n, 10**6)
-    cause = np.full(n, -1)
-    for g in range(g_n):
-        idx = np.flatnonzero(seg == g)
-        p = churn[g].reshape(-1)
-        draw = rng.choice(p.size + 1, size=idx.size, p=np.append(p, 1.0 - p.sum()))
-        hit = draw < p.size
-        month[idx[hit]] = draw[hit] // k_n + 1
-        cause[idx[hit]] = draw[hit] % k_n
-    churned = month <= age
-    tenure = np.where(churned, month, age)
-    keep = np.ones(n, bool)
-    status = np.where(churned, "Churned", "Stayed")
-    if window is not None:
-        keep = ~churned | (age - month < window)
-        status = np.where(churned, "Churned", np.where(age <= window, "Joined", "Stayed"))
-    names = [c.name for c in s.causes]
-    reason = [REASON[names[c]] if ch else None for c, ch in zip(cause, churned, strict=True)]
-    df = pd.DataFrame(
-        {
-            "customer_id": [f"c{i}" for i in range(n)],
-            "plan": [s.segments[g].label for g in seg],
-            "tenure": tenure,
-            "status": status,
-            "reason": reason,
-        }
-    )
-    return df[keep].reset_index(drop=True)
+    """Customers drawn from the engine's path; leavers state the telecom reasons above."""
+    return synthetic_customers(s, n, seed=seed, window=window, reasons=REASON)
 
 
 def _fit(df, window):

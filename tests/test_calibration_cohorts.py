@@ -47,6 +47,24 @@ def test_cohort_table_scenario_keeps_the_base_mix_and_fits_yearly_survival(yearl
     assert "cause mix and shapes are kept" in report.assumptions[1]
 
 
+def test_cohort_calibration_attaches_joint_draws_matching_its_standard_errors(yearly):
+    scenario, report = yearly
+    est = scenario.estimation
+    assert est is not None and len(est.draws) == 200
+    draws = pd.DataFrame(est.draws, columns=list(est.paths))
+    params = report.parameters.set_index("path")
+    for path in ("causes.onboarding.levels.regular", "causes.onboarding.levels.high_end",
+                 "heterogeneity.spread"):  # fmt: skip
+        # The draws' spread is the report's standard error (200 draws: within 20 %).
+        assert draws[path].std() == pytest.approx(params.loc[path, "se"], rel=0.2)
+        assert draws[path].mean() == pytest.approx(params.loc[path, "value"], rel=0.05)
+    # One scale per segment: a segment's causes move together in every draw.
+    ratio = draws["causes.poor_service.levels.regular"] / draws["causes.onboarding.levels.regular"]
+    assert np.allclose(ratio, ratio.iloc[0])
+    band = simsrc.monte_carlo(scenario, n=100, seed=0).kpi_bands.loc["ending_active"]
+    assert band["p10"] < band["p50"] < band["p90"]
+
+
 def test_cohort_table_errors():
     with pytest.raises(ScenarioError, match=r"period columns must be 0, 1, 2"):
         calibrate(pd.DataFrame({"0": [100], "1": [80], "3": [60]}), kind="cohorts")

@@ -17,7 +17,7 @@ import pandas as pd
 from simsrc.calibration.records import Prepared
 from simsrc.model.scenario import Scenario
 
-__all__ = ["Acquisition", "acquisition"]
+__all__ = ["Acquisition", "acquisition", "count_errors"]
 
 
 class Acquisition(NamedTuple):
@@ -36,6 +36,9 @@ class Acquisition(NamedTuple):
         The counts the figures come from (the report's ``acquisition`` table).
     how : str
         How they were found ("" when the data gave nothing).
+    counts : numpy.ndarray or None
+        The customers by segment that ``shares`` (and ``per_month``) were read from
+        (None when the data gave nothing): how sure the figures are.
     """
 
     shares: np.ndarray
@@ -43,6 +46,7 @@ class Acquisition(NamedTuple):
     growth: float | None
     table: pd.DataFrame
     how: str
+    counts: np.ndarray | None = None
 
 
 def acquisition(prep: Prepared, segments: Sequence[str], base: Scenario) -> Acquisition:
@@ -81,7 +85,33 @@ def acquisition(prep: Prepared, segments: Sequence[str], base: Scenario) -> Acqu
         None,
         table,
         "all customers in the file (each acquired once: full history)",
+        counts.to_numpy(dtype=float),
     )
+
+
+def count_errors(acq: Acquisition) -> tuple[np.ndarray, float]:
+    """Standard errors of the shares and of the acquisition per month read from counts.
+
+    Customers counted by segment are Poisson counts: a share ``p`` of ``N`` counted has
+    standard error ``√(p (1 − p) / N)`` and a monthly rate ``λ`` read from them ``λ / √N``.
+    NaN where the figures were not read from data.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> acq = Acquisition(np.array([.6, .4]), 50.0, None, pd.DataFrame(), "",
+    ...                   np.array([600.0, 400.0]))
+    >>> shares, per_month = count_errors(acq)
+    >>> np.round(shares, 4).tolist(), round(per_month, 3)
+    ([0.0155, 0.0155], 1.581)
+    """
+    nan = np.full(len(acq.shares), np.nan)
+    if acq.counts is None or np.sum(acq.counts) <= 0:
+        return nan, math.nan
+    n = float(np.sum(acq.counts))
+    shares = np.sqrt(acq.shares * (1.0 - acq.shares) / n) if len(acq.shares) > 1 else nan
+    per_month = math.nan if acq.per_month is None else acq.per_month / math.sqrt(n)
+    return shares, per_month
 
 
 def _from_window(
@@ -105,6 +135,7 @@ def _from_window(
             None,
             table,
             f"customers who joined during the {window}-month window",
+            joined.to_numpy(dtype=float),
         )
     return Acquisition(shares_base, None, None, table, "")
 
@@ -155,4 +186,5 @@ def _from_start_dates(
         growth,
         table,
         f"start dates, last {len(recent)} complete month(s)",
+        by_seg.to_numpy(dtype=float) if total > 0 else None,
     )

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from simsrc.calibration.acquisition import Acquisition, count_errors
 from simsrc.calibration.build import (
     LEVER_SECTIONS,
     TOLERANCE,
@@ -42,6 +43,7 @@ from simsrc.calibration.churn_model import (
     model_curves,
 )
 from simsrc.calibration.columns import MAX_SEGMENTS
+from simsrc.calibration.estimation import with_estimation_draws
 from simsrc.calibration.options import CalibrationOptions
 from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.sbg import SBGFit, fit_sbg
@@ -236,8 +238,10 @@ def calibrate_cohorts(
     fitted_surv, _ = model_curves(fit.model, data.months)
     built = cohort_scenario(groups, labels, data, fit, fitted_surv, base, opts, shares, period)
     diag = cohort_diagnostics(groups, data, fit.model, fitted_surv, built.scenario, period)
+    counted = _counted(data, shares)
+    delivered = with_estimation_draws(built.scenario, fit, tuple(segments), acquired=counted)
     report = CalibrationReport(
-        scenario=built.scenario,
+        scenario=delivered,
         base=base,
         source=opts.source,
         kind="cohorts",
@@ -263,7 +267,13 @@ def calibrate_cohorts(
             built.scenario, list(diag.sbg_rows), segments, data.n_periods, period
         ),
     )
-    return built.scenario, report
+    return delivered, report
+
+
+def _counted(data: CohortCounts, shares: np.ndarray) -> Acquisition:
+    """Cohort sizes as counts of new customers, which the shares and acquisition read."""
+    sizes = np.array(data.sizes, dtype=float)
+    return Acquisition(shares, 1.0, None, pd.DataFrame(), "cohort sizes", sizes)
 
 
 def cohort_counts(groups: dict[str, np.ndarray], base: Scenario, period: int) -> CohortCounts:
@@ -412,7 +422,8 @@ def cohort_scenario(
     segments = list(groups)
     months = data.months
     model = fit.model
-    seg_dicts, params = _cohort_segments(segments, labels, shares, base)
+    share_se, per_month_se = count_errors(_counted(data, shares))
+    seg_dicts, params = _cohort_segments(segments, labels, shares, share_se, base)
     assumptions: list[str] = []
     new = sum(data.sizes) / max(sum(m.shape[0] for m in groups.values()), 1) / period
     scenario, notes = build_scenario(
@@ -434,6 +445,7 @@ def cohort_scenario(
         "acquisition.new_per_month",
         new,
         "data: mean cohort size per month",
+        se=new * per_month_se,
         note="assumes one cohort per period",
     )
     factors = np.ones(len(segments))
@@ -479,7 +491,11 @@ def _add_model_params(
 
 
 def _cohort_segments(
-    segments: list[str], labels: list[str], shares: np.ndarray, base: Scenario
+    segments: list[str],
+    labels: list[str],
+    shares: np.ndarray,
+    share_se: np.ndarray,
+    base: Scenario,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The scenario's segments (cohort shares, the base's prices) and their parameter rows."""
     seg_dicts = []
@@ -500,7 +516,8 @@ def _cohort_segments(
                 **econ,
             }
         )
-        add_param(params, f"segments.{seg}.share", float(shares[g]), "data: cohort sizes")
+        share = float(shares[g])
+        add_param(params, f"segments.{seg}.share", share, "data: cohort sizes", se=share_se[g])
         add_param(params, f"segments.{seg}.monthly_price", price, "kept from base")
         for key, v in econ.items():
             add_param(params, f"segments.{seg}.{key}", v, "kept from base")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simsrc.calibration.acquisition import Acquisition, acquisition
+from simsrc.calibration.acquisition import Acquisition, acquisition, count_errors
 from simsrc.calibration.build import (
     add_param,
     build_scenario,
@@ -154,7 +154,7 @@ def calibrate_snapshot(
         *model_parameters(setup, roles, fitted, built.scenario, built.factors, built.grossed),
     ]
     diag = snapshot_diagnostics(setup, roles, fitted, built.scenario, built.grossed)
-    delivered = with_estimation_draws(built.scenario, fitted.fit, setup.segments)
+    delivered = with_estimation_draws(built.scenario, fitted.fit, setup.segments, acquired=acq)
     report = CalibrationReport(
         scenario=delivered,
         base=base,
@@ -454,6 +454,7 @@ def _segment_rows(
     """The scenario's segments (share, price, economics) and their parameter rows."""
     base = setup.base
     share_source = f"data: {acq.how}" if acq.how else "kept from base (or equal shares)"
+    share_se = count_errors(acq)[0]
     seg_dicts = []
     params: list[dict[str, Any]] = []
     for g, seg in enumerate(setup.segments):
@@ -476,7 +477,7 @@ def _segment_rows(
                 **econ,
             }
         )
-        add_param(params, f"segments.{seg}.share", share, share_source)
+        add_param(params, f"segments.{seg}.share", share, share_source, se=share_se[g])
         add_param(
             params,
             f"segments.{seg}.monthly_price",
@@ -497,7 +498,8 @@ def _acquisition_rows(
     update: dict[str, float] = {}
     if acq.per_month is not None:
         update["new_per_month"] = round(float(acq.per_month), 6)
-        add_param(params, "acquisition.new_per_month", acq.per_month, f"data: {acq.how}")
+        se = count_errors(acq)[1]
+        add_param(params, "acquisition.new_per_month", acq.per_month, f"data: {acq.how}", se=se)
     else:
         add_param(
             params,

@@ -39,6 +39,7 @@ Examples
 from simsrc.ui.charts.analyst import (
     cohort_heatmap_chart,
     cohort_value_chart,
+    coverage_chart,
     fan_chart,
     kpi_comparison_chart,
     leavers_chart,
@@ -154,6 +155,7 @@ __all__ = [
     "churn_by_cause_view",
     "cohort_heatmap_chart",
     "cohort_value_chart",
+    "coverage_chart",
     "currency_symbol",
     "customers_chart",
     "customers_table",
