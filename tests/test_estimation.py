@@ -26,6 +26,22 @@ def test_joint_draws_round_trip_through_toml(tmp_path):
     loaded = simsrc.load_scenario(path)
     assert loaded.estimation == JointDraws(PATHS, DRAWS, "a test")
     assert "[estimation]" in path.read_text()
+    # one parameter set per line
+    assert "    [0.3, 0.01],\n    [0.35, 0.012]," in path.read_text()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.floats(0.0, 0.95), st.floats(0.0, 1.0, allow_subnormal=True)),
+        min_size=2,
+        max_size=6,
+    ),
+    source=st.text(max_size=30),
+)
+def test_any_draws_and_source_survive_the_file_exactly(rows, source):
+    s = simsrc.preset("b2b-saas").replace(estimation=JointDraws(PATHS, tuple(rows), source))
+    assert simsrc.parse_scenario_text(simsrc.scenario_to_toml(s)) == s
 
 
 def test_monte_carlo_takes_whole_parameter_sets():

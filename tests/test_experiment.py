@@ -140,3 +140,26 @@ def test_edge_inputs_get_clear_answers():
     for bad in (math.nan, 0, -3):
         with pytest.raises(simsrc.ScenarioError, match=r"^max_months"):
             simsrc.plan_experiment(_app(), CHANGE, max_months=bad)
+
+
+def test_the_offer_mix_dashboard_words_each_untestable_case():
+    from simsrc.analysis.experiment import UntestableError
+    from simsrc.ui.dashboard.offer_mix import test_text
+
+    app = _app()
+    more = app.set("save_team.discount.acceptance.price_competitor", 0.9)
+    assert "requests on each mix" in test_text(app, more)
+    # the same mix: the save rate cannot move
+    said = test_text(app, app.set("save_team.cost_per_contact", 1.0))
+    assert "cannot tell them apart" in said
+    # no save team: nobody to test on, said as such (not "saves as many")
+    off = app.set("save_team.coverage", 0.0)
+    with pytest.raises(UntestableError) as err:
+        simsrc.plan_experiment(off, off.set("save_team.discount.acceptance.price_competitor", 0.9))
+    assert err.value.why == "nobody"
+    said = test_text(off, off.set("save_team.discount.acceptance.price_competitor", 0.9))
+    assert said == "How long to test it: no cancellation request reaches the save team."
+    # any other refusal is shown with its reason
+    two = app.set("win_back.enabled", not app.win_back.enabled).set("save_team.coverage", 0.5)
+    other = test_text(app, two)
+    assert other.startswith("How long to test it: it cannot be planned here (")

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_TEST_MONTHS",
     "ExperimentPlan",
     "SimulatedPower",
+    "UntestableError",
     "plan_experiment",
     "simulate_power",
 ]
@@ -51,6 +52,18 @@ FUNNELS: dict[str, tuple[str, str, str, str]] = {
 """Lever section → (unit of the test, monthly column of units, of successes, the rate)."""
 
 _CHANGE = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*=\s*(.+?)\s*$")
+
+
+class UntestableError(ScenarioError):
+    """A change no test can detect: nobody reaches the lever, or the rate does not move.
+
+    A :class:`~simsrc.ScenarioError` on ``change``; ``why`` says which (``"nobody"`` or
+    ``"no_effect"``), so that a caller can word it for its reader.
+    """
+
+    def __init__(self, why: str, message: str) -> None:
+        self.why = why
+        super().__init__("change", message)
 
 
 @dataclass(frozen=True)
@@ -327,10 +340,10 @@ def plan_experiment(
         _, p0 = funnel.volume_and_rate(simulate(_only(scenario, funnel.cause)).monthly)
         _, p1 = funnel.volume_and_rate(simulate(_only(test, funnel.cause)).monthly)
     if not volume > 0:
-        raise ScenarioError("change", f"the scenario has no {unit}: there is nobody to test on")
+        raise UntestableError("nobody", f"the scenario has no {unit}: there is nobody to test on")
     if not (math.isfinite(p1) and abs(p1 - p0) > 1e-9):
-        raise ScenarioError(
-            "change", f"{path} = {value} does not move the {metric} ({p0:.4g} either way)"
+        raise UntestableError(
+            "no_effect", f"{path} = {value} does not move the {metric} ({p0:.4g} either way)"
         )
     per_arm = _per_arm(p0, p1, alpha, power)
     months = 2 * per_arm / volume

@@ -160,6 +160,25 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     return parse_scenario_text(text, str(path))
 
 
+def _estimation_toml(table: dict[str, Any]) -> str:
+    """The ``[estimation]`` table with one parameter set per line.
+
+    tomli_w writes a long array one number per line, which turns 200 draws of a dozen
+    parameters into thousands of lines; a row per line keeps the file readable (each
+    row is a parameter set). Strings go through tomli_w for their escaping; floats are
+    written with ``repr``, which TOML reads back exactly (draws are finite).
+    """
+    head = {k: v for k, v in table.items() if k != "draws"}
+    rows = ",\n".join(
+        "    [" + ", ".join(repr(float(x)) for x in row) + "]" for row in table.get("draws", ())
+    )
+    return (
+        tomli_w.dumps({"estimation": head})
+        + "# one parameter set per line, in the order of paths\n"
+        + f"draws = [\n{rows},\n]\n"
+    )
+
+
 def scenario_to_toml(scenario: Scenario) -> str:
     """The scenario as TOML text (what :func:`save_scenario` writes).
 
@@ -174,7 +193,10 @@ def scenario_to_toml(scenario: Scenario) -> str:
         "# simsrc scenario file: edit values, keep the keys. Parameters, units and allowed\n"
         "# ranges: `simsrc params` or simsrc.PARAMETERS.to_frame().\n"
     )
+    estimation = data.pop("estimation", None)
     text = header + tomli_w.dumps(data)
+    if estimation:
+        text += "\n" + _estimation_toml(estimation)
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise ScenarioError(
             scenario.name[:60],

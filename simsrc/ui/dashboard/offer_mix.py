@@ -9,7 +9,7 @@ import math
 import ipywidgets as widgets
 import pandas as pd
 
-from simsrc.analysis.experiment import MAX_TEST_MONTHS, plan_experiment
+from simsrc.analysis.experiment import MAX_TEST_MONTHS, UntestableError, plan_experiment
 from simsrc.analysis.offers import offer_survival
 from simsrc.analysis.optimize import RetentionPlan, optimize_offer_mix
 from simsrc.model.errors import ScenarioError
@@ -40,11 +40,15 @@ def test_text(what_if: Scenario, best: Scenario) -> str:
     try:
         plan = plan_experiment(what_if, best.replace(name="the NPV-best mix"),
                                max_months=math.inf)  # fmt: skip
-    except ScenarioError:  # the save rate does not move
+    except UntestableError as err:
+        if err.why == "nobody":
+            return "How long to test it: no cancellation request reaches the save team."
         return (
             "How long to test it: the best mix saves as many customers as the what-if's, so "
             "a test of the save rate cannot tell them apart; its gain is in the margin kept."
         )
+    except ScenarioError as err:
+        return f"How long to test it: it cannot be planned here ({err.message})."
     money = format_value(plan.npv_per_month_of_delay, "currency", what_if.currency)
     rates = f"save rate {format_value(plan.rate_control, 'rate')} → " + format_value(
         plan.rate_test, "rate"
