@@ -32,6 +32,7 @@ from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.parts import (
     Acquisition,
     Cause,
+    Contract,
     Heterogeneity,
     Segment,
     Shape,
@@ -58,6 +59,7 @@ __all__ = [
     "BatchResult",
     "CalibrationReport",
     "Cause",
+    "Contract",
     "ExperimentPlan",
     "Heterogeneity",
     "MonteCarloResult",

@@ -43,7 +43,8 @@ def numeric_paths(scenario: Scenario, *, nonzero: bool = True) -> list[str]:
     scenario : Scenario
         The scenario to enumerate.
     nonzero : bool
-        Only parameters whose value is not zero (a relative change of zero is nothing).
+        Only parameters whose value is not zero (a relative change of zero is nothing),
+        and no contract fields of a segment without a contract term (they act on nothing).
 
     Returns
     -------
@@ -58,9 +59,14 @@ def numeric_paths(scenario: Scenario, *, nonzero: bool = True) -> list[str]:
     """
     data = scenario.to_dict(full=True)
     data.pop("uncertainty", None)
+    idle = tuple(
+        f"segments.{x.name}.contract." for x in scenario.segments if x.contract.term_months <= 0
+    )
     out = []
     for path, value in paths.numeric_leaves(data):
         if path in _NOT_SWEPT or PARAMETERS.find(path) is None:
+            continue
+        if nonzero and path.startswith(idle):
             continue
         if path.rpartition(".")[2].isdigit():  # one month of a seasonality list says little
             continue

@@ -70,7 +70,7 @@ def unique_paths(p: Packed) -> tuple[CohortPath, NDArray[np.intp]]:
     if n == 1:  # nothing to share
         return cohort_path(p), np.zeros(1, dtype=np.intp)
     lv = p.levers
-    parts: list[Array] = [p.level, p.shape, p.heterogeneous, p.z, p.w, p.voluntary]
+    parts: list[Array] = [p.level, p.shape, p.term, p.heterogeneous, p.z, p.w, p.voluntary]
     if lv.stepped:  # lever settings (and, with targeting, value) shape the path too
         parts += [getattr(lv, f.name) for f in dataclasses.fields(lv)]
         parts += [p.preventable, p.fixable, p.price, p.margin, p.cost_to_serve, p.value,

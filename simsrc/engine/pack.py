@@ -125,6 +125,8 @@ class Packed:
     referral: Array  # [S]
     level: Array  # [S, G, K] after programs and contact policy
     shape: Array  # [S, K, H]
+    term: Array  # [S, G, H] multiplier of voluntary hazards by contract terms (1: none)
+    cycle: Array  # [S, G] months after which the hazards repeat: the contract term, or 1
     heterogeneous: Array  # [S, K] 1.0 / 0.0
     voluntary: Array  # [S, K]
     preventable: Array  # [S, K]
@@ -186,6 +188,49 @@ def _months(scenarios: Sequence[Scenario], months: int | None) -> tuple[int, int
             "months", f"must be a whole number >= the horizon, {h} (got {months!r})"
         )
     return h, m
+
+
+def contract_terms(
+    scenarios: Sequence[Scenario], level: Array, shape: Array, voluntary: Array
+) -> Array:
+    """Multiplier of each segment's voluntary hazards by tenure, ``[S, G, H]``.
+
+    ``early_exit`` inside a contract term; at the n-th renewal point (month ``n × term``,
+    tenure index ``n × term − 1``) the renewal wave over the average customer's voluntary
+    hazard then, so the causes share the wave in proportion to their hazards (the
+    causes' own hazard when no wave is given, or when they have none to share it by);
+    1 for segments without a term.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> s = simsrc.simple_scenario(monthly_churn=0.02, horizon_months=6)
+    >>> for key, value in (("term_months", 3), ("early_exit", 0.0), ("renewal", [0.2])):
+    ...     s = s.set(f"segments.all.contract.{key}", value)
+    >>> p = pack([s])
+    >>> (p.term[0, 0] * 0.02).round(3).tolist()  # hazard by month: the wave at months 3, 6
+    [0.0, 0.0, 0.2, 0.0, 0.0, 0.2]
+    """
+    n, g_n, _ = level.shape
+    h = shape.shape[-1]
+    out = np.ones((n, g_n, h))
+    for i, s in enumerate(scenarios):
+        if all(seg.contract.term_months <= 0 for seg in s.segments):
+            continue
+        vol_hazard = np.einsum("gk,kt->gt", level[i] * voluntary[i], shape[i])  # [G, H]
+        for g, seg in enumerate(s.segments):
+            c = seg.contract
+            if c.term_months <= 0:
+                continue
+            out[i, g] = c.early_exit
+            ends = np.arange(c.term_months - 1, h, c.term_months)
+            out[i, g, ends] = 1.0
+            if c.renewal:
+                wave = np.array(c.renewal)[np.minimum(np.arange(ends.size), len(c.renewal) - 1)]
+                base = vol_hazard[g, ends]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    out[i, g, ends] = np.where(base > 0, wave / base, 1.0)
+    return out
 
 
 def _classes(scenarios: Sequence[Scenario], j: int) -> tuple[Array, Array]:
@@ -373,6 +418,8 @@ def pack(
     def seg(attr: str) -> Array:
         return np.array([[getattr(x, attr) for x in s.segments] for s in scenarios], float)
 
+    shape = np.array([[shape_curve(c.shape, m) for c in s.causes] for s in scenarios])
+    voluntary = flag("voluntary")
     rate = np.array([s.annual_discount_rate for s in scenarios], dtype=float)
     valuation = None
     if m < h + VALUATION_MONTHS and np.any(levers.value_threshold > 0):
@@ -385,9 +432,14 @@ def pack(
         share=seg("share"),
         referral=np.array([s.acquisition.referrals_per_active for s in scenarios], float),
         level=level,
-        shape=np.array([[shape_curve(c.shape, m) for c in s.causes] for s in scenarios]),
+        shape=shape,
+        term=contract_terms(scenarios, level, shape, voluntary),
+        cycle=np.array(
+            [[max(1, min(x.contract.term_months, m)) for x in s.segments] for s in scenarios],
+            dtype=float,
+        ),
         heterogeneous=flag("heterogeneous"),
-        voluntary=flag("voluntary"),
+        voluntary=voluntary,
         preventable=flag("preventable"),
         fixable=flag("fixable"),
         z=z,

@@ -32,17 +32,24 @@ NET_COSTS = ("offer_costs", "messaging_costs", "program_costs")
 __all__ = ["NET_COSTS", "future_value", "net_margin", "remaining_value", "save_fractions", "worth"]
 
 
-def future_value(present: Array, active: Array, margin: Array, discount: Array) -> Array:
+def future_value(
+    present: Array, active: Array, margin: Array, discount: Array, cycle: Array | None = None
+) -> Array:
     """Discounted margin from tenure τ on, per customer present at τ, ``[S, G, H]``.
 
     ``margin`` is a unit cohort's by tenure; months after the last follow a geometric
-    tail at the last month's retention (``active / present``).
+    tail at the monthly retention of the last ``cycle`` months (``[S, G]``; default 1:
+    the last month's ``active / present``). A contract's hazard repeats with its term,
+    so its tail takes the retention over a whole term, renewal wave included.
     """
     h = present.shape[-1]
     d = discount[:, None, None]
     powers = d ** np.arange(h)[None, None, :]
+    span = np.ones(present.shape[:2], dtype=np.intp) if cycle is None else cycle.astype(np.intp)
+    first = np.take_along_axis(present, (h - span)[..., None], axis=-1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore"):
-        retention = np.where(present[..., -1] > 0, active[..., -1] / present[..., -1], 0.0)
+        kept = np.where(first > 0, active[..., -1] / first, 0.0)
+        retention = np.where(kept > 0, kept ** (1.0 / span), 0.0)
         q = d[..., 0] * retention
         tail = margin[..., -1] * q / (1.0 - q)
         future = np.cumsum((margin * powers)[..., ::-1], axis=-1)[..., ::-1]
@@ -64,7 +71,8 @@ def worth(p: Packed, path: CohortPath) -> Array:
     ``p`` should follow the cohort :data:`~simsrc.engine.pack.VALUATION_MONTHS` past
     the horizon (``pack(months=)``) for the value to be the valuation's.
     """
-    return future_value(path["present"], path["active"], net_margin(p, path), p.discount)
+    net = net_margin(p, path)
+    return future_value(path["present"], path["active"], net, p.discount, p.cycle)
 
 
 def remaining_value(p: Packed, core: CohortPath) -> Array:

@@ -210,6 +210,37 @@ _ROWS: tuple[Param, ...] = (
         "Sales and marketing cost per newly acquired customer of this segment.",
     ),
     Param(
+        "segments.*.contract.term_months",
+        "Contract term",
+        "months",
+        0,
+        120,
+        1,
+        "Months per contract term (0: month-to-month). Customers on a term leave at will "
+        "only at its end; see early exits and the renewal wave.",
+        integer=True,
+    ),
+    Param(
+        "segments.*.contract.early_exit",
+        "Early exits during a term",
+        "share",
+        0,
+        1,
+        0.01,
+        "Share of the usual voluntary churn that still happens inside a contract term "
+        "(early terminations; 0: nobody leaves before the term ends).",
+    ),
+    Param(
+        "segments.*.contract.renewal.*",
+        "Churn at renewal",
+        "share",
+        0,
+        1,
+        0.01,
+        "Voluntary churn of an average customer at the 1st, 2nd, … renewal point (the "
+        "renewal wave; the last value repeats; none: the causes' own monthly hazard).",
+    ),
+    Param(
         "causes.*.levels.*",
         "Monthly churn",
         "monthly rate",

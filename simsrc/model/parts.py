@@ -92,6 +92,34 @@ class Cause:
 
 
 @dataclass(frozen=True)
+class Contract:
+    """A contract term: voluntary leaving held back during a term, bunched at its end.
+
+    Customers on a contract cannot leave at will during its term (or pay to: an early
+    termination), and decide at each renewal point whether to go on. Month ``n × term``
+    of tenure is the n-th renewal point; every other month is inside a term. Only
+    voluntary causes are held back: a failed payment ends a contract too.
+
+    Parameters
+    ----------
+    term_months : int
+        Months per term (0: month-to-month, no term, every other field ignored).
+    early_exit : float
+        Share of the voluntary hazard that acts inside a term (early terminations; 0: no
+        one leaves during a term, 1: the term holds nobody back).
+    renewal : tuple of float
+        Voluntary churn of an average customer at the 1st, 2nd, … renewal point (the
+        renewal wave; the last value repeats), spread over the voluntary causes in
+        proportion to their hazards then; heterogeneous causes scale it by the
+        customer's propensity. Empty: the causes' own hazard at renewal points.
+    """
+
+    term_months: int = 0
+    early_exit: float = 1.0
+    renewal: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Segment:
     """A group of customers with its own price, margin and churn levels.
 
@@ -109,6 +137,9 @@ class Segment:
         Fixed monthly cost per active customer, subtracted from gross margin.
     cac : float
         Acquisition cost per new customer.
+    contract : Contract
+        The segment's contract term (default month-to-month); written to files only when
+        the segment has one.
     """
 
     name: str
@@ -118,6 +149,7 @@ class Segment:
     gross_margin: float = 0.8
     cost_to_serve: float = 0.0
     cac: float = 0.0
+    contract: Contract = field(default=Contract(), metadata={"sparse": True})
 
 
 @dataclass(frozen=True)

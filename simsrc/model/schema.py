@@ -6,7 +6,7 @@ One mechanism serves every section of a scenario, core and levers alike:
   ``int``/``float``, a nested dataclass, a tuple);
 * field metadata ``keys`` says when a tuple is keyed by names: ``"segments"``,
   ``"causes"`` or ``"causes,offers"`` (a per-cause row of per-offer values); ``sparse``
-  says zeros may be left out of files;
+  says zeros (or a section at its default) may be left out of files;
 * every number is checked against :data:`simsrc.model.params.PARAMETERS` by its dotted path,
   so the parameter table is the single source of bounds (a number without a row is a
   programming error, caught by the tests).
@@ -127,6 +127,8 @@ def to_plain(obj: Any, names: Names, *, full: bool = False) -> dict[str, Any]:
         keys = f.metadata.get("keys")
         sparse = f.metadata.get("sparse", False) and not full
         if dataclasses.is_dataclass(v):
+            if sparse and v == f.default:  # an optional section left at its default
+                continue
             out[f.name] = to_plain(v, names, full=full)
         elif keys == "causes,offers":
             rows = {}

@@ -100,11 +100,13 @@ def _ahead(scenarios: Sequence[Scenario], nodes: int | None) -> tuple[Array, Arr
     path = cohort_path(p)
     net = net_margin(p, path)
     present, active = path["present"], path["active"]
-    ahead = future_value(present, active, net, p.discount)
+    ahead = future_value(present, active, net, p.discount, p.cycle)
     # The sum converges only if the discounted margin shrinks: with no discount, or value
     # growing as fast as the discount, it does not, and no number is the base's value.
     cut = -CONVERGENCE_MONTHS
-    shorter = future_value(present[..., :cut], active[..., :cut], net[..., :cut], p.discount)
+    shorter = future_value(
+        present[..., :cut], active[..., :cut], net[..., :cut], p.discount, p.cycle
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         gap = np.abs(shorter[..., :h] - ahead[..., :h]) / np.abs(ahead[..., :h])
     gap = np.where(ahead[..., :h] == shorter[..., :h], 0.0, gap)
