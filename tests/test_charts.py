@@ -336,3 +336,22 @@ def test_the_waterfall_ends_with_what_the_kept_customers_are_worth_after_the_hor
     assert (row["kind"], row["lo"], row["hi"]) == ("base", total, pytest.approx(total + kept))
     assert df.loc[("What-if", "Kept past the horizon"), "value"] == pytest.approx(2 * kept)
     assert list(charts.waterfall_table(df.reset_index())["Step"])[-1] == "Kept past the horizon"
+
+
+def test_the_survival_fit_chart_draws_the_data_its_band_and_both_scenarios():
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "data" / "telecom_customer_churn.csv"
+    scenario, report = simsrc.calibrate(data)
+    before = scenario.replace(segments=tuple(
+        s.__class__(**{**s.__dict__, "contract": simsrc.Contract()}) for s in scenario.segments
+    ))  # fmt: skip
+    spec = charts.survival_fit_chart(report, before, months=24).to_dict()
+    rows = spec["datasets"][spec["data"]["name"]]
+    series = {r["series"] for r in rows}
+    assert series == {"Observed (Kaplan–Meier)", "Calibrated scenario",
+                      "Before (no contract terms)"}  # fmt: skip
+    assert {r["segment"] for r in rows} == {"Month-to-Month", "One Year", "Two Year"}
+    observed = [r for r in rows if r["series"].startswith("Observed")]
+    assert all(r["low"] <= r["value"] <= r["high"] for r in observed if r["tenure"] > 0)
+    assert max(r["tenure"] for r in rows) == 24

@@ -15,7 +15,7 @@ def with_contract(s, segment, term, early_exit=0.0, renewal=()):
     """``s`` with a contract term on ``segment``."""
     for key, value in (
         ("term_months", term),
-        ("early_exit", early_exit),
+        ("early_exit", list(early_exit) if isinstance(early_exit, tuple) else [early_exit]),
         ("renewal", list(renewal)),
     ):
         s = s.set(f"segments.{segment}.contract.{key}", value)
@@ -30,8 +30,9 @@ def survival(s):
 
 def test_one_flat_cause_on_a_contract_is_the_product_of_its_monthly_hazards():
     base = simsrc.simple_scenario(monthly_churn=0.03, horizon_months=40)
-    s = with_contract(base, "all", 12, early_exit=0.1, renewal=(0.3, 0.2))
-    hazard = np.full(40, 0.1 * 0.03)  # inside a term: early terminations only
+    s = with_contract(base, "all", 12, early_exit=(0.1, 0.5), renewal=(0.3, 0.2))
+    hazard = np.full(40, 0.5 * 0.03)  # inside a term: early terminations only, by term
+    hazard[:12] = 0.1 * 0.03
     hazard[[11, 23, 35]] = [0.3, 0.2, 0.2]  # renewal points: the wave, the last repeats
     np.testing.assert_allclose(survival(s)[0], np.cumprod(1 - hazard), rtol=1e-12)
     # without a wave the causes' own hazard applies at the renewal points
@@ -58,7 +59,7 @@ def test_heterogeneity_scales_the_wave_and_failed_payments_are_not_held_back():
 
 @settings(max_examples=25, deadline=None)
 @given(
-    early_exit=st.floats(0, 1),
+    early_exit=st.lists(st.floats(0, 1), max_size=3).map(tuple),
     renewal=st.lists(st.floats(0, 1), max_size=3),
 )
 def test_month_to_month_ignores_the_rest_of_a_contract(early_exit, renewal):
@@ -108,16 +109,19 @@ def test_contracts_round_trip_through_files_and_month_to_month_writes_none(tmp_p
 @given(
     key=st.sampled_from(["term_months", "early_exit", "renewal"]),
     value=st.one_of(
-        st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not 0 <= x <= 1),
+        st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not 0 <= x <= 5),
         st.integers(min_value=121),
         st.integers(max_value=-1),
         st.text(max_size=3),
-        st.just(2.5),
+        st.just(12.5),
     ),
 )
 def test_a_bad_contract_value_is_one_error_naming_the_field(key, value):
     s = simsrc.preset("b2b-saas")
-    value = [value] if key == "renewal" else value
+    if key == "renewal" or (key == "early_exit" and value == 12.5):
+        with pytest.raises(simsrc.ScenarioError, match=r"between 0 and 1\b|between 0 and 5\b"):
+            s.set(f"segments.premium.contract.{key}", [1.5 if key == "renewal" else 7.0])
+    value = [value] if key in ("renewal", "early_exit") else value
     with pytest.raises((simsrc.ScenarioError, TypeError)) as err:
         s.set(f"segments.premium.contract.{key}", value)
     assert f"segments.premium.contract.{key}" in str(err.value)
@@ -155,5 +159,15 @@ def test_sensitivity_lists_contract_fields_only_where_a_term_runs():
     held = with_contract(s, "premium", 12, 0.1, (0.2,))
     assert [p for p in numeric_paths(held) if p.startswith("segments.") and ".contract." in p] == [
         "segments.premium.contract.term_months",
-        "segments.premium.contract.early_exit",
     ]
+
+
+@pytest.mark.parametrize("name", simsrc.list_presets())
+def test_one_segment_of_a_pack_follows_that_segments_path(name):
+    s = every_lever_on(name)
+    s = with_contract(s, s.segment_names[-1], 12, (0.2, 0.5), (0.1,))
+    whole = cohort_path(pack([s, s.halve_churn()]))
+    for g in range(len(s.segments)):
+        alone = cohort_path(pack([s, s.halve_churn()]).one_segment(g))
+        for key in ("present", "active", "saves", "lapsed", "cut_off"):
+            np.testing.assert_allclose(alone[key][:, 0], whole[key][:, g], rtol=1e-12, atol=0)

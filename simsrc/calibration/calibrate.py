@@ -108,7 +108,8 @@ def calibrate(
         The fields of :class:`~simsrc.calibration.options.CalibrationOptions` as keyword
         arguments: ``kind``, ``columns``, ``segment``, ``window_months``, ``as_of``,
         ``levers_in_data``, ``unmapped_causes``, ``fit_shapes``, ``latent_causes``,
-        ``spread``, ``period_months``, ``drop_invalid``, ``min_at_risk``, ``name``.
+        ``spread``, ``period_months``, ``drop_invalid``, ``min_at_risk``,
+        ``contract_terms``, ``name``.
 
     Returns
     -------

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_NAME_LENGTH",
     "MIN_SPREAD",
     "CalibrationOptions",
+    "check_contract_terms",
     "check_name",
     "check_options",
 ]
@@ -74,7 +75,13 @@ class CalibrationOptions:
     drop_invalid : bool
         Drop (and count) unusable rows instead of stopping with an error.
     min_at_risk : float
-        Months with fewer customers at risk are left out of the gap statistics.
+        Months with fewer customers at risk are left out of the gap statistics (and a
+        contract term or renewal point with fewer gets no parameter of its own).
+    contract_terms : mapping, "auto" or None
+        Contract term in months per segment (by name or label) for a snapshot: each such
+        segment's churn inside a term and at each renewal point is fitted. ``"auto"``
+        reads it from the segment labels ("One Year" → 12, "Two Year" → 24,
+        "Month-to-Month" → none); ``None``: no contracts.
     name : str, optional
         Name of the calibrated scenario.
     source : str
@@ -101,6 +108,7 @@ class CalibrationOptions:
     period_months: int = 1
     drop_invalid: bool = False
     min_at_risk: float = 30.0
+    contract_terms: Mapping[str, int] | Literal["auto"] | None = "auto"
     name: str | None = None
     source: str = "DataFrame"
 
@@ -165,6 +173,7 @@ class CalibrationOptions:
                 "latent_causes",
                 f"expected 'auto', None or a list of cause names (got {latent_causes!r:.60})",
             )
+        check_contract_terms(self.contract_terms)
 
     def check_for_cohorts(self) -> None:
         """Refuse options that only mean something for customer rows.
@@ -257,6 +266,31 @@ def check_options(
     check_window(window_months)
     parse_as_of(as_of)
     check_name(name)
+
+
+def check_contract_terms(terms: object) -> None:
+    """Check ``contract_terms``: ``"auto"``, ``None`` or segment → whole months 0 … 120.
+
+    Examples
+    --------
+    >>> check_contract_terms({"Two Year": 24.5})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simsrc.ScenarioError: contract_terms.Two Year: must be a whole number of months ...
+    """
+    if terms is None or (isinstance(terms, str) and terms == "auto"):
+        return
+    if not isinstance(terms, Mapping):
+        raise ScenarioError(
+            "contract_terms",
+            f"expected 'auto', None or a mapping of segment -> months (got {terms!r:.60})",
+        )
+    for key, months in terms.items():
+        if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 120:
+            raise ScenarioError(
+                f"contract_terms.{str(key)[:60]}",
+                f"must be a whole number of months from 0 to 120 (got {months!r:.30})",
+            )
 
 
 def check_name(name: object, where: str = "name") -> None:

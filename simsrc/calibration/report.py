@@ -68,7 +68,9 @@ class CalibrationReport:
         ``min_at_risk`` at risk), ``within_tolerance`` (every such month within 0.03 + 2
         Greenwood standard errors), the same for the simulated scenario
         (``scenario_max_gap``, ``scenario_within_tolerance``), ``chi2``, ``df``,
-        ``p_value`` (observed vs expected churners by month) and ``log_likelihood``.
+        ``p_value`` (observed vs expected churners by month), ``log_likelihood`` and,
+        for the scenario as delivered, ``band_chi2``, ``band_df``, ``band_p_value`` (the
+        tenure bands of ``bands`` together).
     sbg : pandas.DataFrame
         Unrestricted shifted-beta-geometric fit per segment: ``alpha``, ``beta``, their
         standard errors, ``mean_churn``, ``spread``, ``log_likelihood``, ``converged``.
@@ -87,6 +89,11 @@ class CalibrationReport:
         What the active customers in the data are worth under the calibrated scenario, by
         ``segment`` and ``tenure``: ``customers``, ``value_per_customer``, ``value``
         (:func:`simsrc.calibration.observed_base.observed_base_value`; snapshots only).
+    bands : pandas.DataFrame
+        The scenario as delivered against the data by tenure band, per ``segment``:
+        ``first`` and ``last`` month, ``at_risk``, ``observed`` and ``expected`` leavers,
+        ``z`` and ``p_value`` (:func:`simsrc.calibration.goodness.band_tests`; snapshots
+        only).
     """
 
     scenario: Scenario
@@ -108,6 +115,7 @@ class CalibrationReport:
     acquisition: pd.DataFrame
     projection: pd.DataFrame
     base_value: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bands: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def kept(self) -> pd.DataFrame:
         """Parameters taken from the base scenario because the data cannot tell them."""
@@ -144,11 +152,11 @@ class CalibrationReport:
             f"{het.reference_churn:.4f}/month."
         )
         header = f"  {'segment':<16} {'share':>6} {'price':>8} {'sBG α':>8} {'sBG β':>9} " + (
-            f"{'fit gap':>8} {'ok':>4} {'scen gap':>9}"
+            f"{'fit gap':>8} {'scen gap':>9} {'ok':>4}"
         )
         lines += [
-            "Segments (gap: largest |survival − Kaplan–Meier|, fitted model and simulated "
-            "scenario):",
+            "Segments (gap: largest |survival − Kaplan–Meier|, fitted model and the "
+            "scenario as delivered, levers on; ok: the scenario's gap within tolerance):",
             header,
         ]
         fit = self.fit.set_index("segment") if not self.fit.empty else self.fit
@@ -158,10 +166,11 @@ class CalibrationReport:
             b = sbg["beta"].get(seg.name, math.nan) if not sbg.empty else math.nan
             gap = fit["max_gap"].get(seg.name, math.nan) if not fit.empty else math.nan
             sgap = fit["scenario_max_gap"].get(seg.name, math.nan) if not fit.empty else math.nan
-            ok = fit["within_tolerance"].get(seg.name, False) if not fit.empty else False
+            column = "scenario_within_tolerance" if "scenario_within_tolerance" in fit else ""
+            ok = bool(fit[column].get(seg.name, False)) if column else False
             lines.append(
                 f"  {seg.name:<16} {seg.share:>6.3f} {seg.monthly_price:>8.2f} {a:>8.3g} "
-                f"{b:>9.4g} {gap:>8.3f} {'yes' if ok else 'no':>4} {sgap:>9.3f}"
+                f"{b:>9.4g} {gap:>8.3f} {sgap:>9.3f} {'yes' if ok else 'no':>4}"
             )
         lines.append("Cause levels (monthly hazard at the shape's peak):")
         for c in s.causes:

@@ -25,6 +25,7 @@ from simsrc.calibration.build import (
     projection_table,
     source_name,
 )
+from simsrc.calibration.delivered import DeliveredFit, fit_delivered, resolve_terms
 from simsrc.calibration.estimation import with_estimation_draws
 from simsrc.calibration.observed_base import observed_base_value
 from simsrc.calibration.options import CalibrationOptions
@@ -145,16 +146,16 @@ def calibrate_snapshot(
     fitted = fit_snapshot(setup, roles, acq.shares)
     value = value_step(setup)
     built = snapshot_scenario(setup, roles, fitted, acq, value)
+    shaped = _deliver(setup, fitted, built.scenario)
     warnings += [*value.warnings, *built.warnings]
     warnings += identification_warnings(setup, roles, fitted)
-    assumptions += [*value.assumptions, *built.assumptions]
-    params = [
-        *value.params,
-        *built.params,
-        *model_parameters(setup, roles, fitted, built.scenario, built.factors, built.grossed),
-    ]
-    diag = snapshot_diagnostics(setup, roles, fitted, built.scenario, built.grossed)
-    delivered = with_estimation_draws(built.scenario, fitted.fit, setup.segments, acquired=acq)
+    assumptions += [*value.assumptions, *built.assumptions, *shaped.assumptions]
+    assumptions += list(shaped.warnings)  # where the data put a contract share at none
+    churn_rows = model_parameters(setup, roles, fitted, shaped.scenario, built.factors,
+                                  built.grossed)  # fmt: skip
+    params = [*value.params, *built.params, *_noted(churn_rows, shaped), *shaped.params]
+    diag = snapshot_diagnostics(setup, roles, fitted, shaped.scenario, built.grossed)
+    delivered = with_estimation_draws(shaped.scenario, fitted.fit, setup.segments, acquired=acq)
     report = CalibrationReport(
         scenario=delivered,
         base=base,
@@ -174,11 +175,48 @@ def calibrate_snapshot(
         revenue=value.table,
         acquisition=acq.table,
         projection=projection_table(
-            built.scenario, list(diag.sbg_rows), setup.segments, setup.months, 1
+            shaped.scenario, list(diag.sbg_rows), setup.segments, setup.months, 1
         ),
-        base_value=observed_base_value(built.scenario, prep.customers),
+        base_value=observed_base_value(shaped.scenario, prep.customers),
+        bands=diag.bands,
     )
     return delivered, report
+
+
+def _deliver(setup: SnapshotSetup, fitted: SnapshotFit, scenario: Scenario) -> DeliveredFit:
+    """The built scenario with each segment's contract or tenure pattern fitted, levers on."""
+    labels = [setup.prep.segments[s] for s in setup.segments]
+    terms = resolve_terms(setup.segments, labels, setup.opts.contract_terms)
+    return fit_delivered(
+        scenario,
+        fitted.life_tables,
+        terms,
+        months=setup.months,
+        min_at_risk=setup.opts.min_at_risk,
+        levers_in_data=setup.opts.levers_in_data,
+    )
+
+
+def _noted(rows: list[dict[str, Any]], shaped: DeliveredFit) -> list[dict[str, Any]]:
+    """Parameter rows with what the delivered fit multiplied each level by."""
+    out = []
+    for row in rows:
+        if row["path"] in shaped.level_factors:
+            f, f_se = shaped.level_factors[row["path"]]
+            if np.isfinite(f):
+                extra = (
+                    f"× {f:.3f} ± {f_se:.3f} so the scenario, levers on, keeps the observed "
+                    "tenure pattern"
+                )
+                se = row["se"] * f
+            else:
+                extra = "given a level again by the segment's tenure pattern (the fit gave 0)"
+                se = math.nan
+            note = f"{row['note']}; {extra}" if row["note"] else extra
+            value = shaped.scenario.get(row["path"])
+            row = {**row, "value": value, "se": se, "note": note}
+        out.append(row)
+    return out
 
 
 def snapshot_setup(prep: Prepared, base: Scenario, opts: CalibrationOptions) -> SnapshotSetup:

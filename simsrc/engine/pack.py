@@ -150,6 +150,28 @@ class Packed:
         """Number of scenarios."""
         return int(self.share.shape[0])
 
+    def one_segment(self, g: int) -> Packed:
+        """The packed scenarios with segment ``g`` only.
+
+        A unit cohort's path does not depend on the other segments (heterogeneity classes
+        are per scenario), so this path is that segment's path of the whole pack, for a
+        third of the work with three segments: what fitting one segment needs.
+        """
+        cut = slice(g, g + 1)
+        per_segment = ("share", "level", "term", "cycle", "price", "margin", "cost_to_serve",
+                       "cac")  # fmt: skip
+        levers = dataclasses.replace(
+            self.levers, offer_segments=self.levers.offer_segments[:, cut]
+        )
+        valuation = None if self.valuation is None else self.valuation.one_segment(g)
+        return dataclasses.replace(
+            self,
+            segments=(self.segments[g],),
+            levers=levers,
+            valuation=valuation,
+            **{name: getattr(self, name)[:, cut] for name in per_segment},
+        )
+
     def take(self, index: slice | NDArray[np.intp]) -> Packed:
         """The packed scenarios selected by ``index`` along the scenario axis."""
         levers = dataclasses.replace(self.levers, **_sliced(self.levers, index))
@@ -190,22 +212,60 @@ def _months(scenarios: Sequence[Scenario], months: int | None) -> tuple[int, int
     return h, m
 
 
+def term_curves(term: int, early_exit: Array, renewal: Array, vol_hazard: Array) -> Array:
+    """Multipliers of voluntary hazards by tenure for contracts of one term, ``[M, H]``.
+
+    Parameters
+    ----------
+    term : int
+        Months per term (≥ 1).
+    early_exit : ndarray
+        ``[M, E]``: the share of voluntary churn inside the 1st … E-th term (the last
+        repeats); ``E = 0`` means 1.
+    renewal : ndarray
+        ``[M, R]``: the wave at the 1st … R-th renewal point (the last repeats); ``R = 0``
+        means the causes' own hazard there.
+    vol_hazard : ndarray
+        ``[H]`` or ``[M, H]``: the average customer's voluntary hazard by tenure, which
+        the wave is shared over.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> term_curves(3, np.array([[0.0, 0.5]]), np.array([[0.2]]), np.full(7, 0.02))
+    array([[ 0. ,  0. , 10. ,  0.5,  0.5, 10. ,  0.5]])
+    """
+    m, h = early_exit.shape[0], vol_hazard.shape[-1]
+    out = np.ones((m, h))
+    if early_exit.shape[1]:
+        nth = np.minimum(np.arange(h) // term, early_exit.shape[1] - 1)
+        out = early_exit[:, nth].astype(float)
+    ends = np.arange(term - 1, h, term)
+    out[:, ends] = 1.0
+    if renewal.shape[1] and ends.size:
+        wave = renewal[:, np.minimum(np.arange(ends.size), renewal.shape[1] - 1)]
+        base = vol_hazard[..., ends]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[:, ends] = np.where(base > 0, wave / base, 1.0)
+    return out
+
+
 def contract_terms(
     scenarios: Sequence[Scenario], level: Array, shape: Array, voluntary: Array
 ) -> Array:
     """Multiplier of each segment's voluntary hazards by tenure, ``[S, G, H]``.
 
-    ``early_exit`` inside a contract term; at the n-th renewal point (month ``n × term``,
+    ``early_exit`` of the n-th term inside it; at the n-th renewal point (month ``n × term``,
     tenure index ``n × term − 1``) the renewal wave over the average customer's voluntary
     hazard then, so the causes share the wave in proportion to their hazards (the
     causes' own hazard when no wave is given, or when they have none to share it by);
-    1 for segments without a term.
+    1 for segments without a term (:func:`term_curves`).
 
     Examples
     --------
     >>> import simsrc
     >>> s = simsrc.simple_scenario(monthly_churn=0.02, horizon_months=6)
-    >>> for key, value in (("term_months", 3), ("early_exit", 0.0), ("renewal", [0.2])):
+    >>> for key, value in (("term_months", 3), ("early_exit", [0.0]), ("renewal", [0.2])):
     ...     s = s.set(f"segments.all.contract.{key}", value)
     >>> p = pack([s])
     >>> (p.term[0, 0] * 0.02).round(3).tolist()  # hazard by month: the wave at months 3, 6
@@ -220,16 +280,10 @@ def contract_terms(
         vol_hazard = np.einsum("gk,kt->gt", level[i] * voluntary[i], shape[i])  # [G, H]
         for g, seg in enumerate(s.segments):
             c = seg.contract
-            if c.term_months <= 0:
-                continue
-            out[i, g] = c.early_exit
-            ends = np.arange(c.term_months - 1, h, c.term_months)
-            out[i, g, ends] = 1.0
-            if c.renewal:
-                wave = np.array(c.renewal)[np.minimum(np.arange(ends.size), len(c.renewal) - 1)]
-                base = vol_hazard[g, ends]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    out[i, g, ends] = np.where(base > 0, wave / base, 1.0)
+            if c.term_months > 0:
+                early = np.array([c.early_exit], dtype=float).reshape(1, -1)
+                wave = np.array([c.renewal], dtype=float).reshape(1, -1)
+                out[i, g] = term_curves(c.term_months, early, wave, vol_hazard[g])[0]
     return out
 
 

@@ -21,6 +21,10 @@ import pandas as pd
 from simsrc.model.errors import ScenarioError, shown
 from simsrc.model.units import FRACTION_UNITS
 
+MAX_EARLY_EXIT = 5.0
+"""Largest multiplier of voluntary churn inside a contract term (long-standing contract
+customers may leave more than the segment's average while a term runs)."""
+
 
 @dataclass(frozen=True)
 class Param:
@@ -221,14 +225,15 @@ _ROWS: tuple[Param, ...] = (
         integer=True,
     ),
     Param(
-        "segments.*.contract.early_exit",
-        "Early exits during a term",
-        "share",
+        "segments.*.contract.early_exit.*",
+        "Churn inside a term",
+        "×",
         0,
-        1,
+        MAX_EARLY_EXIT,
         0.01,
-        "Share of the usual voluntary churn that still happens inside a contract term "
-        "(early terminations; 0: nobody leaves before the term ends).",
+        "Multiplier of the segment's usual voluntary churn inside the 1st, 2nd, … contract "
+        "term (early terminations; 0: nobody leaves before the term ends, 1: as without a "
+        "contract; the last value repeats).",
     ),
     Param(
         "segments.*.contract.renewal.*",

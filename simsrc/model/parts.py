@@ -104,9 +104,11 @@ class Contract:
     ----------
     term_months : int
         Months per term (0: month-to-month, no term, every other field ignored).
-    early_exit : float
-        Share of the voluntary hazard that acts inside a term (early terminations; 0: no
-        one leaves during a term, 1: the term holds nobody back).
+    early_exit : tuple of float
+        Multiplier of the voluntary hazard inside the 1st, 2nd, … term (early
+        terminations; 0: no one leaves during the term, 1: it holds nobody back; the
+        last value repeats; at most 5). Customers who have renewed often hold less to a
+        term.
     renewal : tuple of float
         Voluntary churn of an average customer at the 1st, 2nd, … renewal point (the
         renewal wave; the last value repeats), spread over the voluntary causes in
@@ -115,7 +117,7 @@ class Contract:
     """
 
     term_months: int = 0
-    early_exit: float = 1.0
+    early_exit: tuple[float, ...] = (1.0,)
     renewal: tuple[float, ...] = ()
 
 

@@ -43,6 +43,7 @@ from simsrc.ui.charts.analyst import (
     fan_chart,
     kpi_comparison_chart,
     leavers_chart,
+    survival_fit_chart,
     sweep_chart,
     tornado_chart,
 )
@@ -201,6 +202,7 @@ __all__ = [
     "survival_chart",
     "survival_curves_chart",
     "survival_data",
+    "survival_fit_chart",
     "survival_table",
     "survival_view",
     "sweep_chart",

@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
+from simsrc.results.simulate import simulate
 from simsrc.ui.charts.style import SCENARIO_COLORS
 
 _ANALYST_WIDTH = 560  # wider than a dashboard view: notebooks show one chart a row
@@ -344,4 +345,71 @@ def coverage_chart(summary: pd.DataFrame, level: float = 0.8) -> alt.LayerChart:
             subtitle="Data drawn from a known scenario, calibrated, banded; ±2 Monte Carlo "
             "errors; dashed: 80 %",
         ),
+    )
+
+
+def survival_fit_chart(report: Any, before: Any | None = None, months: int = 72) -> alt.FacetChart:
+    """Survival per segment: Kaplan–Meier with its 95 % band against the scenario.
+
+    Parameters
+    ----------
+    report : CalibrationReport
+        A snapshot calibration's report (its ``survival`` table).
+    before : Scenario, optional
+        Another scenario to draw for comparison (e.g. calibrated with
+        ``contract_terms=None``), simulated by the engine.
+    months : int
+        Tenure months shown.
+    """
+    observed = "Observed (Kaplan–Meier)"
+    order = [observed, "Calibrated scenario", "Before (no contract terms)"]
+    sv = report.survival[report.survival["tenure"] <= months]
+    se = sv["observed_se"].fillna(0.0)
+    lines = [
+        sv.assign(series=observed, value=sv["observed"],
+                  low=(sv["observed"] - 1.96 * se).clip(0, 1),
+                  high=(sv["observed"] + 1.96 * se).clip(0, 1)),
+        sv.assign(series=order[1], value=sv["scenario"]),
+    ]  # fmt: skip
+    if before is not None:
+        curve = simulate(before.replace(horizon_months=months)).survival
+        for seg in before.segment_names:
+            values = curve[seg].to_numpy()
+            lines.append(pd.DataFrame({"segment": seg, "tenure": curve.index,
+                                       "series": order[2], "value": values}))  # fmt: skip
+    columns = ["segment", "tenure", "series", "value", "low", "high"]
+    long = pd.concat(lines, ignore_index=True).reindex(columns=columns)
+    labels = {x.name: x.label for x in report.scenario.segments}
+    long["segment"] = long["segment"].map(lambda name: labels.get(name, name))
+    x = alt.X("tenure:Q", title="Months since joining")
+    y = alt.Y("value:Q", title="Still a customer", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[0, 1]))  # fmt: skip
+    base = alt.Chart().encode(x=x)
+    band = (
+        base.transform_filter(alt.datum.series == observed)
+        .mark_area(opacity=0.2, color="#555")
+        .encode(y=alt.Y("low:Q", title="Still a customer"), y2="high:Q")
+    )
+    shown = [x for x in order if x in set(long["series"])]
+    line = base.mark_line(strokeWidth=2).encode(
+        y=y,
+        color=alt.Color("series:N", title=None, sort=shown, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=shown,
+                                        range=["#333", "#2a9d8f", "#e76f51"][: len(shown)])),
+        strokeDash=alt.StrokeDash("series:N", sort=shown, legend=None,
+                                  scale=alt.Scale(domain=shown,
+                                                  range=[[1, 0], [1, 0], [6, 4]][: len(shown)])),
+        tooltip=["segment:N", "series:N", "tenure:Q", alt.Tooltip("value:Q", format=".1%")],
+    )  # fmt: skip
+    return (
+        alt.layer(band, line, data=long)
+        .properties(width=220, height=200)
+        .facet(column=alt.Column("segment:N", title=None))
+        .properties(
+            title=alt.Title(
+                "Share of customers still here, by months since joining",
+                subtitle="Kaplan–Meier of the data with its 95 % band (grey), the calibrated "
+                "scenario with its levers on, and before",
+            )
+        )
     )
