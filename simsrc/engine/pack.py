@@ -274,16 +274,24 @@ def contract_terms(
     n, g_n, _ = level.shape
     h = shape.shape[-1]
     out = np.ones((n, g_n, h))
-    for i, s in enumerate(scenarios):
-        if all(seg.contract.term_months <= 0 for seg in s.segments):
-            continue
-        vol_hazard = np.einsum("gk,kt->gt", level[i] * voluntary[i], shape[i])  # [G, H]
-        for g, seg in enumerate(s.segments):
+    held = [
+        i for i, s in enumerate(scenarios) if any(x.contract.term_months > 0 for x in s.segments)
+    ]
+    if not held:
+        return out
+    vol_hazard = np.einsum("sgk,skt->sgt", level[held] * voluntary[held][:, None, :], shape[held])
+    done: dict[tuple[object, bytes], Array] = {}  # a sweep repeats the same few contracts
+    for row, i in enumerate(held):
+        for g, seg in enumerate(scenarios[i].segments):
             c = seg.contract
-            if c.term_months > 0:
+            if c.term_months <= 0:
+                continue
+            key = (c, vol_hazard[row, g].tobytes() if c.renewal else b"")
+            if key not in done:
                 early = np.array([c.early_exit], dtype=float).reshape(1, -1)
                 wave = np.array([c.renewal], dtype=float).reshape(1, -1)
-                out[i, g] = term_curves(c.term_months, early, wave, vol_hazard[g])[0]
+                done[key] = term_curves(c.term_months, early, wave, vol_hazard[row, g])[0]
+            out[i, g] = done[key]
     return out
 
 
