@@ -280,7 +280,7 @@ def simulate_customers(s: simsrc.Scenario, n: int, months: int, seed: int) -> pd
     rng = np.random.default_rng(seed)
     p = pack([s])
     lv = p.levers
-    hz = p.level[0, 0][None, :] * p.shape[0].T  # [H, K]
+    hz = p.level[0, 0][None, :] * p.shape[0, 0].T  # [H, K]
     vol = p.voluntary[0] > 0
     prev = p.preventable[0] > 0
     fix = p.fixable[0] > 0

@@ -148,6 +148,10 @@ def build_scenario(
         cause["shape"] = {"kind": shape.kind, "months": float(shape.months)}
         if shape.values:
             cause["shape"]["values"] = list(shape.values)
+        # the fit's shapes are shared by the data's segments; the base's own per-segment
+        # time scales belong to its segments and shapes, not these
+        if any(v > 0 for v in cause.pop("segment_months", {}).values()):
+            notes.append(f"causes.{cause['name']}.segment_months: dropped (the fit shares shapes)")
     d["heterogeneity"] = {"spread": float(spread), "reference_churn": float(reference_churn)}
     if value is not None:
         d["value"].update(value)

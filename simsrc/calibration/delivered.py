@@ -192,7 +192,7 @@ def _groups(p: Packed, seg: _Segment) -> _Segment:
     third group for ``hump`` causes was tried on the telecom data: it moved success
     drop-off ×5 without a better fit.)
     """
-    shape, level = p.shape[0], p.level[0, seg.g]
+    shape, level = p.shape[0, seg.g], p.level[0, seg.g]
     voluntary = p.voluntary[0] > 0
     early = voluntary & (shape[:, 0] > shape[:, -1] + 1e-12)
     rest = voluntary & ~early & (level > 0) & (seg.term == 0)
@@ -226,7 +226,7 @@ def _early_exit(x: Array) -> Array:
 
 def _vol_hazard(p: Packed, g: int) -> Array:
     """The average customer's voluntary hazard of segment ``g`` by tenure, ``[H]``."""
-    return np.asarray((p.level[0, g] * p.voluntary[0]) @ p.shape[0])
+    return np.asarray((p.level[0, g] * p.voluntary[0]) @ p.shape[0, g])
 
 
 def _batch(p: Packed, seg: _Segment, x: Array) -> Packed:
@@ -240,7 +240,7 @@ def _batch(p: Packed, seg: _Segment, x: Array) -> Packed:
     if seg.term:
         early = _early_exit(x[:, : seg.n_early])
         wave = expit(x[:, seg.n_early : seg.contract_size])
-        vol = np.einsum("mk,kt->mt", level[:, g] * p.voluntary[0], p.shape[0])
+        vol = np.einsum("mk,kt->mt", level[:, g] * p.voluntary[0], p.shape[0, g])
         term = term.copy()
         term[:, g] = term_curves(seg.term, early, wave, vol)
     valuation = None if p.valuation is None else _batch(p.valuation, seg, x)

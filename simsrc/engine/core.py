@@ -40,7 +40,7 @@ class CohortPath:
 
 def individual_hazards(p: Packed) -> tuple[Array, NDArray[np.bool_]]:
     """Hazard by tenure and cause ``[S, G, H, K]`` and heterogeneity mask ``[S, 1, 1, K]``."""
-    hz = p.level[:, :, None, :] * p.shape.transpose(0, 2, 1)[:, None, :, :]
+    hz = p.level[:, :, None, :] * p.shape.transpose(0, 1, 3, 2)
     vol = p.voluntary[:, None, None, :] > 0
     hz = np.where(vol, hz * p.term[..., None], hz)  # contract terms hold voluntary exits
     return hz, p.heterogeneous[:, None, None, :] > 0

@@ -124,7 +124,7 @@ class Packed:
     share: Array  # [S, G]
     referral: Array  # [S]
     level: Array  # [S, G, K] after programs and contact policy
-    shape: Array  # [S, K, H]
+    shape: Array  # [S, G, K, H] (a cause's shape may run at its own pace in a segment)
     term: Array  # [S, G, H] multiplier of voluntary hazards by contract terms (1: none)
     cycle: Array  # [S, G] months after which the hazards repeat: the contract term, or 1
     heterogeneous: Array  # [S, K] 1.0 / 0.0
@@ -158,8 +158,8 @@ class Packed:
         third of the work with three segments: what fitting one segment needs.
         """
         cut = slice(g, g + 1)
-        per_segment = ("share", "level", "term", "cycle", "price", "margin", "cost_to_serve",
-                       "cac")  # fmt: skip
+        per_segment = ("share", "level", "shape", "term", "cycle", "price", "margin",
+                       "cost_to_serve", "cac")  # fmt: skip
         levers = dataclasses.replace(
             self.levers, offer_segments=self.levers.offer_segments[:, cut]
         )
@@ -279,7 +279,7 @@ def contract_terms(
     ]
     if not held:
         return out
-    vol_hazard = np.einsum("sgk,skt->sgt", level[held] * voluntary[held][:, None, :], shape[held])
+    vol_hazard = np.einsum("sgk,sgkt->sgt", level[held] * voluntary[held][:, None, :], shape[held])
     done: dict[tuple[object, bytes], Array] = {}  # a sweep repeats the same few contracts
     for row, i in enumerate(held):
         for g, seg in enumerate(scenarios[i].segments):
@@ -480,7 +480,10 @@ def pack(
     def seg(attr: str) -> Array:
         return np.array([[getattr(x, attr) for x in s.segments] for s in scenarios], float)
 
-    shape = np.array([[shape_curve(c.shape, m) for c in s.causes] for s in scenarios])
+    shape = np.array(
+        [[[shape_curve(c.shape_for(g), m) for c in s.causes] for g in range(len(segs))]
+         for s in scenarios]
+    )  # fmt: skip
     voluntary = flag("voluntary")
     rate = np.array([s.annual_discount_rate for s in scenarios], dtype=float)
     valuation = None

@@ -265,6 +265,15 @@ _ROWS: tuple[Param, ...] = (
         "For 'early': months for the hazard to fall by a factor e; for 'hump': month of the peak.",
     ),
     Param(
+        "causes.*.segment_months.*",
+        "Shape time scale in a segment",
+        "months",
+        0,
+        120,
+        0.5,
+        "The 'early' or 'hump' shape's time scale in this segment (0: the cause's own).",
+    ),
+    Param(
         "causes.*.shape.values.*",
         "Shape multiplier",
         "×",

@@ -79,6 +79,10 @@ class Cause:
     fixable : bool
         Whether expert help (or a help-first dunning call) can fix it: customers who got
         help churn less for fixable causes (poor service, onboarding, success drop-off).
+    segment_months : tuple of float
+        The shape's time scale for each segment (0: the shape's own ``months``), so an
+        ``early`` or ``hump`` cause can run faster or slower in one segment — a failed
+        start that takes longer to show on a contract, say.
     """
 
     name: str
@@ -89,6 +93,16 @@ class Cause:
     voluntary: bool = True
     preventable: bool = True
     fixable: bool = False
+    segment_months: tuple[float, ...] = field(
+        default=(), metadata={"keys": "segments", "sparse": True}
+    )
+
+    def shape_for(self, g: int) -> Shape:
+        """The shape the cause has in segment ``g`` (its own time scale there, if set)."""
+        months = self.segment_months[g] if g < len(self.segment_months) else 0.0
+        if months > 0 and self.shape.kind in ("early", "hump"):
+            return Shape(self.shape.kind, months, self.shape.values)
+        return self.shape
 
 
 @dataclass(frozen=True)

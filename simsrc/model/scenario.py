@@ -82,6 +82,9 @@ class Scenario:
     def __post_init__(self) -> None:
         validation.check_structure(self)
         names = self.names
+        causes = tuple(schema.normalize(c, names) for c in self.causes)
+        if any(a is not b for a, b in zip(causes, self.causes, strict=True)):
+            object.__setattr__(self, "causes", causes)
         for section in LEVER_SECTIONS:
             value = getattr(self, section)
             normal = schema.normalize(value, names)

@@ -142,11 +142,13 @@ def to_plain(obj: Any, names: Names, *, full: bool = False) -> dict[str, Any]:
                     rows[cause] = cells
             out[f.name] = rows
         elif keys:
-            out[f.name] = {
+            cells = {
                 k: x.item() if isinstance(x, np.generic) else x
                 for k, x in zip(names.of(keys), v, strict=True)
                 if x or not sparse
             }
+            if cells or not sparse or f.default != ():  # an optional table left unset
+                out[f.name] = cells
         elif isinstance(v, tuple):
             out[f.name] = [x.item() if isinstance(x, np.generic) else x for x in v]
         else:
