@@ -235,3 +235,22 @@ def test_cohort_only_options_name_the_flag(tmp_path):
         run(["calibrate", str(cohorts), "--as-of", "2022-01-01"])
     with pytest.raises(ScenarioError, match=r"^--window-months: applies only to customer"):
         run(["calibrate", str(cohorts), "--window-months", "3"])
+
+
+def test_contract_terms_are_given_or_switched_off_by_flag(small, tmp_path, capsys):
+    for bad, match in (
+        (["--contract", "Two Year=two"], r"^--contract: expects SEGMENT=MONTHS"),
+        (["--contract", "Lifetime=12"], r"^--contract: Lifetime: names no segment"),
+        (["--contract", "Two Year=200"], r"^--contract: Two Year: must be a whole number"),
+        (["--no-contracts", "--contract", "Two Year=24"], r"^--no-contracts: cannot be"),
+    ):
+        with pytest.raises(ScenarioError, match=match):
+            run(["calibrate", str(small), *bad])
+    out = tmp_path / "plain.toml"
+    assert run(["calibrate", str(small), "--no-contracts", "--out", str(out)]) == 0
+    assert all(s.contract.term_months == 0 for s in simsrc.load_scenario(out).segments)
+    given = tmp_path / "given.toml"
+    assert run(["calibrate", str(small), "--contract", "Two Year=12", "--out", str(given)]) == 0
+    terms = [s.contract.term_months for s in simsrc.load_scenario(given).segments]
+    assert terms == [0, 0, 12]  # only the segment named: the others are month-to-month
+    capsys.readouterr()

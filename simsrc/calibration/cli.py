@@ -35,7 +35,7 @@ __all__ = ["add_calibrate_command", "run_calibrate"]
 
 REPORT_TABLES = (
     "parameters", "survival", "fit", "cause_shares", "hazards", "sbg", "reasons",
-    "revenue", "acquisition", "projection", "issues", "rows",
+    "revenue", "acquisition", "projection", "issues", "rows", "bands",
 )  # fmt: skip
 """Report tables written by ``--report-dir`` (one CSV each)."""
 
@@ -161,6 +161,15 @@ def _add_fit_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--spread", type=float, help="fix the heterogeneity spread (0 … 0.95)")
     p.add_argument(
+        "--contract",
+        action="append",
+        default=[],
+        metavar="SEGMENT=MONTHS",
+        help="a segment's contract term in months, by name or label (repeatable; default: "
+        "read from the segment labels, e.g. 'Two Year' is 24)",
+    )
+    p.add_argument("--no-contracts", action="store_true", help="fit no contract terms")
+    p.add_argument(
         "--period-months", type=int, default=1, help="months per period of a cohort table"
     )
     p.add_argument(
@@ -190,6 +199,25 @@ def _columns(items: list[str]) -> dict[str, str]:
                 "--column", f"unknown role {role.strip()!r} (known: {', '.join(ROLES)})"
             )
         out[role.strip()] = name.strip()
+    return out
+
+
+def _contract_terms(args: argparse.Namespace) -> dict[str, int] | str | None:
+    """``contract_terms`` from ``--contract SEGMENT=MONTHS`` and ``--no-contracts``."""
+    if args.no_contracts:
+        if args.contract:
+            raise ScenarioError("--no-contracts", "cannot be combined with --contract")
+        return None
+    if not args.contract:
+        return "auto"
+    out: dict[str, int] = {}
+    for item in args.contract:
+        segment, sep, months = item.rpartition("=")
+        if not sep or not segment.strip() or not months.strip().isdigit():
+            raise ScenarioError(
+                "--contract", f"expects SEGMENT=MONTHS with whole months (got {item!r})"
+            )
+        out[segment.strip()] = int(months)
     return out
 
 
@@ -342,6 +370,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             levers_in_data=not args.levers_not_in_data,
             spread=args.spread,
+            contract_terms=_contract_terms(args),
             period_months=args.period_months,
             drop_invalid=args.drop_invalid,
             name=args.name,
@@ -349,6 +378,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     except ScenarioError as err:
         if err.path in _FLAGS:
             raise ScenarioError(_FLAGS[err.path], err.message) from None
+        if err.path.startswith("contract_terms"):
+            raise ScenarioError("--contract", f"{err.path[15:]}: {err.message}") from None
         raise
     if out is not None:
         save_scenario(scenario, out)
