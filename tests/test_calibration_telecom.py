@@ -311,7 +311,7 @@ def test_ignoring_heterogeneity_understates_the_base():
     _, with_spread = calibrate(DATA, segment=False)
     _, alike = calibrate(DATA, segment=False, spread=0)
     hetero, flat = with_spread.base_value["value"].sum(), alike.base_value["value"].sum()
-    assert flat / hetero - 1 == pytest.approx(-0.116, abs=0.02)
+    assert flat / hetero - 1 == pytest.approx(-0.142, abs=0.02)
 
 
 def test_valuing_customers_of_an_unknown_segment_or_tenure_is_refused(telecom):
@@ -348,3 +348,32 @@ def test_the_calibrated_scenario_carries_its_estimation_uncertainty(telecom, tmp
     mc = simsrc.monte_carlo(scenario, n=50, seed=2)
     rows = {tuple(r) for r in np.round(draws, 12)}
     assert all(tuple(r) in rows for r in np.round(mc.samples[list(est.paths)].to_numpy(), 12))
+
+
+def test_the_delivered_scenario_keeps_the_reasons_mix(telecom):
+    # Issue 17: the cause shares stay within 0.03. The scenario runs with its levers on,
+    # which act on causes unevenly (expert help cures success drop-off, discounts hold
+    # price leavers): its month-to-month causes are each rescaled to keep the mix.
+    from simsrc.calibration.delivered import stated_shares
+    from simsrc.engine.cohorts import cohort_path
+    from simsrc.engine.pack import pack
+
+    scenario, report = telecom
+    shares = report.cause_shares
+    path = cohort_path(pack([scenario.replace(horizon_months=72)]))
+    causes = list(scenario.cause_names)
+    for g, seg in enumerate(scenario.segment_names):
+        rows = shares[shares["segment"] == seg].set_index("cause")
+        observed = rows["observed_share"].reindex(causes)
+        stated = observed.notna().to_numpy() & (observed > 0).to_numpy()
+        at_risk = report.survival.query("segment == @seg and 1 <= tenure <= 72")["at_risk"]
+        implied = stated_shares(
+            at_risk.fillna(0).to_numpy(),
+            path["churned"][:, g, :72],
+            path["present"][:, g, :72],
+            stated,
+            [c == "onboarding" for c in causes],
+            [stated[k] and scenario.causes[k].preventable for k in range(len(causes))],
+        )[0]
+        gap = np.abs(implied[stated] - observed.to_numpy()[stated] / observed[stated].sum())
+        assert gap.max() <= 0.03, (seg, gap.max())  # ours: 0.006, 0.012, 0.028

@@ -44,7 +44,7 @@ from simsrc.model.scenario import Scenario
 
 Array = NDArray[np.float64]
 
-__all__ = ["DeliveredFit", "contract_months", "fit_delivered", "resolve_terms"]
+__all__ = ["DeliveredFit", "contract_months", "fit_delivered", "resolve_terms", "stated_shares"]
 
 _BOUND = 9.0
 """Search bounds of the transformed parameters (logit ±9: shares from 1e-4 to 0.9999)."""
@@ -143,15 +143,22 @@ class _Segment:
     n_wave: int  # renewal waves fitted (renewal points with customers at risk)
     early: tuple[float, ...] = ()  # each cause's share of the early group's level
     early_level: float = 0.0  # the early group's level to start from
-    rest: tuple[bool, ...] = ()  # month-to-month: the other voluntary causes
+    own: tuple[int, ...] = ()  # month-to-month: each cause's multiplier (-1: none)
+    stated: tuple[float, ...] = ()  # leavers by the cause their reason maps to
+    hidden: tuple[bool, ...] = ()  # latent causes: their leavers state another reason
+    open_to: tuple[bool, ...] = ()  # the reasons a latent cause's leavers state
 
     @property
     def contract_size(self) -> int:
         return self.n_early + self.n_wave if self.term else 0
 
     @property
+    def n_own(self) -> int:
+        return max(self.own, default=-1) + 1
+
+    @property
     def size(self) -> int:
-        return self.contract_size + bool(self.early) + any(self.rest)
+        return self.contract_size + bool(self.early) + self.n_own
 
     def start(self) -> Array:
         """Where the search starts (transformed scale)."""
@@ -160,7 +167,7 @@ class _Segment:
                 np.full(self.n_early, logit(0.3 / MAX_EARLY_EXIT)),
                 np.full(self.n_wave, logit(0.05)),
                 [math.log(self.early_level)] if self.early else [],
-                [0.0] if any(self.rest) else [],
+                np.zeros(self.n_own),
             ]
         )
 
@@ -168,8 +175,9 @@ class _Segment:
         """The segment's cause levels at each row of ``x``, ``[M, K]``, from ``base``.
 
         The early group's total level is a parameter (shared in proportion to the
-        group's levels, so a group fitted at zero can be given a level again); the rest
-        of a month-to-month segment's voluntary causes share one multiplier.
+        group's levels, so a group fitted at zero can be given a level again); a
+        month-to-month segment's other voluntary causes each have a multiplier (one
+        shared when the data give no reasons).
         """
         out = np.broadcast_to(base, (x.shape[0], base.size)).copy()
         i = self.contract_size
@@ -177,36 +185,97 @@ class _Segment:
             share = np.array(self.early)
             out = np.where(share > 0, np.exp(x[:, i : i + 1]) * share, out)
             i += 1
-        if any(self.rest):
-            out = np.where(np.array(self.rest), out * np.exp(x[:, i : i + 1]), out)
+        if self.n_own:
+            own = np.array(self.own)
+            factor = np.exp(x[:, i + np.maximum(own, 0)])
+            out = np.where(own[None, :] >= 0, out * factor, out)
         return np.minimum(out, 1.0)
 
+    def mix_loglik(self, churned: Array, present: Array) -> Array:
+        """Multinomial log-likelihood of the stated reasons under each row's path.
 
-def _groups(p: Packed, seg: _Segment) -> _Segment:
-    """``seg`` with its level parameters: the early group's, and the rest's multiplier.
+        ``churned`` ``[M, T, K]`` and ``present`` ``[M, T]`` are a unit cohort's
+        (:func:`stated_shares`).
+        """
+        if not any(self.stated):
+            return np.zeros(churned.shape[0])
+        n = np.array(self.stated)
+        p = stated_shares(self.at_risk, churned, present, n > 0, self.hidden, self.open_to)
+        return np.asarray((n[None, :] * np.log(np.maximum(p, 1e-300))).sum(axis=1))
+
+
+def stated_shares(
+    at_risk: Array,
+    churned: Array,
+    present: Array,
+    stated: Sequence[bool] | NDArray[np.bool_],
+    hidden: Sequence[bool] | NDArray[np.bool_],
+    open_to: Sequence[bool] | NDArray[np.bool_],
+) -> Array:
+    """The shares of stated reasons a path implies at the data's risk sets, ``[M, K]``.
+
+    Each cause's expected leavers are ``Σ_t n_t h_k(t)`` (``n_t`` at risk in tenure
+    month ``t``, ``h_k`` the path's hazard of the cause); the leavers of a hidden
+    (latent) cause state the open reasons in proportion to theirs, as the churn model
+    reads them; causes no one stated are left out.
+
+    Parameters
+    ----------
+    at_risk : ndarray
+        ``[T]`` customers at risk by tenure month.
+    churned, present : ndarray
+        ``[M, T, K]`` and ``[M, T]``: a unit cohort's leavers by cause and customers.
+    stated, hidden, open_to : sequence of bool
+        ``[K]``: causes with stated reasons; latent causes; the reasons latent leavers
+        state.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(present[..., None] > 0, churned / present[..., None], 0.0)
+    expected = np.einsum("t,mtk->mk", np.asarray(at_risk, dtype=float), rate)
+    hidden_mask, open_mask = np.asarray(hidden, dtype=bool), np.asarray(open_to, dtype=bool)
+    opened = np.where(open_mask[None, :], expected, 0.0)
+    spread = opened / np.maximum(opened.sum(axis=1, keepdims=True), 1e-300)
+    said = np.where(np.asarray(stated, dtype=bool)[None, :], expected, 0.0)
+    said = said + spread * expected[:, hidden_mask].sum(axis=1, keepdims=True)
+    return np.asarray(said / np.maximum(said.sum(axis=1, keepdims=True), 1e-300))
+
+
+def _groups(p: Packed, seg: _Segment, stated: Array | None, latent: Sequence[int]) -> _Segment:
+    """``seg`` with its level parameters and the reasons its leavers gave.
 
     Causes whose hazard falls from the first month (an ``early`` shape) form the early
-    group, whose total level is fitted; on a month-to-month segment the other voluntary
-    causes share one multiplier (on a contract the terms' churn multipliers do that).
-    Keeping each group's causes in proportion keeps the cause mix the reasons gave. (A
-    third group for ``hump`` causes was tried on the telecom data: it moved success
-    drop-off ×5 without a better fit.)
+    group, whose total level is fitted. On a month-to-month segment each other voluntary
+    cause the data give reasons for has its own multiplier, so the scenario with its
+    levers on keeps the cause mix the reasons gave (levers act on causes unevenly:
+    expert help cures success drop-off, discounts hold price leavers); without reasons
+    they share one. On a contract the terms' churn multipliers do that.
     """
     shape, level = p.shape[0, seg.g], p.level[0, seg.g]
     voluntary = p.voluntary[0] > 0
     early = voluntary & (shape[:, 0] > shape[:, -1] + 1e-12)
-    rest = voluntary & ~early & (level > 0) & (seg.term == 0)
+    said = np.zeros(level.size) if stated is None else np.asarray(stated[seg.g], dtype=float)
+    others = voluntary & ~early & (level > 0) & (seg.term == 0)
+    own = np.full(level.size, -1)
+    if others.any():
+        reasoned = others & (said > 0)
+        if reasoned.any():
+            own[reasoned] = np.arange(int(reasoned.sum()))
+        else:
+            own[others] = 0
+    hidden = np.zeros(level.size, dtype=bool)
+    hidden[list(latent)] = True
     total = float(level[early].sum())
-    if not early.any():
-        return dataclasses.replace(seg, rest=tuple(rest.tolist()))
-    share = level / total if total > 0 else early / early.sum()
-    start = total if total > 0 else 1e-3
-    return dataclasses.replace(
-        seg,
-        early=tuple(np.where(early, share, 0.0).tolist()),
-        early_level=start,
-        rest=tuple(rest.tolist()),
-    )
+    kw: dict[str, Any] = {
+        "own": tuple(own.tolist()),
+        "stated": tuple(said.tolist()) if seg.term == 0 else (),
+        "hidden": tuple(hidden.tolist()),
+        "open_to": tuple((said > 0) & (p.preventable[0] > 0)),
+    }
+    if early.any():
+        share = level / total if total > 0 else early / early.sum()
+        kw |= {"early": tuple(np.where(early, share, 0.0).tolist()),
+               "early_level": total if total > 0 else 1e-3}  # fmt: skip
+    return dataclasses.replace(seg, **kw)
 
 
 def _negative_loglik(survival: Array, seg: _Segment) -> Array:
@@ -248,10 +317,17 @@ def _batch(p: Packed, seg: _Segment, x: Array) -> Packed:
 
 
 def _objective(p: Packed, seg: _Segment, x: Array) -> Array:
-    """Negative log-likelihood at each row of ``x``: one batched engine call."""
+    """Negative log-likelihood at each row of ``x``: one batched engine call.
+
+    The life table's (when and how many leave) and, with reasons, the stated reasons'
+    (why): together the likelihood of the leavers by month and reason, pooled over
+    months for the reasons.
+    """
     t = seg.at_risk.size
-    active = cohort_path(_batch(p, seg, x))["active"][:, seg.g, :t]
-    return _negative_loglik(active, seg)
+    path = cohort_path(_batch(p, seg, x))
+    active = path["active"][:, seg.g, :t]
+    mix = seg.mix_loglik(path["churned"][:, seg.g, :t], path["present"][:, seg.g, :t])
+    return _negative_loglik(active, seg) - mix
 
 
 def _fit_one(p: Packed, seg: _Segment) -> tuple[Array, Array]:
@@ -335,6 +411,8 @@ def fit_delivered(
     months: int,
     min_at_risk: float = 30.0,
     levers_in_data: bool = True,
+    stated: Array | None = None,
+    latent: Sequence[str] = (),
 ) -> DeliveredFit:
     """Fit each segment's contract or tenure pattern so the delivered scenario fits.
 
@@ -354,7 +432,13 @@ def fit_delivered(
         own (the previous one repeats); a segment with fewer is left as it is.
     levers_in_data : bool
         The data were recorded with the scenario's levers in place (the likelihood is
-        the scenario's with its levers; otherwise without them).
+        the scenario's with its levers; otherwise without them, and month-to-month
+        segments, which the churn model then fits exactly, are left as they are).
+    stated : ndarray, optional
+        ``[G, K]`` leavers by the cause their stated reason maps to: with them, a
+        month-to-month segment's causes are rescaled one by one to keep that mix.
+    latent : sequence of str
+        Causes without a reason of their own (their leavers state the open ones).
 
     Returns
     -------
@@ -370,8 +454,13 @@ def fit_delivered(
     judged = start if levers_in_data else start.without_levers()
     p = pack([judged.replace(horizon_months=months)], nodes=FIT_NODES)
     out, params, warnings, notes = start, [], [], {}
+    # Without levers (or contracts) the churn model fitted to the data is the scenario
+    # the engine runs, to the last digit: a month-to-month segment has nothing to mend.
+    levers_on = judged != judged.without_levers()
     for seg in _segments(tables, scenario.segment_names, terms, months, min_at_risk):
-        seg = _groups(p, seg)
+        if not (seg.term or levers_on):
+            continue
+        seg = _groups(p, seg, stated, [scenario.cause_names.index(c) for c in latent])
         if not seg.size:
             continue
         x, se = _fit_one(p.one_segment(seg.g), dataclasses.replace(seg, g=0))

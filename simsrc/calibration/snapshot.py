@@ -146,7 +146,7 @@ def calibrate_snapshot(
     fitted = fit_snapshot(setup, roles, acq.shares)
     value = value_step(setup)
     built = snapshot_scenario(setup, roles, fitted, acq, value)
-    shaped = _deliver(setup, fitted, built.scenario)
+    shaped = _deliver(setup, roles, fitted, built.scenario)
     warnings += [*value.warnings, *built.warnings]
     warnings += identification_warnings(setup, roles, fitted)
     assumptions += [*value.assumptions, *built.assumptions, *shaped.assumptions]
@@ -183,7 +183,9 @@ def calibrate_snapshot(
     return delivered, report
 
 
-def _deliver(setup: SnapshotSetup, fitted: SnapshotFit, scenario: Scenario) -> DeliveredFit:
+def _deliver(
+    setup: SnapshotSetup, roles: CauseRoles, fitted: SnapshotFit, scenario: Scenario
+) -> DeliveredFit:
     """The built scenario with each segment's contract or tenure pattern fitted, levers on."""
     labels = [setup.prep.segments[s] for s in setup.segments]
     terms = resolve_terms(setup.segments, labels, setup.opts.contract_terms)
@@ -194,6 +196,8 @@ def _deliver(setup: SnapshotSetup, fitted: SnapshotFit, scenario: Scenario) -> D
         months=setup.months,
         min_at_risk=setup.opts.min_at_risk,
         levers_in_data=setup.opts.levers_in_data,
+        stated=None if roles.scale else fitted.stated,
+        latent=roles.latent,
     )
 
 
