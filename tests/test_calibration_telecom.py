@@ -94,6 +94,8 @@ def test_the_delivered_scenario_fits_every_contract(telecom):
         assert abs(lifetime) <= 1.0, (seg, lifetime)  # ours: +0.24, +0.08, +0.11
     fit = report.fit.set_index("segment")
     assert fit["scenario_within_tolerance"].all()
+    # the pooled tenure-band tests do not reject at 1 % (ours: p = 0.08, 1.00, 1.00)
+    assert (fit["band_p_value"] > 0.01).all(), fit["band_p_value"]
     # The intermediate model shares cause shapes across segments and cannot follow a
     # contract (its gaps stay 0.16 and 0.25): what is delivered is fitted on top of it.
     assert fit.loc["two_year", "max_gap"] > 0.2
