@@ -198,21 +198,21 @@ def coverage_study(
         _one_data_set, shared, tasks, [1] * len(tasks), engine=engine,
         progress=progress, desc="data sets calibrated", unit="data set",
     )  # fmt: skip
+    runs = _runs(out, kpis, true)
+    return CoverageStudy(runs, summarize(runs))
+
+
+def _runs(out: Sequence[dict], kpis: Sequence[str], true: pd.Series) -> pd.DataFrame:
+    """One row per data set and KPI: its band, the truth and whether the band held it."""
     rows = [
-        {
-            "customers": o["customers"],
-            "rep": o["rep"],
-            "kpi": k,
-            "p10": float(o["p10"][k]),
-            "p90": float(o["p90"][k]),
-            "truth": float(true[k]),
-        }
+        {"customers": o["customers"], "rep": o["rep"], "kpi": k, "p10": float(o["p10"][k]),
+         "p90": float(o["p90"][k]), "truth": float(true[k])}
         for o in out
         for k in kpis
-    ]
+    ]  # fmt: skip
     runs = pd.DataFrame(rows)
     runs["covered"] = (runs["p10"] <= runs["truth"]) & (runs["truth"] <= runs["p90"])
-    return CoverageStudy(runs, summarize(runs))
+    return runs
 
 
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:

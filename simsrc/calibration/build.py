@@ -29,6 +29,7 @@ from simsrc.calibration.churn_model import (
 )
 from simsrc.calibration.records import Issue
 from simsrc.calibration.sbg import SBGFit
+from simsrc.calibration.survival import survival_hazards
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.pack import pack
 from simsrc.model.conversions import beta_to_spread
@@ -372,9 +373,7 @@ def fit_stats(
     gap = np.abs(fitted[1 : months + 1] - obs)
     sgap = np.abs(scenario[1 : months + 1] - obs)
     smask = mask & np.isfinite(sgap)  # the engine's path ends at 240 months
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = 1.0 - fitted[1 : months + 1] / fitted[:months]
-    h = np.clip(np.nan_to_num(h, nan=0.0), 1e-12, 1 - 1e-12)
+    h = np.clip(survival_hazards(fitted[: months + 1]), 1e-12, 1 - 1e-12)
     expected = n * h
     m = mask & (expected > 0)
     chi = float(((d[m] - expected[m]) ** 2 / (expected[m] * (1 - h[m]))).sum())

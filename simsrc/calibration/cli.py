@@ -202,6 +202,16 @@ def _columns(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _as_typed(err: ScenarioError) -> ScenarioError:
+    """The calibration's error, naming the option the user typed instead of its keyword."""
+    if err.path in _FLAGS:
+        return ScenarioError(_FLAGS[err.path], err.message)
+    if err.path.startswith("contract_terms."):
+        segment = err.path.removeprefix("contract_terms.")
+        return ScenarioError("--contract", f"{segment}: {err.message}")
+    return err
+
+
 def _contract_terms(args: argparse.Namespace) -> dict[str, int] | str | None:
     """``contract_terms`` from ``--contract SEGMENT=MONTHS`` and ``--no-contracts``."""
     if args.no_contracts:
@@ -376,11 +386,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
             name=args.name,
         )
     except ScenarioError as err:
-        if err.path in _FLAGS:
-            raise ScenarioError(_FLAGS[err.path], err.message) from None
-        if err.path.startswith("contract_terms"):
-            raise ScenarioError("--contract", f"{err.path[15:]}: {err.message}") from None
-        raise
+        raise _as_typed(err) from None
     if out is not None:
         save_scenario(scenario, out)
     if report_dir is not None:

@@ -420,7 +420,6 @@ def cohort_scenario(
         The scenario, the parameter rows and the notes on building it.
     """
     segments = list(groups)
-    months = data.months
     model = fit.model
     share_se, per_month_se = count_errors(_counted(data, shares))
     seg_dicts, params = _cohort_segments(segments, labels, shares, share_se, base)
@@ -450,18 +449,31 @@ def cohort_scenario(
     )
     factors = np.ones(len(segments))
     if opts.levers_in_data and scenario.without_levers() != scenario:
-        at_risk = _at_risk(groups, months, period)
-        grossed = gross_up(
-            scenario, np.ones_like(model.levels, dtype=bool), fitted_surv, at_risk, months
-        )
-        scenario, factors = grossed.scenario, grossed.factors
-        assumptions.append(
-            "Cause levels are grossed up (× "
-            + ", ".join(f"{s} {f:.3f}" for s, f in zip(segments, factors, strict=True))
-            + ") so that the scenario with the base's levers reproduces the observed churn."
-        )
+        scenario, factors, said = _grossed(scenario, groups, data, fit, fitted_surv, period)
+        assumptions.append(said)
     _add_model_params(params, scenario, segments, fit, factors, opts)
     return CohortScenario(scenario, tuple(params), tuple(notes), tuple(assumptions))
+
+
+def _grossed(
+    scenario: Scenario,
+    groups: dict[str, np.ndarray],
+    data: CohortCounts,
+    fit: ChurnModelFit,
+    fitted_surv: np.ndarray,
+    period: int,
+) -> tuple[Scenario, np.ndarray, str]:
+    """The scenario grossed up for its levers, the factor per segment, and what to say."""
+    months = data.months
+    at_risk = _at_risk(groups, months, period)
+    free = np.ones_like(fit.model.levels, dtype=bool)
+    grossed = gross_up(scenario, free, fitted_surv, at_risk, months)
+    said = (
+        "Cause levels are grossed up (× "
+        + ", ".join(f"{s} {f:.3f}" for s, f in zip(groups, grossed.factors, strict=True))
+        + ") so that the scenario with the base's levers reproduces the observed churn."
+    )
+    return grossed.scenario, grossed.factors, said
 
 
 def _add_model_params(

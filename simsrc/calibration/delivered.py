@@ -35,6 +35,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, logit
 
 from simsrc.calibration.options import check_contract_terms
+from simsrc.calibration.survival import survival_hazards
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.pack import Packed, hazard_multipliers, pack, term_curves
 from simsrc.model.errors import ScenarioError
@@ -281,9 +282,7 @@ def _groups(p: Packed, seg: _Segment, stated: Array | None, latent: Sequence[int
 def _negative_loglik(survival: Array, seg: _Segment) -> Array:
     """Binomial negative log-likelihood of the life table under each survival row."""
     s = np.concatenate([np.ones((survival.shape[0], 1)), survival], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = np.clip(1.0 - s[:, 1:] / s[:, :-1], 1e-12, 1.0 - 1e-12)
-    h = np.where(np.isfinite(h), h, 1.0 - 1e-12)
+    h = np.clip(survival_hazards(s, empty=1.0), 1e-12, 1.0 - 1e-12)  # none left: all gone
     n, d = seg.at_risk, seg.churned
     return np.asarray(-(d * np.log(h) + (n - d) * np.log1p(-h)).sum(axis=1))
 

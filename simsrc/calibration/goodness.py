@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from simsrc.calibration.survival import life_table
+from simsrc.calibration.survival import life_table, survival_hazards
 
 __all__ = ["BAND_EDGES", "MIN_EXPECTED", "band_tests", "bands_chi2", "exit_month_survival"]
 
@@ -64,10 +64,7 @@ def band_tests(
     """
     n = np.nan_to_num(np.asarray(at_risk, dtype=float))
     d = np.nan_to_num(np.asarray(churned, dtype=float))
-    s = np.asarray(survival, dtype=float)[: n.size + 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = np.where(s[:-1] > 0, 1.0 - s[1:] / s[:-1], 0.0)
-    h = np.nan_to_num(np.clip(h, 0.0, 1.0))
+    h = np.clip(survival_hazards(np.asarray(survival, dtype=float)[: n.size + 1]), 0.0, 1.0)
     months = n.size
     edges = [e for e in BAND_EDGES if e <= months] + [months + 1]
     rows, start = [], edges[0]

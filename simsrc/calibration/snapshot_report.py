@@ -338,13 +338,7 @@ def snapshot_diagnostics(
         warnings += _fit_warnings(seg, stats, grossed)
         if prep.window is not None and prep.as_of is None:
             full_history_notes.append(_full_history_note(setup, seg, lt))
-    assumptions = []
-    if full_history_notes:
-        assumptions.append(
-            "Sensitivity: read as full history instead of a window, 12-month survival would "
-            "be (full history vs window): " + "; ".join(full_history_notes) + "."
-        )
-        assumptions.append(_exit_month_note(setup))
+    assumptions = _window_notes(setup, full_history_notes)
     sbg_table = pd.DataFrame(sbg_rows)
     warnings += _sbg_warnings(sbg_table, sbg_rows, fitted.fit.model.spread)
     return SnapshotDiagnostics(
@@ -358,6 +352,17 @@ def snapshot_diagnostics(
         assumptions=tuple(assumptions),
         bands=pd.concat(band_frames, ignore_index=True)[["segment", *band_frames[0].columns[:-1]]],
     )
+
+
+def _window_notes(setup: SnapshotSetup, full_history: list[str]) -> list[str]:
+    """How a window snapshot's reading moves 12-month survival (none without a window)."""
+    if not full_history:
+        return []
+    return [
+        "Sensitivity: read as full history instead of a window, 12-month survival would "
+        "be (full history vs window): " + "; ".join(full_history) + ".",
+        _exit_month_note(setup),
+    ]
 
 
 def _exit_month_note(setup: SnapshotSetup) -> str:

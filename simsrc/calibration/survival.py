@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from simsrc.calibration.durations import check_durations, churn_flags
 
-__all__ = ["cause_specific_hazards", "life_table"]
+__all__ = ["cause_specific_hazards", "life_table", "survival_hazards"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -125,6 +125,22 @@ def _ratio(num: ArrayLike, den: NDArray) -> FloatArray:
     out = np.full(num_arr.shape, np.nan)
     np.divide(num_arr, den, out=out, where=den > 0)
     return out
+
+
+def survival_hazards(survival: ArrayLike, empty: float = 0.0) -> FloatArray:
+    """Monthly hazards ``1 − S(t) / S(t − 1)`` of survival curves (last axis: tenure 0 …).
+
+    ``empty`` where the curve says nothing (nobody left to leave, or NaN).
+
+    Examples
+    --------
+    >>> survival_hazards([1.0, 0.8, 0.4, 0.0, 0.0]).tolist()
+    [0.19999999999999996, 0.5, 1.0, 0.0]
+    """
+    s = np.asarray(survival, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = 1.0 - s[..., 1:] / s[..., :-1]
+    return np.where(np.isfinite(h), h, empty)
 
 
 def _survival(hazard: FloatArray) -> FloatArray:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.pack import pack
@@ -86,23 +87,7 @@ def synthetic_customers(
     unknown = sorted(set(said) - set(names))
     if unknown:
         raise ScenarioError("reasons", f"names no cause of the scenario: {', '.join(unknown)}")
-    rng = np.random.default_rng(seed)
-    path = cohort_path(pack([scenario]))
-    # Leaving at each tenure for each cause, or at the end of a save offer (lapsing)
-    leave = np.concatenate([path["churned"][0], path["lapsed"][0][..., None]], axis=-1)
-    g_n, _, k_n = leave.shape
-    seg = rng.choice(g_n, size=n, p=[s.share for s in scenario.segments])
-    age = rng.integers(1, horizon + 1, size=n)  # months from start to the end of the data
-    month = np.full(n, np.iinfo(np.int64).max)
-    cause = np.full(n, -1)
-    for g in range(g_n):
-        idx = np.flatnonzero(seg == g)
-        p = np.clip(leave[g].reshape(-1), 0.0, None)
-        rest = max(0.0, 1.0 - p.sum())
-        draw = rng.choice(p.size + 1, size=idx.size, p=np.append(p, rest) / (p.sum() + rest))
-        hit = draw < p.size
-        month[idx[hit]] = draw[hit] // k_n + 1
-        cause[idx[hit]] = draw[hit] % k_n
+    seg, age, month, cause = _draw(scenario, n, np.random.default_rng(seed))
     churned = month <= age
     status = np.where(churned, "Churned", "Stayed")
     keep = np.ones(n, dtype=bool)
@@ -120,3 +105,30 @@ def synthetic_customers(
         }
     )
     return frame[keep].reset_index(drop=True)
+
+
+def _draw(
+    scenario: Scenario, n: int, rng: np.random.Generator
+) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Each customer's segment, age, month of leaving (huge: never) and cause.
+
+    The cause index ``K`` (one past the scenario's causes) is leaving at the end of a
+    save offer.
+    """
+    path = cohort_path(pack([scenario]))
+    # Leaving at each tenure for each cause, or at the end of a save offer (lapsing)
+    leave = np.concatenate([path["churned"][0], path["lapsed"][0][..., None]], axis=-1)
+    g_n, _, k_n = leave.shape
+    seg = rng.choice(g_n, size=n, p=[s.share for s in scenario.segments])
+    age = rng.integers(1, scenario.horizon_months + 1, size=n)  # months to the data's end
+    month = np.full(n, np.iinfo(np.int64).max)
+    cause = np.full(n, -1)
+    for g in range(g_n):
+        idx = np.flatnonzero(seg == g)
+        p = np.clip(leave[g].reshape(-1), 0.0, None)
+        rest = max(0.0, 1.0 - p.sum())
+        draw = rng.choice(p.size + 1, size=idx.size, p=np.append(p, rest) / (p.sum() + rest))
+        hit = draw < p.size
+        month[idx[hit]] = draw[hit] // k_n + 1
+        cause[idx[hit]] = draw[hit] % k_n
+    return seg, age, month, cause

@@ -433,6 +433,28 @@ def _lever_arrays(scenarios: Sequence[Scenario]) -> LeverArrays:
     )
 
 
+def _hazard_parts(scenarios: Sequence[Scenario], months: int) -> tuple[Array, Array]:
+    """Cause levels after programs and contact policy, and shape curves by segment.
+
+    ``[S, G, K]`` and ``[S, G, K, H]``.
+    """
+    level = np.array([[c.levels for c in s.causes] for s in scenarios], dtype=float)
+    programs = np.array([hazard_multipliers(s) for s in scenarios])
+    shape = np.array(
+        [[[shape_curve(c.shape_for(g), months) for c in s.causes]
+          for g in range(len(s.segments))] for s in scenarios]
+    )  # fmt: skip
+    return level.transpose(0, 2, 1) * programs[:, None, :], shape
+
+
+def _cycles(scenarios: Sequence[Scenario], months: int) -> Array:
+    """Months after which each segment's hazards repeat: its contract term, or 1, ``[S, G]``."""
+    return np.array(
+        [[max(1, min(x.contract.term_months, months)) for x in s.segments] for s in scenarios],
+        dtype=float,
+    )
+
+
 def pack(
     scenarios: Sequence[Scenario], nodes: int | None = None, months: int | None = None
 ) -> Packed:
@@ -469,10 +491,7 @@ def pack(
     levers = _lever_arrays(scenarios)
     j = nodes_for(m, stepped=levers.stepped) if nodes is None else int(nodes)
     z, w = _classes(scenarios, j)
-    level = np.array([[c.levels for c in s.causes] for s in scenarios], dtype=float)
-    level = (
-        level.transpose(0, 2, 1) * np.array([hazard_multipliers(s) for s in scenarios])[:, None, :]
-    )  # [S, G, K]
+    level, shape = _hazard_parts(scenarios, m)
 
     def flag(attr: str) -> Array:
         return np.array([[float(getattr(c, attr)) for c in s.causes] for s in scenarios])
@@ -480,10 +499,6 @@ def pack(
     def seg(attr: str) -> Array:
         return np.array([[getattr(x, attr) for x in s.segments] for s in scenarios], float)
 
-    shape = np.array(
-        [[[shape_curve(c.shape_for(g), m) for c in s.causes] for g in range(len(segs))]
-         for s in scenarios]
-    )  # fmt: skip
     voluntary = flag("voluntary")
     rate = np.array([s.annual_discount_rate for s in scenarios], dtype=float)
     valuation = None
@@ -499,10 +514,7 @@ def pack(
         level=level,
         shape=shape,
         term=contract_terms(scenarios, level, shape, voluntary),
-        cycle=np.array(
-            [[max(1, min(x.contract.term_months, m)) for x in s.segments] for s in scenarios],
-            dtype=float,
-        ),
+        cycle=_cycles(scenarios, m),
         heterogeneous=flag("heterogeneous"),
         voluntary=voluntary,
         preventable=flag("preventable"),
