@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\n  cost per unit of work:")
     p = pack([full])
-    j, h, g = p.z.shape[1], p.horizon, p.share.shape[1]
+    j, h, g = p.z.shape[2], p.horizon, p.share.shape[1]
     t_exp = median_s(lambda: simsrc.simulate(full), 10 * rep)
     print(
         f"    expected lever path: {g * j * h:,} class-months stepped (segments × classes × "

@@ -22,7 +22,7 @@ without the engine's arrays. Only small public helpers read the scenario's curve
    back with the chance of the cause they left for (× ``bad_terms_factor`` if they left
    on bad terms) or ``after_offer`` if they lapsed at the end of an offer. Everyone
    starting draws a segment and a propensity ``z = θ / m``, θ ~ Beta of mean
-   ``m = heterogeneity.reference_churn`` and the scenario's spread; won-back customers
+   ``m = heterogeneity.reference_churn`` and the segment's spread; won-back customers
    start afresh as new customers of their segment (tenure 0, normal, a new ``z``).
 2. Everyone present pays: list price ``monthly_price × v(tenure)`` × 1 (normal, helped),
    × the downgrade's ``price_multiplier`` (downgraded), × the offer's price multiplier
@@ -137,7 +137,7 @@ class Model:
     cost_per_save: np.ndarray  # [O]
     recover: np.ndarray  # [2, grace] monthly recovery chance: payment problem, stuck
     react: np.ndarray  # [K] reach × reactivation
-    beta: tuple[float, float] | None  # Beta of θ, or None (everyone z = 1)
+    beta: list[tuple[float, float] | None]  # Beta of θ by segment (None: everyone z = 1)
     ref: float  # reference churn m (z = θ / m)
 
 
@@ -177,12 +177,12 @@ def cause_levels(s: simsrc.Scenario, levers: bool = True) -> np.ndarray:
     return level
 
 
-def _beta_of(s: simsrc.Scenario) -> tuple[tuple[float, float] | None, float]:
+def _beta_of(s: simsrc.Scenario, g: int) -> tuple[tuple[float, float] | None, float]:
     het = s.heterogeneity
-    m = float(het.reference_churn or 0.0)
-    if het.spread <= 0 or not 0.0 < m < 1.0:
+    m, spread = float(het.reference_churn or 0.0), het.spread_for(g)
+    if spread <= 0 or not 0.0 < m < 1.0:
         return None, m
-    return spread_to_beta(m, het.spread), m
+    return spread_to_beta(m, spread), m
 
 
 def remaining_margin(s: simsrc.Scenario, grid: int = 2000) -> np.ndarray:
@@ -210,8 +210,6 @@ def remaining_margin(s: simsrc.Scenario, grid: int = 2000) -> np.ndarray:
         Remaining margin by segment and tenure 0 … H − 1.
     """
     h = s.horizon_months + 600
-    ab, m = _beta_of(s)
-    z = np.ones(1) if ab is None else beta_dist.ppf((np.arange(grid) + 0.5) / grid, *ab) / m
     shapes = np.array([shape_curve(c.shape, h) for c in s.causes])  # [K, H]
     het = np.array([c.heterogeneous for c in s.causes])
     vol = np.array([c.voluntary for c in s.causes])
@@ -227,6 +225,8 @@ def remaining_margin(s: simsrc.Scenario, grid: int = 2000) -> np.ndarray:
     onboarding = pr.onboarding.enabled * pr.onboarding.cost
     out = np.zeros((len(s.segments), s.horizon_months))
     for g, seg in enumerate(s.segments):
+        ab, m = _beta_of(s, g)
+        z = np.ones(1) if ab is None else beta_dist.ppf((np.arange(grid) + 0.5) / grid, *ab) / m
         hz = level[g][:, None] * shapes  # [K, H]
         total = z[:, None] * hz[het].sum(0) + hz[~het].sum(0)  # [grid, H]
         scale = 1.0 / np.maximum(total, 1.0)  # hazards above 1 are scaled to certain exit
@@ -324,7 +324,7 @@ def build(s: simsrc.Scenario) -> Model:
     def offer_attr(attr: str) -> np.ndarray:
         return np.array([getattr(team.offer(o), attr) for o in OFFER_NAMES])
 
-    ab, m = _beta_of(s)
+    by_segment = [_beta_of(s, g) for g in range(len(s.segments))]
     wb = s.win_back
     return Model(
         h=h,
@@ -351,8 +351,8 @@ def build(s: simsrc.Scenario) -> Model:
         cost_per_save=offer_attr("cost_per_save"),
         recover=_recovery(s),
         react=getattr(s.channels, wb.channel).reach * np.array(wb.reactivation, dtype=float),
-        beta=ab,
-        ref=m,
+        beta=[ab for ab, _ in by_segment],
+        ref=float(s.heterogeneity.reference_churn or 0.0),
     )
 
 
@@ -460,7 +460,10 @@ class Run:
             messaged = self.good[src].sum() + self.bad[src].sum() + self.lapsed[src].sum()
             out["win_back_messages"][t] = messaged
         seg = np.repeat(np.arange(mdl.g), paid + referred + back)
-        z = np.ones(len(seg)) if mdl.beta is None else rng.beta(*mdl.beta, len(seg)) / mdl.ref
+        z = np.ones(len(seg))
+        for g, ab in enumerate(mdl.beta):
+            if ab is not None:
+                z[seg == g] = rng.beta(*ab, int((seg == g).sum())) / mdl.ref
         self.c.keep_and_add(keep, seg, z, t)
         out["new_paid"][t], out["new_referred"][t] = paid.sum(), referred.sum()
         out["reactivated"][t], out["new"][t] = back.sum(), len(seg)

@@ -80,9 +80,9 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
     p = pack([s])
     c = lever_setup(p, core_path(p))
     h, n_g, k = p.horizon, p.share.shape[1], len(p.causes)
-    j_n = p.z.shape[1]
+    j_n = p.z.shape[2]
     hz = c.hz[0]  # [G, H, K]
-    zk = c.zk[0]  # [J, K]
+    zk = c.zk[0]  # [G, J, K]
     mult = c.levers.pop_mult[0]  # [P, K]: normal, helped, downgraded, both
     nonprev = c.levers.nonprev[0]  # [K]
     vol = p.voluntary[0]
@@ -103,7 +103,7 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
     for g in range(n_g):
         by_tau, hold_tau = [], []
         for tau in range(h):
-            base = hz[g, tau][None, :] * zk  # [J, K]
+            base = hz[g, tau][None, :] * zk[g]  # [J, K]
             rows, hold_rows = [], []
             for j in range(j_n):
                 pops = []
@@ -128,7 +128,7 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
     active, revenue, churned = out["active"], out["revenue"], out["churned"]
     saves, paused = out["saves"], out["paused"]
     share = (p.share[0] / p.share[0].sum()).tolist()
-    weights = (p.w[0] / p.w[0].sum()).tolist()
+    weights = (p.w[0] / p.w[0].sum(axis=-1, keepdims=True)).tolist()  # [G][J]
     env = simpy.Environment()
 
     def pick(cum: list[float], u: float) -> int:
@@ -183,7 +183,7 @@ def simpy_peer(s: simsrc.Scenario, seed: int) -> dict[str, np.ndarray]:
         for t in range(h):
             for _ in range(int(np_rng.poisson(p.paid_new[0, t]))):
                 g = rng.choices(range(n_g), share)[0]
-                j = rng.choices(range(j_n), weights)[0]
+                j = rng.choices(range(j_n), weights[g])[0]
                 env.process(customer(g, j))
             yield env.timeout(1)
 

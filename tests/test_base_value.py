@@ -211,7 +211,11 @@ def test_value_targeting_weighs_a_customer_at_what_the_valuation_says(name):
     # (what they are worth if the team does nothing) and without win-back.
     alone = s.set("save_team.coverage", 0.0).set("dunning.enabled", False)
     valued = valuation.survivor_values(alone.set("win_back.enabled", False), s.horizon_months - 1)
-    np.testing.assert_allclose(judged, valued, rtol=1e-9)
+    # The targeting pack follows the save team's stepped path with fewer heterogeneity
+    # classes (24 against 48): with the first segment's wide own spread (0.7) the two
+    # quadratures part by about 1e-6 (1e-9 with the shared 0.3); the others agree to 1e-9.
+    np.testing.assert_allclose(judged[1:], valued[1:], rtol=1e-9)
+    np.testing.assert_allclose(judged[0], valued[0], rtol=1e-5)
     # Net of what keeping them costs per customer: cheaper programs make them worth more.
     free = s.set("programs.success.cost", 0.0)
     q = pack([free])
@@ -224,7 +228,7 @@ def test_value_targeting_follows_the_simulations_path_within_the_horizon():
 
     s = simsrc.preset("consumer-app").set("save_team.value_threshold", 20.0)
     short = pack([s])
-    nodes = short.z.shape[1]
+    nodes = short.z.shape[2]
     long = pack([s], nodes=nodes, months=s.horizon_months + valuation.VALUATION_MONTHS)
     within = cohort_path(long)["present"][0][:, : s.horizon_months]
     np.testing.assert_allclose(within, cohort_path(short)["present"][0], rtol=0, atol=1e-15)

@@ -113,3 +113,29 @@ def test_the_report_says_how_much_the_exit_month_matters():
     # risk for the same leavers, a lower hazard, a higher survival.
     assert first < middle < last
     assert pd.notna(report.bands["p_value"]).all()
+
+
+def test_a_segments_own_spread_is_recovered_and_thin_data_keep_the_shared_one():
+    # Issue 17: per-segment spread where the data identify it, a warning where not.
+    truth = coverage_truth().set("heterogeneity.segment_spread.basic", 0.6)  # pro: 0.4
+    df = synthetic_customers(truth, 30_000, seed=4, reasons=COVERAGE_REASONS)
+    scenario, report = calibrate_frame(df, base=truth.replace(name="base"),
+                                       window_months=None, segment="plan")  # fmt: skip
+    params = report.parameters.set_index("path")
+    for seg, true in (("basic", 0.6), ("pro", 0.4)):
+        row = params.loc[f"heterogeneity.segment_spread.{seg}"]
+        assert abs(row["value"] - true) <= 4 * row["se"], (seg, row["value"], row["se"])
+        assert scenario.heterogeneity.spread_for(scenario.segment_index(seg)) == pytest.approx(
+            row["value"], abs=1e-6
+        )
+    # one shared spread could not fit both: with their own, neither band test rejects
+    assert (report.fit["band_p_value"] > 0.01).all(), report.fit["band_p_value"]
+    assert "own spread: basic 0.5" in report.summary()
+    # 600 customers: the data cannot tell the spreads apart; the shared one stays
+    few = synthetic_customers(truth, 600, seed=5, reasons=COVERAGE_REASONS)
+    thin, report = calibrate_frame(few, base=truth.replace(name="base"),
+                                   window_months=None, segment="plan")  # fmt: skip
+    kept = [w for w in report.warnings if "do not pin down a heterogeneity spread" in w]
+    assert kept and all(
+        thin.heterogeneity.segment_spread[thin.segment_index(w.split(":")[0])] == 0 for w in kept
+    )

@@ -48,7 +48,7 @@ def test_heterogeneity_scales_the_wave_and_failed_payments_are_not_held_back():
                            "voluntary": False, "heterogeneous": False})  # fmt: skip
     s = with_contract(simsrc.Scenario.from_dict(data), "all", 6, 0.2, (0.25,))
     p = pack([s])
-    z, w = p.z[0], p.w[0]
+    z, w = p.z[0, 0], p.w[0, 0]
     vol = np.full(30, 0.2 * 0.04)
     vol[[5, 11, 17, 23, 29]] = 0.25  # the average customer's wave (z = 1)
     # each class: its propensity × the voluntary hazard, plus the failed payments

@@ -418,3 +418,70 @@ def test_uncertainty_band_is_the_api_monte_carlo_of_the_what_if():
 def test_uncertainty_band_needs_ranges():
     dash = dsh.ExecutiveDashboard(simsrc.preset("telecom").replace(uncertainty=()))
     assert dash.band_toggle.disabled and dash.band_toggle.value is False
+
+
+# -- contracts -------------------------------------------------------------------------
+
+
+def contract_scenario():
+    """Telecom with its contract segments' terms, early exits and renewal waves."""
+    s = simsrc.preset("telecom")
+    for seg, term, early, wave in (("one_year", 12, [0.3, 0.6], [0.12, 0.06]),
+                                   ("two_year", 24, [0.1], [0.05])):  # fmt: skip
+        s = s.set(f"segments.{seg}.contract.term_months", term)
+        s = s.set(f"segments.{seg}.contract.early_exit", early)
+        s = s.set(f"segments.{seg}.contract.renewal", wave)
+    return s
+
+
+def test_contract_controls_move_the_contract_as_the_api_does():
+    base = contract_scenario()
+    d = dsh.ExecutiveDashboard(base)
+    # one group, three controls for each contract segment; none for month-to-month
+    assert {k for k in d.controls if k.startswith(("renewal.", "early_exit."))} == {
+        "renewal.one_year",
+        "early_exit.one_year",
+        "renewal.two_year",
+        "early_exit.two_year",
+    }
+    assert "segments.month_to_month.contract.term_months" not in d.controls
+    d.controls["renewal.one_year"].value = 0.5
+    d.controls["early_exit.two_year"].value = 2.0
+    d.controls["segments.two_year.contract.term_months"].value = 12
+    expected = (base.scale_contract("one_year", renewal=0.5)
+                .scale_contract("two_year", early_exit=2.0)
+                .set("segments.two_year.contract.term_months", 12))  # fmt: skip
+    assert d.what_if.segments == expected.segments
+    for key in dsh.EXECUTIVE_KPIS:
+        assert d.kpi_text(key) == fmt(card_values(expected), key), key
+    assert d.baseline == base
+    assert d.message.layout.display == "none"  # no complaint
+
+
+def test_a_renewal_wave_over_100_percent_is_a_message_naming_the_segment():
+    base = contract_scenario().set("segments.one_year.contract.renewal", [0.6, 0.1])
+    d = dsh.ExecutiveDashboard(base)
+    d.controls["renewal.one_year"].value = 2.0  # 1.2 at the first renewal
+    assert "One-year contract: churn at renewal: must be a number between 0 and 1 (got 1.2)" in (
+        shown(d)
+    )
+    assert "Traceback" not in shown(d) and d.controls["renewal.one_year"].value == 1.0
+    assert d.what_if.segments[1].contract.renewal == (0.6, 0.1)
+
+
+def test_month_to_month_only_scenarios_have_no_contract_group():
+    d = dsh.ExecutiveDashboard("b2b-saas")
+    assert not any(k.startswith(("renewal.", "early_exit.")) for k in d.controls)
+
+
+def test_contract_multipliers_are_checked_and_labelled():
+    from simsrc.ui.dashboard.values import change_lines, field_label
+
+    s = contract_scenario()
+    assert dsh.check_control("renewal.one_year", 0.30000000000000004) == 0.3
+    with pytest.raises(simsrc.ScenarioError, match=r"^renewal\.one_year: must be a number"):
+        dsh.check_control("renewal.one_year", 3.5)
+    assert field_label("renewal.one_year", s) == "One-year contract: churn at renewal"
+    assert change_lines({"early_exit.two_year": (1.0, 0.5)}, s) == [
+        "Two-year contract: churn inside a term ×0.5"
+    ]

@@ -131,8 +131,10 @@ def test_fader_hardie_2007_published_fit(alpha, beta, observed, tol):
 
 def every_lever_on(name: str) -> simsrc.Scenario:
     """A preset with every lever working: save team (value-targeted), dunning, win-back,
-    every program and the exit survey, contacts, word of mouth, referrals."""
+    every program and the exit survey, contacts, word of mouth, referrals; its first
+    segment's customers differ more than the rest's (a spread of its own)."""
     s = simsrc.preset(name)
+    s = s.set(f"heterogeneity.segment_spread.{s.segment_names[0]}", 0.7)
     for path, value in (
         ("save_team.coverage", 0.9),
         ("save_team.value_threshold", 2.0),

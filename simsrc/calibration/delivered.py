@@ -1,22 +1,26 @@
 """Fit what is delivered: each segment's tenure pattern, levers in place, to its life table.
 
 The churn model fitted to a snapshot shares cause shapes and the heterogeneity spread
-across segments and is grossed up for the base's levers by scaling levels. Two things
-that leaves wrong, in the scenario users actually get:
+across segments and is grossed up for the base's levers by scaling levels. Three
+things that leaves wrong, in the scenario users actually get:
 
 * **contracts**: customers on a one- or two-year contract hardly leave inside a term
   and leave in a wave at its end; scaled levels average that into a flat hazard;
 * **levers move churn in time**: a save team's offers defer exits, so scaling levels
-  to match the total misplaces them over tenure.
+  to match the total misplaces them over tenure;
+* **segments differ in how different their customers are**: one spread for all
+  sorts every segment's customers alike.
 
 :func:`fit_delivered` takes the scenario as built and fits, segment by segment, what
 the engine needs to reproduce the observed life table *with the scenario's levers on*:
 for a contract segment its :class:`~simsrc.model.parts.Contract` (early exits per term
-and the wave at each renewal point), for a month-to-month segment one multiplier of its
-early-shaped and one of its other voluntary causes (the shape over tenure). The
-likelihood is the binomial one of the design-aware life table (customers at risk and
-leavers by tenure, delayed entry included) under the engine's own survival; gradients
-come from one batched engine call per step.
+and the wave at each renewal point), for a month-to-month segment the level of its
+early-shaped causes and a multiplier of each other voluntary cause (the shape over
+tenure and the reasons' mix), and for each a heterogeneity spread of its own where the
+data pin it down and reject the shared one. The likelihood is the binomial one of the
+design-aware life table (customers at risk and leavers by tenure, delayed entry
+included) under the engine's own survival; gradients come from one batched engine call
+per step.
 """
 
 from __future__ import annotations
@@ -37,9 +41,10 @@ from scipy.special import expit, logit
 from simsrc.calibration.options import check_contract_terms
 from simsrc.calibration.survival import survival_hazards
 from simsrc.engine.cohorts import cohort_path
+from simsrc.engine.curves import frailty_nodes
 from simsrc.engine.pack import Packed, hazard_multipliers, pack, term_curves
 from simsrc.model.errors import ScenarioError
-from simsrc.model.params import MAX_EARLY_EXIT
+from simsrc.model.params import MAX_EARLY_EXIT, PARAMETERS
 from simsrc.model.parts import Contract
 from simsrc.model.scenario import Scenario
 
@@ -56,6 +61,18 @@ stepped path: twice as fast; the scenario delivered is then judged with the defa
 
 _STEP = 1e-5
 """Forward-difference step of the gradient on the transformed scale."""
+
+SPREAD_SE_MAX = 0.1
+"""Largest standard error of a segment's own heterogeneity spread for the data to be
+said to identify it (a 95 % interval of about ±0.2 on the 0–0.95 index, enough to tell
+much-alike from very different customers); a segment whose data pin it down less keeps
+the shared spread, with a warning."""
+
+_SPREAD_TOP = PARAMETERS["heterogeneity.segment_spread.*"].hi
+
+_CHI2_95 = 3.841458820694124
+"""95 % point of the chi-square with one degree of freedom: a segment keeps a spread of
+its own only where the likelihood-ratio test rejects the shared one at 5 %."""
 
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "annual": 1, "yearly": 1}
 
@@ -118,7 +135,8 @@ class DeliveredFit:
     params : tuple of dict
         Parameter rows (path, value, se, source, note) for the report.
     assumptions, warnings : tuple of str
-        What the report should say about it.
+        What the report should say about it: what the fit assumed (and where the data
+        put a contract share at none); where the data do not identify what was asked.
     level_factors : dict of str to (float, float)
         Per cause-level path that the tenure pattern rescaled: the factor and its
         standard error.
@@ -148,6 +166,8 @@ class _Segment:
     stated: tuple[float, ...] = ()  # leavers by the cause their reason maps to
     hidden: tuple[bool, ...] = ()  # latent causes: their leavers state another reason
     open_to: tuple[bool, ...] = ()  # the reasons a latent cause's leavers state
+    spread: float = -1.0  # where the segment's own spread starts (< 0: not fitted)
+    reference: float = 0.0  # the scenario's reference churn (the classes' mean)
 
     @property
     def contract_size(self) -> int:
@@ -159,7 +179,7 @@ class _Segment:
 
     @property
     def size(self) -> int:
-        return self.contract_size + bool(self.early) + self.n_own
+        return self.contract_size + bool(self.early) + self.n_own + (self.spread >= 0)
 
     def start(self) -> Array:
         """Where the search starts (transformed scale)."""
@@ -169,8 +189,15 @@ class _Segment:
                 np.full(self.n_wave, logit(0.05)),
                 [math.log(self.early_level)] if self.early else [],
                 np.zeros(self.n_own),
+                [logit(min(max(self.spread, 0.01), 0.9) / _SPREAD_TOP)]
+                if self.spread >= 0
+                else [],
             ]
         )
+
+    def spreads(self, x: Array) -> Array:
+        """The segment's own spread at each row of ``x`` (the last parameter)."""
+        return np.asarray(_SPREAD_TOP * expit(x[:, -1]))
 
     def levels(self, x: Array, base: Array) -> Array:
         """The segment's cause levels at each row of ``x``, ``[M, K]``, from ``base``.
@@ -311,8 +338,15 @@ def _batch(p: Packed, seg: _Segment, x: Array) -> Packed:
         vol = np.einsum("mk,kt->mt", level[:, g] * p.voluntary[0], p.shape[0, g])
         term = term.copy()
         term[:, g] = term_curves(seg.term, early, wave, vol)
+    z, w = out.z, out.w
+    if seg.spread >= 0:
+        z, w = z.copy(), w.copy()
+        for i, spread in enumerate(seg.spreads(x)):
+            zz, ww = frailty_nodes(seg.reference, float(spread), z.shape[2])
+            z[i, g], w[i, g] = 1.0, 0.0
+            z[i, g, : zz.size], w[i, g, : ww.size] = zz, ww
     valuation = None if p.valuation is None else _batch(p.valuation, seg, x)
-    return dataclasses.replace(out, level=level, term=term, valuation=valuation)
+    return dataclasses.replace(out, level=level, term=term, z=z, w=w, valuation=valuation)
 
 
 def _objective(p: Packed, seg: _Segment, x: Array) -> Array:
@@ -329,14 +363,23 @@ def _objective(p: Packed, seg: _Segment, x: Array) -> Array:
     return _negative_loglik(active, seg) - mix
 
 
-def _fit_one(p: Packed, seg: _Segment) -> tuple[Array, Array]:
-    """Estimates on the transformed scale and their standard errors."""
-    k = seg.size
-    x0 = seg.start()
+def _fit_one(p: Packed, seg: _Segment, x0: Array | None = None) -> tuple[Array, Array]:
+    """Estimates on the transformed scale and their standard errors (search from ``x0``)."""
+    x, _ = _search(p, seg, seg.start() if x0 is None else x0)
+    return x, _standard_errors(p, seg, x)
+
+
+def _search(p: Packed, seg: _Segment, x0: Array, last: float | None = None) -> tuple[Array, float]:
+    """The maximum-likelihood estimates from ``x0`` and the negative log-likelihood there.
+
+    With ``last`` the last parameter is held at that value (a profile likelihood).
+    """
+    k = x0.size
+    tail = np.zeros(0) if last is None else np.array([last])
 
     def value_and_gradient(x: Array) -> tuple[float, Array]:
         rows = np.vstack([x, x + _STEP * np.eye(k)])
-        v = _objective(p, seg, rows)
+        v = _objective(p, seg, np.hstack([rows, np.broadcast_to(tail, (k + 1, tail.size))]))
         return float(v[0]), (v[1:] - v[0]) / _STEP
 
     # A log-likelihood in the thousands: a relative step of 1e-8 is a change of well
@@ -344,7 +387,26 @@ def _fit_one(p: Packed, seg: _Segment) -> tuple[Array, Array]:
     # stops at 2e-9, after more engine calls for nothing visible).
     found = minimize(value_and_gradient, x0, jac=True, method="L-BFGS-B",
                      bounds=[(-_BOUND, _BOUND)] * k, options={"ftol": 1e-8})  # fmt: skip
-    return found.x, _standard_errors(p, seg, found.x)
+    return np.concatenate([found.x, tail]), float(found.fun)
+
+
+def _spread_error(p: Packed, seg: _Segment, x: Array) -> float:
+    """Standard error of the segment's own spread from its profile likelihood.
+
+    The other parameters are refitted with the spread held 0.2 either side of the
+    estimate (within 0–0.95); from the rise of the negative log-likelihood there, each
+    side gives ``0.2 / √(2 · rise)`` and the larger is returned. Unlike the Hessian's,
+    this holds where the likelihood has a kink near the optimum (a propensity class
+    whose hazard reaches certain churn).
+    """
+    value = float(seg.spreads(x[None, :])[0])
+    best = float(_objective(p, seg, x[None, :])[0])
+    errors = []
+    for side in (value - 2 * SPREAD_SE_MAX, value + 2 * SPREAD_SE_MAX):
+        if 0.0 < side < _SPREAD_TOP:
+            _, held = _search(p, seg, x[:-1], float(logit(side / _SPREAD_TOP)))
+            errors.append(2 * SPREAD_SE_MAX / math.sqrt(2.0 * max(held - best, 1e-12)))
+    return max(errors, default=math.nan)
 
 
 def _standard_errors(p: Packed, seg: _Segment, x: Array) -> Array:
@@ -412,6 +474,7 @@ def fit_delivered(
     levers_in_data: bool = True,
     stated: Array | None = None,
     latent: Sequence[str] = (),
+    own_spreads: bool = True,
 ) -> DeliveredFit:
     """Fit each segment's contract or tenure pattern so the delivered scenario fits.
 
@@ -438,6 +501,9 @@ def fit_delivered(
         month-to-month segment's causes are rescaled one by one to keep that mix.
     latent : sequence of str
         Causes without a reason of their own (their leavers state the open ones).
+    own_spreads : bool
+        Try a heterogeneity spread of its own for each segment (``False``: every
+        segment keeps the scenario's, as when the user fixed it).
 
     Returns
     -------
@@ -452,33 +518,97 @@ def fit_delivered(
     start = _with_contracts(scenario, contracts)
     judged = start if levers_in_data else start.without_levers()
     p = pack([judged.replace(horizon_months=months)], nodes=FIT_NODES)
-    out, params, warnings, notes = start, [], [], {}
+    out, params, warnings, bounds, notes = start, [], [], [], {}
     # Without levers (or contracts) the churn model fitted to the data is the scenario
-    # the engine runs, to the last digit: a month-to-month segment has nothing to mend.
+    # the engine runs, to the last digit: a month-to-month segment has nothing to mend
+    # but, where the data call for one, a spread of its own.
     levers_on = judged != judged.without_levers()
     for seg in _segments(tables, scenario.segment_names, terms, months, min_at_risk):
-        if not (seg.term or levers_on):
-            continue
         seg = _groups(p, seg, stated, [scenario.cause_names.index(c) for c in latent])
-        if not seg.size:
+        seg, x, se, note = _fit_spread(p, seg, scenario, mend=bool(seg.term or levers_on),
+                                       own=own_spreads)  # fmt: skip
+        if x is None:  # nothing to mend, and no spread of its own: as the churn model has it
+            warnings += note
             continue
-        x, se = _fit_one(p.one_segment(seg.g), dataclasses.replace(seg, g=0))
         out, rows, seg_notes = _written(out, p, seg, x, se)
         params += rows
         notes.update(seg_notes)
-        warnings += _bound_notes(seg, x)
-    assumptions = []
-    if contracts:
-        named = ", ".join(f"{scenario.segments[g].name} {c.term_months} months"
-                          for g, c in contracts.items())  # fmt: skip
-        assumptions.append(
-            f"Contract terms ({named}): voluntary churn inside each term and at each renewal "
-            "point is fitted so the scenario, levers on, reproduces the life table. A "
-            "snapshot records the contract a customer has now; one who changed contract "
-            "counts in the current one at every tenure, so renewal-point estimates are "
-            "approximate."
-        )
-    return DeliveredFit(out, tuple(params), tuple(assumptions), tuple(warnings), notes)
+        bounds += _bound_notes(seg, x)
+        warnings += note
+    assumptions = (*_contract_assumption(scenario, contracts), *bounds)
+    return DeliveredFit(out, tuple(params), assumptions, tuple(warnings), notes)
+
+
+def _contract_assumption(scenario: Scenario, contracts: Mapping[int, Contract]) -> list[str]:
+    """What the report says the contract fit assumed (nothing without contracts)."""
+    if not contracts:
+        return []
+    named = ", ".join(f"{scenario.segments[g].name} {c.term_months} months"
+                      for g, c in contracts.items())  # fmt: skip
+    return [
+        f"Contract terms ({named}): voluntary churn inside each term and at each renewal "
+        "point is fitted so the scenario, levers on, reproduces the life table. A "
+        "snapshot records the contract a customer has now; one who changed contract "
+        "counts in the current one at every tenure, so renewal-point estimates are "
+        "approximate."
+    ]
+
+
+def _fit_spread(
+    p: Packed, seg: _Segment, scenario: Scenario, *, mend: bool, own: bool
+) -> tuple[_Segment, Array | None, Array, list[str]]:
+    """Fit ``seg``, with a heterogeneity spread of its own where the data call for one.
+
+    A segment keeps its own spread where the data pin it down (a standard error of at
+    most :data:`SPREAD_SE_MAX`) and reject the shared one (likelihood ratio, 5 %). Where
+    they do not pin it down a warning says so. Otherwise the segment is fitted with the
+    shared spread if it has something else to ``mend`` (a contract, levers in the
+    data); if not, no estimates (``None``) are returned: the churn model's fit stands.
+    The spread's standard error, last in the errors returned, is on its own scale.
+    Without ``own`` only the shared spread is used.
+    """
+    het = scenario.heterogeneity
+    reference = float(het.reference_churn or 0.0)
+    one, alone = p.one_segment(seg.g), dataclasses.replace(seg, g=0)
+    start, note = None, []
+    if own and 0.0 < reference < 1.0:
+        free = dataclasses.replace(seg, spread=het.spread_for(seg.g), reference=reference)
+        x, se = _fit_one(one, dataclasses.replace(free, g=0))
+        value, error, start = _spread_verdict(one, dataclasses.replace(free, g=0), x, se,
+                                              het.spread)  # fmt: skip
+        if start is None:
+            return free, x, np.append(se[:-1], error), []
+        if not error <= SPREAD_SE_MAX:
+            shown = "unbounded" if not math.isfinite(error) else f"±{error:.2f}"
+            note = [f"{seg.name}: the data do not pin down a heterogeneity spread of its own "
+                    f"({value:.2f}, standard error {shown}); it keeps the shared "
+                    f"{het.spread:.2f}"]  # fmt: skip
+    if not (mend and seg.size):
+        return seg, None, np.zeros(0), note
+    x, se = _fit_one(one, alone, start)
+    return seg, x, se, note
+
+
+def _spread_verdict(
+    p: Packed, seg: _Segment, x: Array, se: Array, shared: float
+) -> tuple[float, float, Array | None]:
+    """A fitted own spread, its standard error, and where to go on with the shared one.
+
+    The last item is ``None`` when the segment keeps its own spread; otherwise the other
+    parameters to start the fit with the shared spread from.
+    """
+    value = float(seg.spreads(x[None, :])[0])
+    share = value / _SPREAD_TOP
+    error = _SPREAD_TOP * share * (1.0 - share) * se[-1]  # delta method: a first look
+    if not error <= SPREAD_SE_MAX:
+        return value, error, x[:-1]
+    error = _spread_error(p, seg, x)  # the profile likelihood: holds at kinks too
+    if not error <= SPREAD_SE_MAX:
+        return value, error, x[:-1]
+    held_at = float(logit(min(max(shared, 1e-6), _SPREAD_TOP - 1e-6) / _SPREAD_TOP))
+    at_shared, held = _search(p, seg, x[:-1], held_at)
+    best = float(_objective(p, seg, x[None, :])[0])
+    return value, error, None if held - best > _CHI2_95 / 2 else at_shared[:-1]
 
 
 def _with_contracts(scenario: Scenario, contracts: Mapping[int, Contract]) -> Scenario:
@@ -501,6 +631,14 @@ def _written(
     """The fitted values written into the scenario, their report rows and level notes."""
     rows: list[dict[str, Any]] = []
     scenario, factors = _rescaled(scenario, p, seg, x, se)
+    if seg.spread >= 0:  # a single segment's own spread is the scenario's
+        path = (f"heterogeneity.segment_spread.{seg.name}" if len(scenario.segments) > 1
+                else "heterogeneity.spread")  # fmt: skip
+        value = float(seg.spreads(x[None, :])[0])
+        note = "standard error from the profile likelihood"
+        rows.append({"path": path, "value": value, "se": float(se[-1]), "source": SOURCE,
+                     "note": note})  # fmt: skip
+        scenario = scenario.set(path, max(round(value, 6), 1e-6))
     if seg.term:
         k = seg.contract_size
         share = np.concatenate([_early_exit(x[: seg.n_early]), expit(x[seg.n_early : k])])

@@ -132,6 +132,26 @@ class CalibrationReport:
                 out.append(text)
         return out
 
+    def _heterogeneity_line(self) -> str:
+        """The spread with its standard error, and the segments' own spreads."""
+        s = self.scenario
+        het = s.heterogeneity
+
+        def with_se(path: str, value: float) -> str:
+            se = _value(self.parameters, path, "se")
+            return f"{value:.3f}" + ("" if math.isnan(se) else f" ± {se:.3f}")
+
+        own = [
+            f"{name} " + with_se(f"heterogeneity.segment_spread.{name}", value)
+            for name, value in zip(s.segment_names, het.segment_spread, strict=True)
+            if value > 0
+        ]
+        return (
+            f"Heterogeneity: spread {with_se('heterogeneity.spread', het.spread)} at reference "
+            f"churn {het.reference_churn:.4f}/month"
+            + (f"; own spread: {', '.join(own)}." if own else ".")
+        )
+
     def summary(self) -> str:
         """A plain-text summary: data, fitted figures per segment, fit, warnings.
 
@@ -144,13 +164,7 @@ class CalibrationReport:
         lines = [f"Calibrated {s.name!r} from {self.source} ({self.kind})."]
         for row in self.rows.itertuples(index=False):
             lines.append(f"  {row.item}: {row.rows:,}")
-        het = s.heterogeneity
-        spread_se = _value(self.parameters, "heterogeneity.spread", "se")
-        se_text = "" if math.isnan(spread_se) else f" ± {spread_se:.3f}"
-        lines.append(
-            f"Heterogeneity: spread {het.spread:.3f}{se_text} at reference churn "
-            f"{het.reference_churn:.4f}/month."
-        )
+        lines.append(self._heterogeneity_line())
         header = f"  {'segment':<16} {'share':>6} {'price':>8} {'sBG α':>8} {'sBG β':>9} " + (
             f"{'fit gap':>8} {'scen gap':>9} {'ok':>4}"
         )

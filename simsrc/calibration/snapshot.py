@@ -149,11 +149,13 @@ def calibrate_snapshot(
     shaped = _deliver(setup, roles, fitted, built.scenario)
     warnings += [*value.warnings, *built.warnings]
     warnings += identification_warnings(setup, roles, fitted)
+    warnings += shaped.warnings
     assumptions += [*value.assumptions, *built.assumptions, *shaped.assumptions]
-    assumptions += list(shaped.warnings)  # where the data put a contract share at none
     churn_rows = model_parameters(setup, roles, fitted, shaped.scenario, built.factors,
                                   built.grossed)  # fmt: skip
-    params = [*value.params, *built.params, *_noted(churn_rows, shaped), *shaped.params]
+    refitted = {row["path"] for row in churn_rows}
+    params = [*value.params, *built.params, *_noted(churn_rows, shaped),
+              *(row for row in shaped.params if row["path"] not in refitted)]  # fmt: skip
     diag = snapshot_diagnostics(setup, roles, fitted, shaped.scenario, built.grossed)
     delivered = with_estimation_draws(shaped.scenario, fitted.fit, setup.segments, acquired=acq)
     report = CalibrationReport(
@@ -198,14 +200,19 @@ def _deliver(
         levers_in_data=setup.opts.levers_in_data,
         stated=None if roles.scale else fitted.stated,
         latent=roles.latent,
+        own_spreads=setup.opts.spread is None,  # a spread the user fixed holds everywhere
     )
 
 
 def _noted(rows: list[dict[str, Any]], shaped: DeliveredFit) -> list[dict[str, Any]]:
-    """Parameter rows with what the delivered fit multiplied each level by."""
+    """Parameter rows with what the delivered fit multiplied each level by, or refitted."""
     out = []
+    again = {row["path"]: row for row in shaped.params}
     for row in rows:
-        if row["path"] in shaped.level_factors:
+        if row["path"] in again:
+            note = f"the churn model's {row['value']:.4g} ± {row['se']:.2g}, refitted levers on"
+            row = {**again[row["path"]], "note": note}
+        elif row["path"] in shaped.level_factors:
             f, f_se = shaped.level_factors[row["path"]]
             if np.isfinite(f):
                 extra = (

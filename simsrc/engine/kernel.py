@@ -536,14 +536,14 @@ def expected_path(
 ) -> None:
     """The unit cohort of every scenario, segment and class, stepped over tenure.
 
-    Shapes: ``hz`` ``[S, G, H, K]`` hazards by tenure, ``zk`` ``[S, J, K]`` class
-    multipliers, ``w`` ``[S, J]`` class weights, ``sf`` ``[S, G, H, K, O]`` saved shares;
+    Shapes: ``hz`` ``[S, G, H, K]`` hazards by tenure, ``zk`` ``[S, G, J, K]`` class
+    multipliers, ``w`` ``[S, G, J]`` class weights, ``sf`` ``[S, G, H, K, O]`` saved shares;
     the outputs ``counts`` ``[S, G, H, C]``, ``causes`` ``[S, G, H, 3, K]`` and
     ``offers`` ``[S, G, H, O]`` start at zero. ``rng`` is never drawn from (expected
     values), only typed.
     """
     n_s, n_g, n_h, n_k = hz.shape
-    n_j = zk.shape[1]
+    n_j = zk.shape[2]
     n_o = sf.shape[4]
     pop = np.zeros((n_j, N_POPS))
     size = np.zeros(n_j)
@@ -555,15 +555,15 @@ def expected_path(
     for s in range(n_s):
         for g in range(n_g):
             pop[:] = 0.0
-            pop[:, NORMAL] = w[s]
-            size[:] = w[s]
+            pop[:, NORMAL] = w[s, g]
+            size[:] = w[s, g]
             reg[:] = 0.0
             dun[:] = 0.0
             for t in range(n_h):
                 tau[:] = t
                 for j in range(n_j):
                     for k in range(n_k):
-                        rows_hz[j, k] = hz[s, g, t, k] * zk[s, j, k]
+                        rows_hz[j, k] = hz[s, g, t, k] * zk[s, g, j, k]
                 step_rows(
                     rng, False, s, lv, pop, reg, dun, size, rows_hz, sf[s, g], tau,
                     counts[s, g, t], causes[s, g, t], offers[s, g, t], work,
@@ -575,7 +575,7 @@ class RandomInputs(NamedTuple):
 
     hzj: np.ndarray  # [G, H, J, K] hazards by segment, tenure and class
     sf: np.ndarray  # [G, H, K, O] saved shares of requests by offer
-    w: np.ndarray  # [J] class weights, summing to 1
+    w: np.ndarray  # [G, J] class weights by segment, each row summing to 1
 
 
 @compiled()
@@ -633,7 +633,7 @@ def random_runs(
                     lapsed[m, g] if m >= 0 else 0.0, inflow[b, g, t],
                 )  # fmt: skip
                 for j in range(n_j):
-                    work[0, PROBS, j] = x.w[j]
+                    work[0, PROBS, j] = x.w[g, j]
                 split(rng, True, new, work, 0, PROBS, MOVED, n_j)
                 for j in range(n_j):
                     pop[t, g, j, NORMAL] = size[t, g, j] = work[0, MOVED, j]
@@ -668,18 +668,18 @@ def class_sums(
     """The closed-form core path's sums over heterogeneity classes, in one pass.
 
     Class ``j`` of scenario ``s``, segment ``g`` has total hazard ``T = z_j H(τ) + N(τ)``
-    (``h_het``, ``h_other`` ``[S, G, H]``; ``z``, ``w`` ``[S, J]``) and survives as the
+    (``h_het``, ``h_other`` ``[S, G, H]``; ``z``, ``w`` ``[S, G, J]``) and survives as the
     product of ``1 − min(T, 1)``. Adds ``Σ_j S_j`` (present), ``Σ_j S_j z_j / max(T, 1)``
     and ``Σ_j S_j / max(T, 1)`` into the ``[S, G, H]`` outputs — what numpy would do in
     several passes over ``[S, G, J, H]`` temporaries.
     """
     n_s, n_g, n_h = h_het.shape
-    n_j = z.shape[1]
+    n_j = z.shape[2]
     surv = np.zeros(n_j)
     for s in range(n_s):
-        zs = z[s]
         for g in range(n_g):
-            surv[:] = w[s]
+            zs = z[s, g]
+            surv[:] = w[s, g]
             for t in range(n_h):  # classes innermost: independent, so they vectorise
                 het, other = h_het[s, g, t], h_other[s, g, t]
                 alive, by_z, plain = 0.0, 0.0, 0.0

@@ -131,8 +131,8 @@ class Packed:
     voluntary: Array  # [S, K]
     preventable: Array  # [S, K]
     fixable: Array  # [S, K]
-    z: Array  # [S, J] relative propensity of each heterogeneity class
-    w: Array  # [S, J] its weight
+    z: Array  # [S, G, J] relative propensity of each heterogeneity class
+    w: Array  # [S, G, J] its weight
     value: Array  # [S, H]
     price: Array  # [S, G]
     margin: Array  # [S, G]
@@ -153,13 +153,13 @@ class Packed:
     def one_segment(self, g: int) -> Packed:
         """The packed scenarios with segment ``g`` only.
 
-        A unit cohort's path does not depend on the other segments (heterogeneity classes
-        are per scenario), so this path is that segment's path of the whole pack, for a
-        third of the work with three segments: what fitting one segment needs.
+        A unit cohort's path does not depend on the other segments, so this path is that
+        segment's path of the whole pack, for a third of the work with three segments:
+        what fitting one segment needs.
         """
         cut = slice(g, g + 1)
-        per_segment = ("share", "level", "shape", "term", "cycle", "price", "margin",
-                       "cost_to_serve", "cac")  # fmt: skip
+        per_segment = ("share", "level", "shape", "term", "cycle", "z", "w", "price",
+                       "margin", "cost_to_serve", "cac")  # fmt: skip
         levers = dataclasses.replace(
             self.levers, offer_segments=self.levers.offer_segments[:, cut]
         )
@@ -296,14 +296,26 @@ def contract_terms(
 
 
 def _classes(scenarios: Sequence[Scenario], j: int) -> tuple[Array, Array]:
-    """Each scenario's heterogeneity classes: relative propensities and weights, ``[S, J]``."""
-    z = np.ones((len(scenarios), j))
-    w = np.zeros((len(scenarios), j))
+    """Heterogeneity classes per scenario and segment: propensities and weights, ``[S, G, J]``.
+
+    Segments without a spread of their own share the scenario's classes; the reference
+    churn is the scenario's in every segment, so a segment's own spread changes how
+    different its customers are, not their average.
+    """
+    n_g = len(scenarios[0].segments)
+    z = np.ones((len(scenarios), n_g, j))
+    w = np.zeros((len(scenarios), n_g, j))
+    done: dict[tuple[float, float], tuple[Array, Array]] = {}
     for i, s in enumerate(scenarios):
         het = s.heterogeneity
-        zz, ww = frailty_nodes(float(het.reference_churn or 0.0), het.spread, j)
-        z[i, : len(zz)] = zz
-        w[i, : len(ww)] = ww
+        mean = float(het.reference_churn or 0.0)
+        for g in range(n_g):
+            key = (mean, het.spread_for(g))
+            if key not in done:
+                done[key] = frailty_nodes(mean, key[1], j)
+            zz, ww = done[key]
+            z[i, g, : len(zz)] = zz
+            w[i, g, : len(ww)] = ww
     return z, w
 
 

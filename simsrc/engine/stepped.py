@@ -34,7 +34,7 @@ class LeverSetup(NamedTuple):
 
     levers: Levers  # the kernel's constants, per scenario
     hz: Array  # [S, G, H, K] hazards by tenure
-    zk: Array  # [S, J, K] class multipliers per cause
+    zk: Array  # [S, G, J, K] class multipliers per cause
     sf: Array  # [S, G, H, K, O] saved share of requests by offer
 
 
@@ -95,7 +95,7 @@ def lever_setup(p: Packed, core: CohortPath) -> LeverSetup:
         any_dunning=bool(lv.dunning.any()),
         invol_first=int(np.argmax(invol[0])) if invol.any() else 0,
     )
-    zk = np.where(p.heterogeneous[:, None, :] > 0, p.z[:, :, None], 1.0)
+    zk = np.where(p.heterogeneous[:, None, None, :] > 0, p.z[..., None], 1.0)
     return LeverSetup(levers, floats(hz), floats(zk), floats(save_fractions(p, core)))
 
 
@@ -136,7 +136,7 @@ def lever_path(p: Packed, core: CohortPath) -> CohortPath:
 def random_inputs(p: Packed, c: LeverSetup) -> RandomInputs:
     """A one-scenario pack's hazards by class and saved shares as random runs take them."""
     return RandomInputs(
-        hzj=floats(c.hz[0][:, :, None, :] * c.zk[0][None, None, :, :]),
+        hzj=floats(c.hz[0][:, :, None, :] * c.zk[0][:, None, :, :]),
         sf=floats(c.sf[0]),
-        w=floats(p.w[0] / p.w[0].sum()),
+        w=floats(p.w[0] / p.w[0].sum(axis=-1, keepdims=True)),
     )

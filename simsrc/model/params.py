@@ -294,6 +294,16 @@ _ROWS: tuple[Param, ...] = (
         "falls with tenure (the risky leave first).",
     ),
     Param(
+        "heterogeneity.segment_spread.*",
+        "How different are a segment's customers",
+        "index",
+        0,
+        0.95,
+        0.01,
+        "The segment's own spread (0: the shared one), for segments whose customers "
+        "differ more or less than the rest's.",
+    ),
+    Param(
         "heterogeneity.reference_churn",
         "Reference churn",
         "monthly rate",

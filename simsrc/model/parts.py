@@ -215,10 +215,22 @@ class Heterogeneity:
         (the default) takes the share-weighted sum of the heterogeneous causes' levels
         when the scenario is built; what-ifs derived from it keep that value. With one
         flat cause at level ``m`` the model is the sBG with ``(α, β)`` from ``(m, s)``.
+    segment_spread : tuple of float
+        A segment's own spread, one per segment (0: the shared ``spread``), so customers
+        can differ more in one segment than another — month-to-month customers who sort
+        themselves out fast, say, beside contract customers who are much alike.
     """
 
     spread: float = 0.0
     reference_churn: float | None = None
+    segment_spread: tuple[float, ...] = field(
+        default=(), metadata={"keys": "segments", "sparse": True}
+    )
+
+    def spread_for(self, g: int) -> float:
+        """The spread of segment ``g`` (its own, if set, else the shared one)."""
+        own = self.segment_spread[g] if g < len(self.segment_spread) else 0.0
+        return own if own > 0 else self.spread
 
 
 @dataclass(frozen=True)

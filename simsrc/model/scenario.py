@@ -85,7 +85,7 @@ class Scenario:
         causes = tuple(schema.normalize(c, names) for c in self.causes)
         if any(a is not b for a, b in zip(causes, self.causes, strict=True)):
             object.__setattr__(self, "causes", causes)
-        for section in LEVER_SECTIONS:
+        for section in ("heterogeneity", *LEVER_SECTIONS):
             value = getattr(self, section)
             normal = schema.normalize(value, names)
             if normal is not value:
@@ -215,6 +215,63 @@ class Scenario:
                 else f"{self.name} · {what}{where} ×{factor:g}"
             )
         return dataclasses.replace(self, causes=tuple(causes), name=name)
+
+    def scale_contract(
+        self,
+        segment: str,
+        *,
+        renewal: float = 1.0,
+        early_exit: float = 1.0,
+        name: str | None = None,
+    ) -> Scenario:
+        """Multiply a contract segment's renewal waves and its churn inside a term.
+
+        Parameters
+        ----------
+        segment : str
+            A segment with a contract term.
+        renewal : float
+            Multiplier of the churn at every renewal point (0.5: a renewal campaign
+            that halves the wave).
+        early_exit : float
+            Multiplier of the churn still happening inside a term (a higher early
+            termination fee lowers it).
+        name : str, optional
+            Name of the new scenario (default: the same name).
+
+        Raises
+        ------
+        ScenarioError
+            If a factor is not a finite number ≥ 0, the segment is unknown or has no
+            term, or a value leaves its bounds (a wave above 100 %, naming the field).
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> s = simsrc.preset("telecom").set("segments.one_year.contract.term_months", 12)
+        >>> s = s.set("segments.one_year.contract.renewal", [0.2, 0.1])
+        >>> s.scale_contract("one_year", renewal=0.5).segments[1].contract.renewal
+        (0.1, 0.05)
+        """
+        g = self.segment_index(segment)
+        seg = self.segments[g]
+        if seg.contract.term_months == 0:
+            raise ScenarioError(f"segments.{segment}.contract", "has no term to scale")
+        factors: dict[str, float] = {}
+        for where, factor in (("renewal", renewal), ("early_exit", early_exit)):
+            if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+                raise ScenarioError(where, f"must be a number ≥ 0 (got {shown(factor)})")
+            if not (math.isfinite(float(factor)) and factor >= 0):
+                raise ScenarioError(where, f"must be a finite number ≥ 0 (got {shown(factor)})")
+            factors[where] = float(factor)
+        contract = dataclasses.replace(
+            seg.contract,
+            renewal=tuple(v * factors["renewal"] for v in seg.contract.renewal),
+            early_exit=tuple(v * factors["early_exit"] for v in seg.contract.early_exit),
+        )
+        segments = list(self.segments)
+        segments[g] = dataclasses.replace(seg, contract=contract)
+        return dataclasses.replace(self, segments=tuple(segments), name=name or self.name)
 
     def halve_churn(self, cause: str | None = None, segment: str | None = None) -> Scenario:
         """Halve churn levels (all causes by default): the headline what-if.

@@ -688,5 +688,5 @@ def chunk_size(p: Packed, budget_bytes: float = 64e6) -> int:
     >>> chunk_size(pack([simsrc.preset("b2b-saas")])) > 100
     True
     """
-    per_scenario = 8.0 * p.share.shape[1] * p.z.shape[1] * p.horizon
+    per_scenario = 8.0 * p.share.shape[1] * p.z.shape[2] * p.horizon
     return max(1, int(budget_bytes // per_scenario))

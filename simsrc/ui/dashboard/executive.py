@@ -194,6 +194,7 @@ class ExecutiveDashboard(Dashboard):
             ("Acquisition", "", [self.number_control(p) for p in acquisition]),
             ("Churn by cause", "Multiply each cause's churn: 1 is the baseline, "
              "0.5 halves it.", [buttons, *churn]),
+            *self._contract_group(),
             ("Save team and offer mix", "Who reaches the save team, and what they offer "
              "for each reason.", [self.number_control("save_team.coverage"),
                                   self.number_control("save_team.value_threshold"),
@@ -210,6 +211,25 @@ class ExecutiveDashboard(Dashboard):
                 self.number_control("win_back.delay_months")]),
             ("Programs", "Work that lowers one cause's churn, at a cost.", programs),
         ]  # fmt: skip
+
+    def _contract_group(self) -> list[ControlGroup]:
+        """Term, renewal wave and early exits of each contract segment (none: no group)."""
+        controls: list[widgets.Widget] = []
+        for seg in self.baseline.segments:
+            if seg.contract.term_months == 0:
+                continue
+            controls += [
+                self.number_control(f"segments.{seg.name}.contract.term_months",
+                                    f"{seg.label}: months per term"),
+                self.number_control(f"renewal.{seg.name}", f"{seg.label}: churn at renewal"),
+                self.number_control(f"early_exit.{seg.name}",
+                                    f"{seg.label}: churn inside a term"),
+            ]  # fmt: skip
+        if not controls:
+            return []
+        hint = ("How long contracts run, and how many leave at each renewal or before it "
+                "(1 is the baseline, 0.5 halves it).")  # fmt: skip
+        return [("Contracts", hint, controls)]
 
     def _build_controls(self) -> None:
         super()._build_controls()

@@ -41,7 +41,13 @@ from simsrc.ui.dashboard.markup import (
     table_html,
 )
 from simsrc.ui.dashboard.state import WhatIfState, read_upload, slug
-from simsrc.ui.dashboard.values import change_lines, check_control, is_mix, readable_error
+from simsrc.ui.dashboard.values import (
+    change_lines,
+    check_control,
+    is_factor,
+    is_mix,
+    readable_error,
+)
 
 __all__ = ["CardFigures", "ControlGroup", "Dashboard", "guard"]
 
@@ -534,7 +540,7 @@ class Dashboard(abc.ABC):
     def _carry_over(self, moved: Mapping[str, tuple[Any, Any]], name: str) -> None:
         """Apply a what-if to the new baseline as relative changes, and say so.
 
-        A number moves by the same factor (a churn multiplier is one already; a number
+        A number moves by the same factor (a multiplier is one already; a number
         moved away from zero keeps its value); a choice keeps its word. What the new
         baseline cannot take is left at its value and named.
         """
@@ -543,7 +549,7 @@ class Dashboard(abc.ABC):
             if key not in self.baseline_values:
                 continue
             new = self.baseline_values[key]
-            if isinstance(value, bool | str) or key.startswith("churn.") or not old:
+            if isinstance(value, bool | str) or is_factor(key) or not old:
                 carried[key] = value
             else:
                 carried[key] = new * (value / old)

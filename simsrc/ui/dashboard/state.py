@@ -35,7 +35,7 @@ from simsrc.model.units import FRACTION_UNITS
 from simsrc.results.expected import Result
 from simsrc.results.kpis import KPI_INFO
 from simsrc.ui import charts
-from simsrc.ui.dashboard.values import build_what_if, check_control, scenario_value
+from simsrc.ui.dashboard.values import build_what_if, check_control, is_factor, scenario_value
 
 __all__ = ["WhatIfState", "kpi_table", "read_upload", "slug"]
 
@@ -133,8 +133,8 @@ class WhatIfState:
         self.baseline_values = {}
 
     def baseline_value(self, key: str) -> Any:
-        """The baseline's value of a control (1 for a churn multiplier)."""
-        if key.startswith("churn."):
+        """The baseline's value of a control (1 for a multiplier)."""
+        if is_factor(key):
             return 1.0
         return scenario_value(self.baseline_document, key)
 

@@ -26,6 +26,9 @@ from simsrc.ui.charts import OFFER_LABELS
 __all__ = [
     "CHOICES",
     "CHURN_FACTOR",
+    "EARLY_EXIT_FACTOR",
+    "FACTORS",
+    "RENEWAL_FACTOR",
     "WORD_LABELS",
     "build_what_if",
     "change_lines",
@@ -34,6 +37,7 @@ __all__ = [
     "choice_words",
     "control_param",
     "field_label",
+    "is_factor",
     "is_mix",
     "mix_of",
     "readable_error",
@@ -53,6 +57,38 @@ CHURN_FACTOR = Param(
     "baseline, 0.5 = halved). The resulting levels must stay at most 100 % a month.",
 )
 """Bounds of the per-cause churn multiplier (a what-if lever, not a scenario field)."""
+
+RENEWAL_FACTOR = Param(
+    "renewal.*",
+    "Renewal churn multiplier",
+    "×",
+    0.0,
+    3.0,
+    0.05,
+    "Multiplies this contract segment's churn at every renewal point (1 = as in the "
+    "baseline, 0.5 = halved, say by a renewal campaign). The waves must stay at most 100 %.",
+)
+"""Bounds of the per-segment multiplier of renewal waves (see :meth:`Scenario.scale_contract`)."""
+
+EARLY_EXIT_FACTOR = Param(
+    "early_exit.*",
+    "Early-exit multiplier",
+    "×",
+    0.0,
+    3.0,
+    0.05,
+    "Multiplies the churn still happening inside this segment's contract term (early "
+    "terminations: a higher termination fee lowers it; 1 = as in the baseline).",
+)
+"""Bounds of the per-segment multiplier of churn inside a contract term."""
+
+FACTORS: dict[str, Param] = {
+    "churn": CHURN_FACTOR,
+    "renewal": RENEWAL_FACTOR,
+    "early_exit": EARLY_EXIT_FACTOR,
+}
+"""Multiplier controls by key prefix: ``churn.<cause>``, ``renewal.<segment>``,
+``early_exit.<segment>`` (1 is the baseline)."""
 
 CHOICES: dict[str, tuple[str, str]] = {
     "dunning.enabled": (
@@ -141,6 +177,18 @@ def choice_options(key: str) -> dict[Any, str]:
     return {word: WORD_LABELS.get(word, str(word)) for word in choice_words(key)}
 
 
+def is_factor(key: str) -> bool:
+    """Whether a control key is a multiplier (``churn.<cause>``, ``renewal.<segment>``…).
+
+    Examples
+    --------
+    >>> is_factor("churn.onboarding"), is_factor("renewal.one_year"), is_factor("dunning.style")
+    (True, True, False)
+    """
+    prefix, _, rest = key.partition(".")
+    return prefix in FACTORS and bool(rest) and "." not in rest
+
+
 def control_param(key: str) -> Param | None:
     """The parameter-table row that bounds a numeric control, or ``None`` for choices.
 
@@ -151,8 +199,8 @@ def control_param(key: str) -> Param | None:
     >>> control_param("churn.onboarding").unit
     '×'
     """
-    if key.startswith("churn."):
-        return CHURN_FACTOR
+    if is_factor(key):
+        return FACTORS[key.partition(".")[0]]
     return PARAMETERS.find(key)
 
 
@@ -249,7 +297,7 @@ def build_what_if(
     True
     """
     name = name or f"{baseline.name} · what-if"
-    fields = {k: v for k, v in values.items() if not k.startswith("churn.")}
+    fields = {k: v for k, v in values.items() if not is_factor(k)}
     data = baseline.to_dict(full=True)
     changed = {k: v for k, v in fields.items() if scenario_value(data, k) != v}
     if changed:
@@ -260,8 +308,13 @@ def build_what_if(
     else:
         s = baseline.replace(name=name)
     for key, factor in values.items():
-        if key.startswith("churn.") and factor != 1.0:
-            s = s.scale_churn(float(factor), cause=key.removeprefix("churn."), name=name)
+        if not is_factor(key) or factor == 1.0:
+            continue
+        prefix, _, item = key.partition(".")
+        if prefix == "churn":
+            s = s.scale_churn(float(factor), cause=item, name=name)
+        else:
+            s = s.scale_contract(item, name=name, **{prefix: float(factor)})
     return s
 
 
@@ -314,11 +367,17 @@ def field_label(path: str, scenario: Scenario) -> str:
     'Discount in the offer mix for poor service'
     >>> field_label("churn.onboarding", preset("b2b-saas"))
     'Ineffective onboarding churn'
+    >>> field_label("segments.premium.monthly_price", preset("b2b-saas"))
+    'Premium plan: starting monthly price'
     """
     causes = {c.name: c.label for c in scenario.causes}
+    segments = {s.name: s.label for s in scenario.segments}
     parts = path.split(".")
     if parts[0] == "churn" and len(parts) == 2 and parts[1] in causes:
         return f"{causes[parts[1]]} churn"
+    if parts[0] in ("renewal", "early_exit") and len(parts) == 2 and parts[1] in segments:
+        what = "churn at renewal" if parts[0] == "renewal" else "churn inside a term"
+        return f"{segments[parts[1]]}: {what}"
     if parts[:2] == ["save_team", "mix"] and len(parts) in (3, 4):
         cause = causes.get(parts[2], parts[2]).lower()
         if len(parts) == 4:
@@ -327,6 +386,8 @@ def field_label(path: str, scenario: Scenario) -> str:
     if path in CHOICES:
         return CHOICES[path][0]
     row = PARAMETERS.find(path) if path else None
+    if row is not None and parts[0] == "segments" and len(parts) > 2 and parts[1] in segments:
+        return f"{segments[parts[1]]}: {row.label[0].lower()}{row.label[1:]}"
     return row.label if row is not None else path
 
 
@@ -375,7 +436,7 @@ def change_lines(
     lines = []
     for key, (before, after) in moved.items():
         label = field_label(key, scenario)
-        if key.startswith("churn."):
+        if is_factor(key):
             lines.append(f"{label} {value_text(key, after)}")
             continue
         if key.startswith(("dunning.", "win_back.")) and label == "Channel":
