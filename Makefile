@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime
 STAMP  := $(VENV)/.installed
 
-.PHONY: install runtime test lint format demo dashboard bench bench-dashboard bench-scale coverage clean strip
+.PHONY: install runtime test lint format demo dashboard bench bench-dashboard bench-scale coverage telecom-preset clean strip
 
 # What the dashboards and the CLI need: the package and its runtime dependencies only.
 $(RUNTIME): pyproject.toml
@@ -60,6 +60,9 @@ bench-scale: install
 
 coverage: install  # the calibrated bands' coverage study (about 5 minutes)
 	$(PY) benchmarks/coverage.py
+
+telecom-preset: install  # re-derive the telecom preset from data/ (a few seconds)
+	$(PY) scripts/derive_telecom.py
 
 strip: install  # remove outputs from notebooks before committing
 	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb

@@ -7,6 +7,7 @@ path (fixed seeds) give back the parameters that generated them, with errors shr
 as the sample grows.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -30,6 +31,7 @@ from simsrc.calibration.synthetic import synthetic_customers
 from simsrc.engine.cohorts import cohort_path
 from simsrc.engine.pack import pack
 from simsrc.model.conversions import beta_to_spread
+from simsrc.model.parts import Contract
 
 # --------------------------------------------------------------------------------------
 # Exact identities
@@ -80,7 +82,8 @@ def test_unknown_cause_and_interval_events_match_the_all_cause_likelihood():
 
 
 def test_model_survival_equals_the_engines_for_a_scenario_without_levers():
-    s = simsrc.preset("telecom").without_levers()
+    s = simsrc.preset("telecom").without_levers()  # and without contracts: the model has none
+    s = s.replace(segments=tuple(dataclasses.replace(x, contract=Contract()) for x in s.segments))
     het = tuple(c.heterogeneous for c in s.causes)
     model = ChurnModel(
         np.array([c.levels for c in s.causes]).T,

@@ -182,7 +182,6 @@ def test_cause_shares_and_levels(telecom):
     assert "latent" in params.loc["causes.onboarding.levels.month_to_month", "source"]
     onboarding = scenario.cause("onboarding")
     assert onboarding.levels[0] > 0.2 and 0 < onboarding.levels[1] < 0.1
-    assert params.loc["causes.onboarding.levels.one_year", "source"].startswith("fitted: 0")
     assert "level again" in params.loc["causes.onboarding.levels.one_year", "note"]
     assert 1.0 < onboarding.shape.months < 3.0
     # Causes nobody's reason maps onto keep the base's levels, flagged.

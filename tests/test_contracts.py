@@ -1,4 +1,4 @@
-"""Contract terms: voluntary leaving held back during a term and bunched at renewals."""
+"""Contract terms: leaving at will held back during a term and bunched at renewals."""
 
 import numpy as np
 import pytest
@@ -55,6 +55,25 @@ def test_heterogeneity_scales_the_wave_and_failed_payments_are_not_held_back():
     total = np.minimum(z[:, None] * vol[None, :] + 0.01, 1.0)
     expected = w @ np.cumprod(1 - total, axis=1)
     np.testing.assert_allclose(survival(s)[0], expected, rtol=1e-10)
+
+
+def test_a_term_holds_what_a_save_teams_hold_holds():
+    # Issue 17: one mechanism. A save team's contract or pause holds the voluntary,
+    # preventable causes; a term holds the same: a move (voluntary, not preventable)
+    # and a failed payment (involuntary) end a contract inside its term too.
+    data = simsrc.simple_scenario(monthly_churn=0.04, horizon_months=24).to_dict()
+    data["causes"] += [
+        {"name": "moved", "label": "Moved", "levels": 0.01, "preventable": False,
+         "heterogeneous": False},
+        {"name": "card", "label": "Failed payment", "levels": 0.005, "voluntary": False,
+         "heterogeneous": False},
+    ]  # fmt: skip
+    s = with_contract(simsrc.Scenario.from_dict(data), "all", 12, 0.0, (0.2,))
+    hazard = np.full(24, 0.01 + 0.005)  # inside the term: only the move and the card
+    hazard[[11, 23]] = 0.2 + 0.015  # the wave of the held cause, and the others' own
+    np.testing.assert_allclose(survival(s)[0], np.cumprod(1 - hazard), rtol=1e-12)
+    p = pack([s])
+    assert p.held[0].tolist() == [1.0, 0.0, 0.0]
 
 
 @settings(max_examples=25, deadline=None)

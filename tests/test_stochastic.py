@@ -107,8 +107,11 @@ def test_cohort_exits_are_the_cohort_multinomial(path):
     expected = size * np.moveaxis(p_cell, 1, 0)  # [n, G, K]
     mean = by_cause.mean(axis=1)
     se = np.sqrt(size * np.moveaxis(p_cell * (1 - p_cell), 1, 0) / runs)
-    z = (mean - expected)[expected > 0] / se[expected > 0]
-    # 189 cells: the z-scores look standard normal (their spread, their extreme)
+    # cells expecting ten leavers or more over the runs: a rarer one's mean is Poisson,
+    # not normal (one leaver in 4,000 runs is a z of 8)
+    seen = expected * runs >= 10
+    z = (mean - expected)[seen] / se[seen]
+    # the z-scores look standard normal (their spread, their extreme)
     assert 0.85 < np.sqrt((z**2).mean()) < 1.15 and np.abs(z).max() < 5, z
     var = by_cause.var(axis=1, ddof=1)
     busy = expected > 5  # variance ratio is well estimated where cells are not tiny

@@ -70,6 +70,9 @@ the shared spread, with a warning."""
 
 _SPREAD_TOP = PARAMETERS["heterogeneity.segment_spread.*"].hi
 
+_LEVEL_FLOOR = 1e-6
+"""A monthly level below this is none: the search starts such a level at 1e-3 again."""
+
 _CHI2_95 = 3.841458820694124
 """95 % point of the chi-square with one degree of freedom: a segment keeps a spread of
 its own only where the likelihood-ratio test rejects the shared one at 5 %."""
@@ -301,8 +304,10 @@ def _groups(p: Packed, seg: _Segment, stated: Array | None, latent: Sequence[int
     }
     if early.any():
         share = level / total if total > 0 else early / early.sum()
+        # A level the churn model put at (or next to) zero starts at 1e-3, so the search
+        # does not begin stuck on its bound, wherever the base's levels sent that model.
         kw |= {"early": tuple(np.where(early, share, 0.0).tolist()),
-               "early_level": total if total > 0 else 1e-3}  # fmt: skip
+               "early_level": max(total, 1e-3)}  # fmt: skip
     return dataclasses.replace(seg, **kw)
 
 
@@ -319,11 +324,6 @@ def _early_exit(x: Array) -> Array:
     return np.asarray(MAX_EARLY_EXIT * expit(x))
 
 
-def _vol_hazard(p: Packed, g: int) -> Array:
-    """The average customer's voluntary hazard of segment ``g`` by tenure, ``[H]``."""
-    return np.asarray((p.level[0, g] * p.voluntary[0]) @ p.shape[0, g])
-
-
 def _batch(p: Packed, seg: _Segment, x: Array) -> Packed:
     """``p`` repeated once per row of ``x`` with that row's parameters in place."""
     m = x.shape[0]
@@ -335,7 +335,7 @@ def _batch(p: Packed, seg: _Segment, x: Array) -> Packed:
     if seg.term:
         early = _early_exit(x[:, : seg.n_early])
         wave = expit(x[:, seg.n_early : seg.contract_size])
-        vol = np.einsum("mk,kt->mt", level[:, g] * p.voluntary[0], p.shape[0, g])
+        vol = np.einsum("mk,kt->mt", level[:, g] * p.held[0], p.shape[0, g])
         term = term.copy()
         term[:, g] = term_curves(seg.term, early, wave, vol)
     z, w = out.z, out.w
@@ -546,7 +546,8 @@ def _contract_assumption(scenario: Scenario, contracts: Mapping[int, Contract]) 
     named = ", ".join(f"{scenario.segments[g].name} {c.term_months} months"
                       for g, c in contracts.items())  # fmt: skip
     return [
-        f"Contract terms ({named}): voluntary churn inside each term and at each renewal "
+        f"Contract terms ({named}): churn a term holds back (voluntary, preventable causes) "
+        "inside each term and at each renewal "
         "point is fitted so the scenario, levers on, reproduces the life table. A "
         "snapshot records the contract a customer has now; one who changed contract "
         "counts in the current one at every tenure, so renewal-point estimates are "
@@ -677,8 +678,10 @@ def _rescaled(
         path = f"causes.{cause.name}.levels.{seg.name}"
         new = after[k] / programs[k] if programs[k] > 0 else after[k]
         scenario = scenario.set(path, float(min(1.0, round(new, 8))))
-        ratio = after[k] / before[k] if before[k] > 0 else math.nan
-        factors[path] = (ratio, abs(near[k] - after[k]) / before[k] if before[k] > 0 else math.nan)
+        # a level the churn model put next to zero is given one again: no factor to tell
+        was = before[k] > _LEVEL_FLOOR
+        ratio = after[k] / before[k] if was else math.nan
+        factors[path] = (ratio, abs(near[k] - after[k]) / before[k] if was else math.nan)
     return scenario, factors
 
 

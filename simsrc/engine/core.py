@@ -41,9 +41,9 @@ class CohortPath:
 def individual_hazards(p: Packed) -> tuple[Array, NDArray[np.bool_]]:
     """Hazard by tenure and cause ``[S, G, H, K]`` and heterogeneity mask ``[S, 1, 1, K]``."""
     hz = p.level[:, :, None, :] * p.shape.transpose(0, 1, 3, 2)
-    if np.any(p.term != 1.0):  # contract terms hold voluntary exits (most packs have none)
-        vol = p.voluntary[:, None, None, :] > 0
-        hz = np.where(vol, hz * p.term[..., None], hz)
+    if np.any(p.term != 1.0):  # contract terms hold some exits (most packs have none)
+        held = p.held[:, None, None, :] > 0
+        hz = np.where(held, hz * p.term[..., None], hz)
     return hz, p.heterogeneous[:, None, None, :] > 0
 
 

@@ -125,7 +125,7 @@ class Packed:
     referral: Array  # [S]
     level: Array  # [S, G, K] after programs and contact policy
     shape: Array  # [S, G, K, H] (a cause's shape may run at its own pace in a segment)
-    term: Array  # [S, G, H] multiplier of voluntary hazards by contract terms (1: none)
+    term: Array  # [S, G, H] multiplier of held causes' hazards by contract terms (1: none)
     cycle: Array  # [S, G] months after which the hazards repeat: the contract term, or 1
     heterogeneous: Array  # [S, K] 1.0 / 0.0
     voluntary: Array  # [S, K]
@@ -149,6 +149,15 @@ class Packed:
     def n(self) -> int:
         """Number of scenarios."""
         return int(self.share.shape[0])
+
+    @property
+    def held(self) -> Array:
+        """``[S, K]``: 1 for the causes a contract term holds back (voluntary, preventable).
+
+        A failed payment, a move or a closing-down ends a contract as it ends a save
+        team's hold: only the causes a customer could be kept from act on the term.
+        """
+        return self.voluntary * self.preventable
 
     def one_segment(self, g: int) -> Packed:
         """The packed scenarios with segment ``g`` only.
@@ -213,21 +222,21 @@ def _months(scenarios: Sequence[Scenario], months: int | None) -> tuple[int, int
 
 
 def term_curves(term: int, early_exit: Array, renewal: Array, vol_hazard: Array) -> Array:
-    """Multipliers of voluntary hazards by tenure for contracts of one term, ``[M, H]``.
+    """Multipliers of the held causes' hazards by tenure for contracts of one term, ``[M, H]``.
 
     Parameters
     ----------
     term : int
         Months per term (≥ 1).
     early_exit : ndarray
-        ``[M, E]``: the share of voluntary churn inside the 1st … E-th term (the last
+        ``[M, E]``: the share of held churn inside the 1st … E-th term (the last
         repeats); ``E = 0`` means 1.
     renewal : ndarray
         ``[M, R]``: the wave at the 1st … R-th renewal point (the last repeats); ``R = 0``
         means the causes' own hazard there.
     vol_hazard : ndarray
-        ``[H]`` or ``[M, H]``: the average customer's voluntary hazard by tenure, which
-        the wave is shared over.
+        ``[H]`` or ``[M, H]``: the average customer's hazard of the held causes by
+        tenure, which the wave is shared over.
 
     Examples
     --------
@@ -251,15 +260,15 @@ def term_curves(term: int, early_exit: Array, renewal: Array, vol_hazard: Array)
 
 
 def contract_terms(
-    scenarios: Sequence[Scenario], level: Array, shape: Array, voluntary: Array
+    scenarios: Sequence[Scenario], level: Array, shape: Array, held_causes: Array
 ) -> Array:
-    """Multiplier of each segment's voluntary hazards by tenure, ``[S, G, H]``.
+    """Multiplier of each segment's held causes' hazards by tenure, ``[S, G, H]``.
 
     ``early_exit`` of the n-th term inside it; at the n-th renewal point (month ``n × term``,
-    tenure index ``n × term − 1``) the renewal wave over the average customer's voluntary
-    hazard then, so the causes share the wave in proportion to their hazards (the
-    causes' own hazard when no wave is given, or when they have none to share it by);
-    1 for segments without a term (:func:`term_curves`).
+    tenure index ``n × term − 1``) the renewal wave over the average customer's hazard
+    of the held causes (:attr:`Packed.held`) then, so the causes share the wave in
+    proportion to their hazards (the causes' own hazard when no wave is given, or when
+    they have none to share it by); 1 for segments without a term (:func:`term_curves`).
 
     Examples
     --------
@@ -279,7 +288,9 @@ def contract_terms(
     ]
     if not held:
         return out
-    vol_hazard = np.einsum("sgk,sgkt->sgt", level[held] * voluntary[held][:, None, :], shape[held])
+    vol_hazard = np.einsum(
+        "sgk,sgkt->sgt", level[held] * held_causes[held][:, None, :], shape[held]
+    )
     done: dict[tuple[object, bytes], Array] = {}  # a sweep repeats the same few contracts
     for row, i in enumerate(held):
         for g, seg in enumerate(scenarios[i].segments):
@@ -525,7 +536,7 @@ def pack(
         referral=np.array([s.acquisition.referrals_per_active for s in scenarios], float),
         level=level,
         shape=shape,
-        term=contract_terms(scenarios, level, shape, voluntary),
+        term=contract_terms(scenarios, level, shape, voluntary * flag("preventable")),
         cycle=_cycles(scenarios, m),
         heterogeneous=flag("heterogeneous"),
         voluntary=voluntary,

@@ -231,9 +231,10 @@ _ROWS: tuple[Param, ...] = (
         0,
         MAX_EARLY_EXIT,
         0.01,
-        "Multiplier of the segment's usual voluntary churn inside the 1st, 2nd, … contract "
-        "term (early terminations; 0: nobody leaves before the term ends, 1: as without a "
-        "contract; the last value repeats).",
+        "Multiplier of the segment's usual churn from voluntary, preventable causes inside "
+        "the 1st, 2nd, … contract term (early terminations; 0: nobody leaves before the "
+        "term ends, 1: as without a contract; the last value repeats). Failed payments, "
+        "moves and closing-downs end a contract too.",
     ),
     Param(
         "segments.*.contract.renewal.*",
@@ -242,8 +243,9 @@ _ROWS: tuple[Param, ...] = (
         0,
         1,
         0.01,
-        "Voluntary churn of an average customer at the 1st, 2nd, … renewal point (the "
-        "renewal wave; the last value repeats; none: the causes' own monthly hazard).",
+        "Voluntary, preventable churn of an average customer at the 1st, 2nd, … renewal "
+        "point (the renewal wave; the last value repeats; none: the causes' own monthly "
+        "hazard).",
     ),
     Param(
         "causes.*.levels.*",

@@ -107,25 +107,27 @@ class Cause:
 
 @dataclass(frozen=True)
 class Contract:
-    """A contract term: voluntary leaving held back during a term, bunched at its end.
+    """A contract term: leaving at will held back during a term, bunched at its end.
 
     Customers on a contract cannot leave at will during its term (or pay to: an early
     termination), and decide at each renewal point whether to go on. Month ``n × term``
-    of tenure is the n-th renewal point; every other month is inside a term. Only
-    voluntary causes are held back: a failed payment ends a contract too.
+    of tenure is the n-th renewal point; every other month is inside a term. A term
+    holds the causes a save team's hold offers hold (a ``contract`` or ``pause`` offer):
+    the voluntary, preventable ones. A failed payment, a move or a closing-down ends a
+    contract too, and ``renewal`` plays the part of an offer's ``1 − stay_after``.
 
     Parameters
     ----------
     term_months : int
         Months per term (0: month-to-month, no term, every other field ignored).
     early_exit : tuple of float
-        Multiplier of the voluntary hazard inside the 1st, 2nd, … term (early
+        Multiplier of the held causes' hazard inside the 1st, 2nd, … term (early
         terminations; 0: no one leaves during the term, 1: it holds nobody back; the
         last value repeats; at most 5). Customers who have renewed often hold less to a
         term.
     renewal : tuple of float
-        Voluntary churn of an average customer at the 1st, 2nd, … renewal point (the
-        renewal wave; the last value repeats), spread over the voluntary causes in
+        Churn from the held causes of an average customer at the 1st, 2nd, … renewal
+        point (the renewal wave; the last value repeats), spread over those causes in
         proportion to their hazards then; heterogeneous causes scale it by the
         customer's propensity. Empty: the causes' own hazard at renewal points.
     """
