@@ -1,17 +1,67 @@
-"""Every notebook runs cleanly and is committed without outputs.
+"""Every notebook runs cleanly, checks the figures its text relies on, and is committed
+without outputs.
 
 Notebooks are executed with nbclient in the project's own kernel, from the notebooks
-folder (so relative paths work as in JupyterLab and Voila). A notebook may check the
-figures its text relies on in cells tagged ``test`` (hidden by the Voila config).
+folder (so relative paths work as in JupyterLab and Voila). The checks of a notebook
+live in ``tests/notebook_checks/<notebook>.py``, out of a reader's sight: each block
+after a ``# after: <text>`` line is inserted after the first code cell containing that
+text before the notebook runs.
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CHECKS = ROOT / "tests" / "notebook_checks"
+
+
+def check_blocks(stem: str) -> list[tuple[str, str]]:
+    """The notebook's checks: (text of the cell they follow, code), in file order."""
+    path = CHECKS / f"{stem}.py"
+    if not path.exists():
+        return []
+    parts = re.split(r"^# after: (.+)$", path.read_text(), flags=re.MULTILINE)
+    return [(parts[i].strip(), parts[i + 1].strip()) for i in range(1, len(parts), 2)]
+
+
+def with_checks(nb, stem: str):
+    """``nb`` with its check blocks inserted after the cells they name."""
+    import nbformat
+
+    for anchor, code in reversed(check_blocks(stem)):
+        at = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and anchor in c.source]
+        assert at, f"{stem}: no code cell contains {anchor!r} (tests/notebook_checks)"
+        nb.cells.insert(at[0] + 1, nbformat.v4.new_code_cell(code))
+    return nb
+
+
+def test_every_check_file_names_a_notebook_and_its_cells():
+    import nbformat
+
+    stems = {p.stem for p in NOTEBOOKS}
+    for path in CHECKS.glob("*.py"):
+        assert path.stem in stems, f"{path.name}: no notebook of that name"
+        nb = nbformat.read(ROOT / "notebooks" / f"{path.stem}.ipynb", as_version=4)
+        blocks = check_blocks(path.stem)
+        assert blocks, path.name
+        added = len(with_checks(nb, path.stem).cells) - len(
+            nbformat.read(ROOT / "notebooks" / f"{path.stem}.ipynb", as_version=4).cells
+        )
+        assert added == len(blocks)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_a_reader_sees_no_checks(path):
+    # Issue 18: no "assert … •••" rows in JupyterLab; the checks run from the tests.
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        source = "".join(cell["source"])
+        assert "test" not in cell.get("metadata", {}).get("tags", []), f"{path.name} cell {i}"
+        assert not re.search(r"^\s*assert\b", source, flags=re.MULTILINE), f"{path.name} cell {i}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -29,7 +79,7 @@ def test_notebook_executes_without_errors(path, tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    nb = nbformat.read(path, as_version=4)
+    nb = with_checks(nbformat.read(path, as_version=4), path.stem)
     client = nbclient.NotebookClient(
         nb, timeout=120, kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},

@@ -1,0 +1,24 @@
+"""Checks of calibrate_from_your_data.ipynb (Calibrate a scenario from your own data): the figures its text relies on.
+
+tests/test_notebooks.py runs each block in the notebook's kernel right after the
+first code cell containing its ``# after:`` text; names are the notebook's.
+"""
+
+# after: report.fit[
+fit = report.fit.set_index("segment")
+assert fit.loc["month_to_month", "within_tolerance"]
+assert fit.loc["month_to_month", "max_gap"] < 0.03
+
+# after: before, _ = calibrate(DATA, contract_terms=None)  # contracts averaged into flat hazards
+gaps = report.fit.set_index("segment")["scenario_max_gap"]
+assert (gaps <= 0.05).all()
+assert round(gaps["two_year"], 3) == 0.024 and round(gaps["one_year"], 3) == 0.030
+assert all(x.contract.term_months == 0 for x in before.segments)
+
+# after: study = published_coverage()
+b = bands.round(0)
+assert b.loc[["ending_active"], ["p10", "p90"]].to_numpy().tolist() == [[1350, 1621]]
+assert round(b.loc["total_revenue", "p10"] / 1e6, 2) == 4.35
+assert round(b.loc["total_revenue", "p90"] / 1e6, 2) == 4.90
+s = study.set_index(["customers", "kpi"])
+assert s["coverage"].min() == 0.745 and s["coverage"].max() == 0.80
