@@ -41,3 +41,37 @@ def test_answer_is_computed_when_revealed():
     assert "forty-two" in box.children[1].value and calls == [1]
     box.children[0].click()
     assert box.children[1].value == ""
+
+
+def test_every_lesson_exercise_has_a_worked_answer_out_of_sight():
+    # Issue 18: students see the question and a button, never the answer's formula.
+    import json
+    import re
+    from pathlib import Path
+
+    from simsrc.analysis import answers
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("0*.ipynb")):
+        lesson = int(path.name[:2])
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells)
+        questions = re.findall(r"^(\d+)\. ", text.split("## Exercises")[1], flags=re.MULTILINE)
+        assert [int(q) for q in questions] == answers.exercises(lesson), path.name
+        for n in answers.exercises(lesson):
+            assert f"teaching.exercise({lesson}, {n})" in text
+            worked = answers.answer(lesson, n)
+            assert len(worked) > 40
+            # no sentence of the worked answer is in the notebook's visible source
+            for sentence in re.split(r"(?<=[.:;]) ", worked):
+                if len(sentence) > 30:
+                    assert sentence not in text, (path.name, n, sentence)
+        assert "teaching.answer(" not in text and "def answer_" not in text
+
+
+def test_an_unknown_exercise_is_one_error_naming_the_known_ones():
+    from simsrc.analysis import answers
+
+    with pytest.raises(
+        simsrc.ScenarioError, match=r"^exercise: no worked answer 9\.1 \(there are 1\.1"
+    ):
+        answers.answer(9, 1)

@@ -33,6 +33,19 @@ FADER_HARDIE_2007 = pd.DataFrame(
 surviving, years 0–12, for two groups of a subscription service."""
 
 
+EXIT_SURVEY: dict[str, float] = {
+    "cheaper_alternative": 0.35,
+    "missing_features": 0.15,
+    "no_longer_needed": 0.10,
+    "technical_problems": 0.10,
+    "hard_to_use": 0.10,
+    "unmet_expectations": 0.05,
+    "bad_support": 0.10,
+    "other": 0.05,
+}
+"""Lesson 3's exit survey: the share of leavers giving each answer (illustrative)."""
+
+
 def halving_churn_table(
     monthly_churn: float = 0.04,
     horizons: tuple[int, ...] = (12, 36, 60, 120, 240),

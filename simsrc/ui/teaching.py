@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import display
 
-from simsrc.analysis import lessons
+from simsrc.analysis import answers, lessons
 from simsrc.model.errors import ScenarioError
 from simsrc.model.params import PARAMETERS
 from simsrc.model.scenario import simple_scenario
@@ -81,6 +81,20 @@ def answer(title: str, worked: Callable[[], str]) -> widgets.VBox:
 
     button.on_click(toggle)
     return widgets.VBox([button, out])
+
+
+def exercise(lesson: int, number: int) -> widgets.VBox:
+    """Exercise ``number`` of ``lesson``: a button that reveals its worked answer.
+
+    The answer is computed by :mod:`simsrc.analysis.answers` when revealed, so the
+    lesson's cell shows only this call, never the answer.
+
+    Examples
+    --------
+    >>> exercise(1, 2).children[0].description
+    'Show answer: Acquisition or churn?'
+    """
+    return answer(answers.answer_title(lesson, number), lambda: answers.answer(lesson, number))
 
 
 def _with_message(update: Callable[[], None], message: widgets.HTML) -> None:

@@ -15,7 +15,9 @@ assert round(math.log(0.5) / math.log(0.98)) == 34 and round(math.log(0.1) / mat
 assert rising["revenue_ratio"].iloc[0] > flat["revenue_ratio"].iloc[0]
 assert growing["revenue_ratio"].iloc[0] < flat["revenue_ratio"].iloc[0]
 
-# after: def acquisition_vs_churn(months):
+# after: teaching.exercise(1, 2)
+from simsrc.analysis.answers import acquisition_vs_churn
+
 more36, less36 = acquisition_vs_churn(36)
 more120, less120 = acquisition_vs_churn(120)
 assert more36 > less36 and less120 > more120

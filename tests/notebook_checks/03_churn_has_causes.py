@@ -4,7 +4,7 @@ tests/test_notebooks.py runs each block in the notebook's kernel right after the
 first code cell containing its ``# after:`` text; names are the notebook's.
 """
 
-# after: survey = {
+# after: survey = lessons.EXIT_SURVEY
 by = from_survey.monthly_churn_by_cause()
 assert abs(by["price_competitor"] - 0.02 * 0.35 / 0.95) < 1e-12
 

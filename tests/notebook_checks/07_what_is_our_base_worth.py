@@ -40,7 +40,9 @@ assert round(plan.rate_control, 2) == 0.37 and round(plan.rate_test, 2) == 0.40
 assert round(plan.npv_per_month_of_delay) == 142
 assert abs(check.achieved - check.expected) < 3 * check.standard_error + 0.01
 
-# after: def answer_4():
+# after: teaching.exercise(7, 4)
+from simsrc.calibration import fit_sbg
+
 fit = fit_sbg(lessons.FADER_HARDIE_2007["high_end"].to_numpy()[:8] * 10)
 assert 1600 < float(fit.derv(0.10, 3, 250.0)) < 1700
 change = "save_team.discount.acceptance.price_competitor=+0.05"
