@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHECKS = ROOT / "tests" / "notebook_checks"
+SCIENTIFIC = re.compile(r"\d\.?\d*e[+-]\d+")
 
 
 def check_blocks(stem: str) -> list[tuple[str, str]]:
@@ -92,3 +93,30 @@ def test_notebook_executes_without_errors(path, tmp_path, monkeypatch):
             )
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 assert "Traceback" not in out.get("text", ""), f"{path.name} cell {i}"
+            html = out.get("data", {}).get("text/html", "")
+            if "<table" in html:  # issue 18: tables as a finance team writes them
+                assert not SCIENTIFIC.search(html), (path.name, i, SCIENTIFIC.search(html)[0])
+                assert not re.search(r"<th[^>]*>\s*0\s*</th>", html), (
+                    f"{path.name} cell {i}: 0…n index"
+                )
+
+
+def test_git_strips_notebook_outputs_by_itself():
+    # Issue 18: outputs stay out of git without relying on memory (make install sets it).
+    import subprocess
+
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert "*.ipynb filter=nbstripout" in (ROOT / ".gitattributes").read_text()
+    clean = subprocess.run(["git", "config", "--get", "filter.nbstripout.clean"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    assert "nbstripout" in clean, "run make install: it sets git's notebook filter"
+    nb = json.loads(NOTEBOOKS[0].read_text())
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["42\n"]}]
+    code["execution_count"] = 7
+    out = subprocess.run(clean, shell=True, input=json.dumps(nb), capture_output=True,
+                         text=True, cwd=ROOT, check=True).stdout  # fmt: skip
+    stripped = json.loads(out)
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in stripped["cells"] if c["cell_type"] == "code")  # fmt: skip

@@ -30,6 +30,7 @@ from simsrc.calibration.columns import MAX_TENURE, ROLES, parse_as_of
 from simsrc.calibration.options import check_name
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import check_output, require_regular_file, save_scenario, write_atomic
+from simsrc.model.units import export_frame
 
 __all__ = ["add_calibrate_command", "run_calibrate"]
 
@@ -232,8 +233,12 @@ def _contract_terms(args: argparse.Namespace) -> dict[str, int] | str | None:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV atomically (:func:`simsrc.model.files.write_atomic`)."""
-    write_atomic(path, frame.to_csv(index=False))
+    """Write a report table atomically, rounded as a person reads it.
+
+    Estimates (``value``, ``se``) keep every digit: a level of 0.00093 is not money.
+    """
+    keep = {"value": "number", "se": "number"} if path.stem == "parameters" else None
+    write_atomic(path, export_frame(frame, keep).to_csv(index=False))
 
 
 def _jsonable(value: Any) -> Any:

@@ -47,6 +47,7 @@ from simsrc.calibration.snapshot_report import (
 from simsrc.calibration.value import fit_value_curve, revenue_by_tenure
 from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
+from simsrc.model.units import compact
 
 __all__ = ["SnapshotScenario", "ValueStep", "calibrate_snapshot"]
 
@@ -210,7 +211,8 @@ def _noted(rows: list[dict[str, Any]], shaped: DeliveredFit) -> list[dict[str, A
     again = {row["path"]: row for row in shaped.params}
     for row in rows:
         if row["path"] in again:
-            note = f"the churn model's {row['value']:.4g} ± {row['se']:.2g}, refitted levers on"
+            note = (f"the churn model's {compact(row['value'], 4)} ± {compact(row['se'], 2)}, "
+                    "refitted levers on")  # fmt: skip
             row = {**again[row["path"]], "note": note}
         elif row["path"] in shaped.level_factors:
             f, f_se = shaped.level_factors[row["path"]]

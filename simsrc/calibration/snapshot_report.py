@@ -29,6 +29,7 @@ from simsrc.calibration.sbg import SBGFit, fit_sbg_durations
 from simsrc.calibration.snapshot_fit import CauseRoles, SnapshotFit, SnapshotSetup
 from simsrc.calibration.survival import cause_specific_hazards, life_table
 from simsrc.model.scenario import Scenario
+from simsrc.model.units import compact
 
 __all__ = [
     "SnapshotDiagnostics",
@@ -155,7 +156,7 @@ def _add_level(
     net = fit.model.levels[g, k]
     path = f"causes.{cname}.levels.{seg}"
     note = (
-        f"observed (net) level {net:.5g} × {gross:.4f} for the levers"
+        f"observed (net) level {compact(net, 5)} × {gross:.4f} for the levers"
         if gross != 1.0 and net > 0
         else ""
     )

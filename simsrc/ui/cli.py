@@ -23,7 +23,7 @@ from simsrc.model.files import check_output, load_scenario, save_scenario, write
 from simsrc.model.params import PARAMETERS
 from simsrc.model.presets import list_presets, preset
 from simsrc.model.scenario import Scenario
-from simsrc.model.units import format_delta_pct, format_value
+from simsrc.model.units import export_frame, format_delta_pct, format_value
 from simsrc.results.kpis import KPI_INFO
 from simsrc.results.simulate import simulate
 
@@ -110,7 +110,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     s = _apply_sets(_resolve(args.scenario), args.set)
     res = simulate(s)
     if csv is not None:
-        write_atomic(csv, res.monthly.to_csv(index=False))
+        write_atomic(csv, export_frame(res.monthly).to_csv(index=False))
     if args.json:
         out: dict[str, Any] = {
             "scenario": s.name,

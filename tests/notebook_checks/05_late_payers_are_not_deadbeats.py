@@ -4,7 +4,7 @@ tests/test_notebooks.py runs each block in the notebook's kernel right after the
 first code cell containing its ``# after:`` text; names are the notebook's.
 """
 
-# after: matrix.style.format(
+# after: fmt.table(matrix)
 m = matrix.set_index(["style", "channel"])["recovery_rate"]
 assert m[("pay_up", "email")] < 1 / 3 and 0.75 < m[("help_first", "sms")] < 0.9
 

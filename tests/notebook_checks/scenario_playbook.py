@@ -9,7 +9,7 @@ npv = tidy[tidy.kpi == "npv"].set_index("scenario")["value"]
 assert npv[base.halve_churn().name] > npv[base.name]
 assert npv["b2b-saas · help-first dunning"] > npv[base.name]
 
-# after: sweep[["coverage", "save_rate", "cost_per_save", "total_retention_cost", "npv"]].round(3)
+# after: fmt.table(sweep[["coverage", "save_rate", "cost_per_save", "total_retention_cost", "npv"]])
 assert sweep["npv"].iloc[-1] > sweep["npv"].iloc[0]
 
 # after: simsrc.save_scenario(chosen, out / "chosen.toml")

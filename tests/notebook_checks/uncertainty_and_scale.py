@@ -4,17 +4,17 @@ tests/test_notebooks.py runs each block in the notebook's kernel right after the
 first code cell containing its ``# after:`` text; names are the notebook's.
 """
 
-# after: runs.kpi_bands.loc[["total_revenue", "npv", "ending_active", "save_rate"]].round(3)
+# after: fmt.table(runs.kpi_bands.loc[["total_revenue", "npv", "ending_active", "save_rate"]])
 b = runs.kpi_bands
 for k in ("total_revenue", "ending_active"):
     assert b.loc[k, "p10"] < b.loc[k, "expected"] < b.loc[k, "p90"], k
     assert abs(b.loc[k, "mean"] - b.loc[k, "expected"]) < 4 * b.loc[k, "std_error"], k
 
-# after: mc.kpi_bands.loc[["total_revenue", "npv", "ending_active"]].round(0)
+# after: fmt.table(mc.kpi_bands.loc[["total_revenue", "npv", "ending_active"]])
 expected = simsrc.simulate(base).kpis["npv"]
 assert mc.kpi_bands.loc["npv", "p10"] < expected < mc.kpi_bands.loc["npv", "p90"]
 
-# after: table[["label", "low_value", "high_value", "swing", "elasticity"]].head(8).round(3)
+# after: table[["label", "low_value", "high_value", "swing", "elasticity"]].head(8),
 assert table["swing"].is_monotonic_decreasing
 assert table.iloc[0]["path"] == "acquisition.new_per_month"
 

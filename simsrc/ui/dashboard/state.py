@@ -31,7 +31,7 @@ import pandas as pd
 from simsrc.model.errors import ScenarioError
 from simsrc.model.files import MAX_FILE_BYTES, parse_scenario_text, scenario_to_toml
 from simsrc.model.scenario import Scenario
-from simsrc.model.units import FRACTION_UNITS
+from simsrc.model.units import FRACTION_UNITS, export_frame
 from simsrc.results.expected import Result
 from simsrc.results.kpis import KPI_INFO
 from simsrc.ui import charts
@@ -183,7 +183,7 @@ class WhatIfState:
             m.insert(0, "scenario", label)
             m.insert(1, "scenario_name", res.scenario.name)
             frames.append(m)
-        text = pd.concat(frames, ignore_index=True).to_csv(index=False)
+        text = export_frame(pd.concat(frames, ignore_index=True)).to_csv(index=False)
         return f"{slug(self.baseline.name)}-results.csv", "text/csv", text
 
     def kpis_file(self) -> tuple[str, str, str]:

@@ -1,0 +1,220 @@
+"""Tables as a finance team writes them: readable labels, units, no index, no ``e+``.
+
+One formatting layer for every table a person reads — notebooks, dashboards, the CLI —
+on top of :mod:`simsrc.model.units` (the words of units and how a value in each is
+written; CSV exports round with :func:`simsrc.model.units.export_frame`). A column's
+unit comes from :data:`simsrc.KPI_INFO` for a KPI, else from its name
+(:func:`~simsrc.model.units.column_unit`); its label from the KPI, the scenario's cause,
+segment and offer names, or the name itself in words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from simsrc.model.levers import OFFER_NAMES
+from simsrc.model.scenario import Scenario
+from simsrc.model.units import cell_text, column_unit
+from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
+from simsrc.ui.charts.style import OFFER_LABELS
+
+__all__ = ["LABELS", "comparison", "kpis", "label", "readable", "table", "unit_of"]
+
+LABELS: dict[str, str] = {
+    "p10": "P10",
+    "p50": "P50 (median)",
+    "p90": "P90",
+    "npv": "NPV",
+    "clv": "CLV",
+    "mrr": "MRR",
+    "cac": "CAC",
+    "kpi": "KPI",
+    "std_error": "Standard error",
+    "low_value": "Value at the low end",
+    "high_value": "Value at the high end",
+    "pay_up": "Pay up",
+    "help_first": "Help first",
+    "email": "Email",
+    "sms": "SMS",
+    "sbg": "sBG",
+}
+"""Words a name's underscores would not give right."""
+
+
+def unit_of(name: str) -> str:
+    """A column's unit: the KPI's, else read from the name.
+
+    Examples
+    --------
+    >>> unit_of("npv"), unit_of("ending_active"), unit_of("cost_per_save")
+    ('currency', 'customers', 'currency')
+    """
+    return KPI_INFO[name][1] if name in KPI_INFO else column_unit(name)
+
+
+def label(name: object, scenario: Scenario | None = None) -> str:
+    """A name as a person reads it.
+
+    Examples
+    --------
+    >>> label("clv_per_customer"), label("revenue_ratio"), label("expert_help")
+    ('CLV per new customer', 'Revenue ratio', 'Expert help')
+    >>> import simsrc
+    >>> label("price_competitor", simsrc.preset("b2b-saas"))
+    'Price or competitor'
+    """
+    text = str(name)
+    if scenario is not None:
+        names = {c.name: c.label for c in scenario.causes}
+        names.update({g.name: g.label for g in scenario.segments})
+        if text in names:
+            return names[text]
+    if text in KPI_SHORT_LABELS or text in KPI_INFO:
+        return KPI_SHORT_LABELS.get(text) or KPI_INFO[text][0]
+    if text in LABELS:
+        return LABELS[text]
+    if text in OFFER_NAMES:
+        return OFFER_LABELS[text]
+    if not re.fullmatch(r"[a-z][a-z0-9_ ]*", text):  # a scenario's or a person's own words
+        return text
+    words = text.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _cell(x: object, scenario: Scenario | None) -> object:
+    """A non-numeric cell: a known name (cause, segment, KPI, offer) by its label."""
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if not isinstance(x, str):
+        return x
+    known = x in KPI_INFO or x in OFFER_NAMES or x in LABELS
+    if scenario is not None:
+        known = known or x in scenario.cause_names or x in scenario.segment_names
+    return label(x, scenario) if known else x
+
+
+def readable(
+    frame: pd.DataFrame,
+    scenario: Scenario | None = None,
+    *,
+    units: Mapping[str, str] | None = None,
+    currency: str = "USD",
+) -> pd.DataFrame:
+    """The table's values as text, columns and named rows labelled (what :func:`table` shows).
+
+    A named index (``set_index``) becomes the first column; a plain 0…n index is
+    dropped. With ``units`` a column (or, for a table of KPIs by row, a row) gets that
+    unit instead of the one its name gives.
+    """
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        frame = frame.reset_index()
+    units = dict(units or {})
+    by_row = _row_units(frame, units)
+    out = pd.DataFrame(index=frame.index)
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            if by_row is not None and str(name) not in units:
+                texts = [cell_text(x, u, currency) for x, u in zip(col, by_row, strict=True)]
+            else:
+                unit = units.get(str(name), unit_of(str(name)))
+                texts = [cell_text(x, unit, currency) for x in col]
+            out[label(name, scenario)] = texts
+        else:
+            out[label(name, scenario)] = pd.Series(
+                [_cell(x, scenario) for x in col], index=out.index
+            )
+    return out
+
+
+def _row_units(frame: pd.DataFrame, units: Mapping[str, str]) -> list[str] | None:
+    """Units by row when the first column names KPIs (a table of KPIs by row), else None."""
+    first = frame.columns[0] if len(frame.columns) else None
+    if first is None or pd.api.types.is_numeric_dtype(frame[first]):
+        return None
+    names = [str(x) for x in frame[first]]
+    if not all(n in KPI_INFO or n in units for n in names):
+        return None
+    return [units.get(n, unit_of(n)) for n in names]
+
+
+def table(
+    frame: pd.DataFrame,
+    scenario: Scenario | None = None,
+    *,
+    units: Mapping[str, str] | None = None,
+    currency: str = "USD",
+    caption: str | None = None,
+) -> Styler:
+    """A table for people: labels, units, no 0…n index, right-aligned numbers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns by name (KPIs, monthly series, analysis results); a named index becomes
+        the first column.
+    scenario : Scenario, optional
+        For the labels of its causes and segments.
+    units : mapping, optional
+        Column (or KPI row) name → unit, where the name does not say it.
+    currency : str
+        Currency of money columns.
+    caption : str, optional
+        A title above the table (with its source, when it shows a published figure).
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> k = simsrc.kpi_table(simsrc.preset("b2b-saas"))
+    >>> html = table(k[["npv", "ending_active"]]).to_html()
+    >>> "e+" in html, "$" in html, "NPV" in html
+    (False, True, True)
+    """
+    shown = readable(frame, scenario, units=units, currency=currency)
+    numeric: list[Hashable] = [
+        c for c, src in zip(shown.columns, _sources(frame), strict=True) if src
+    ]
+    styler = shown.style.hide(axis="index")
+    styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    styler = styler.set_table_styles(
+        [{"selector": "th", "props": [("text-align", "left")]},
+         {"selector": "caption", "props": [("caption-side", "top"), ("text-align", "left"),
+                                           ("font-weight", "bold")]}]
+    )  # fmt: skip
+    return styler.set_caption(caption) if caption else styler
+
+
+def _sources(frame: pd.DataFrame) -> list[bool]:
+    """Which columns of the shown table hold numbers (the index first, if it is shown)."""
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        frame = frame.reset_index()
+    return [
+        bool(pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
+        for c in frame.columns
+    ]
+
+
+def kpis(frame: pd.DataFrame, **kwargs: Any) -> Styler:
+    """A table of KPIs by scenario (``simsrc.kpi_table``), KPIs as rows: one unit a row."""
+    return table(frame.T.rename_axis("kpi").reset_index(), **kwargs)
+
+
+def comparison(frame: pd.DataFrame, rows: list[str] | None = None, **kwargs: Any) -> Styler:
+    """A :func:`simsrc.compare` table (KPIs by row) for people: the change in percent.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> b = simsrc.preset("b2b-saas")
+    >>> html = comparison(simsrc.compare(b, b.halve_churn()), ["npv"]).to_html()
+    >>> "+16" in html and "$" in html and "e+" not in html
+    True
+    """
+    shown = frame.loc[rows] if rows is not None else frame
+    shown = shown.drop(columns=[c for c in ("label", "unit") if c in shown.columns])
+    return table(shown.rename_axis("kpi"), units={"Δ %": "percent"}, **kwargs)
