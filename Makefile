@@ -22,6 +22,8 @@ $(RUNTIME): pyproject.toml
 # Everything else: the test, lint and benchmark tools, dask, SQLAlchemy.
 $(STAMP): $(RUNTIME) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
+	# notebooks are committed without outputs: git strips them (filter in .gitattributes)
+	if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install; fi
 	touch $(STAMP)
 
 runtime: $(RUNTIME)
@@ -64,7 +66,7 @@ coverage: install  # the calibrated bands' coverage study (about 5 minutes)
 telecom-preset: install  # re-derive the telecom preset from data/ (a few seconds)
 	$(PY) scripts/derive_telecom.py
 
-strip: install  # remove outputs from notebooks before committing
+strip: install  # remove outputs from the notebooks' files (git strips them anyway)
 	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 clean:
