@@ -21,7 +21,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from simsrc.analysis.attribution import attribute, lever_off
-from simsrc.analysis.compare import compare, kpi_table
+from simsrc.analysis.compare import compare, kpi_table, unit_economics
 from simsrc.analysis.exit_survey import levels_from_exit_survey
 from simsrc.analysis.experiment import ExperimentPlan, plan_experiment, simulate_power
 from simsrc.analysis.sensitivity import MonteCarloResult, monte_carlo, tornado
@@ -95,6 +95,7 @@ __all__ = [
     "simulate_power",
     "sweep",
     "tornado",
+    "unit_economics",
 ]
 __version__ = "0.2.0"
 

@@ -328,3 +328,14 @@ def test_numpy_bools_are_flags_and_python_bools_are_not_numbers():
     for kwargs in ({"runs": True}, {"seed": False}, {"threads": True}):
         with pytest.raises(TypeError, match="must be"):
             simulate_stochastic(SCENARIO, **{"runs": 2, **kwargs})  # type: ignore[arg-type]
+
+
+def test_a_what_ifs_name_follows_later_changes():
+    # Issue 18: a what-if changed again must not keep a name that no longer describes it.
+    base = simsrc.preset("b2b-saas")
+    assert base.set("save_team.coverage", 0.8).name == "b2b-saas"  # a base keeps its name
+    halved = base.halve_churn()
+    edited = halved.set("save_team.coverage", 0.8).set("dunning.style", "help_first")
+    assert edited.name == ("b2b-saas · halve churn · save_team.coverage = 0.8"
+                           " · dunning.style = help_first")  # fmt: skip
+    assert halved.set("save_team.coverage", 0.8, name="mine").name == "mine"

@@ -384,3 +384,30 @@ def test_the_delivered_scenario_keeps_the_reasons_mix(telecom):
         )[0]
         gap = np.abs(implied[stated] - observed.to_numpy()[stated] / observed[stated].sum())
         assert gap.max() <= 0.03, (seg, gap.max())  # ours: 0.006, 0.012, 0.028
+
+
+def test_the_overview_is_the_reports_figures_by_segment(telecom):
+    # Issue 18: a short structured table instead of sixty wrapped lines.
+    scenario, report = telecom
+    o = report.overview().set_index("segment")
+    assert list(o.index) == list(scenario.segment_names)
+    assert o["share"].sum() == pytest.approx(1.0)
+    assert o["fits"].all() and (o["gap"] <= 0.05).all()
+    value = report.base_value.groupby("segment")[["customers", "value"]].sum()
+    assert o.loc["two_year", "value_per_customer"] == pytest.approx(
+        value.loc["two_year", "value"] / value.loc["two_year", "customers"]
+    )
+    assert 0.0 < o.loc["month_to_month", "survival_12m"] < o.loc["one_year", "survival_12m"]
+    assert "e+" not in report.summary()
+
+
+def test_unit_economics_explain_the_npv():
+    s = simsrc.preset("telecom")
+    e = simsrc.unit_economics(s)
+    # the segments' discounted margin less acquisition, with the retention costs the
+    # segments do not split, is the NPV
+    total = simsrc.simulate(s).kpis
+    assert e["npv_before_retention"].sum() - total["total_retention_cost"] == pytest.approx(
+        total["npv"], rel=0.05
+    )
+    assert (e["cac"] == 300.0).all()

@@ -355,3 +355,21 @@ def test_the_survival_fit_chart_draws_the_data_its_band_and_both_scenarios():
     observed = [r for r in rows if r["series"].startswith("Observed")]
     assert all(r["low"] <= r["value"] <= r["high"] for r in observed if r["tenure"] > 0)
     assert max(r["tenure"] for r in rows) == 24
+
+
+def test_lesson_5_draws_the_published_recovery_behind_its_bars():
+    # Issue 18: the benchmarks the lesson quotes are on its chart, with their source.
+    from simsrc.analysis import lessons
+
+    matrix = lessons.dunning_matrix(simsrc.preset("b2b-saas"))
+    spec = charts.dunning_chart(matrix, lessons.DUNNING_BENCHMARKS).to_dict()
+    assert "[benchmarks]" in " ".join(spec["title"]["subtitle"] if isinstance(
+        spec["title"]["subtitle"], list) else [spec["title"]["subtitle"]])  # fmt: skip
+    values = [row for ds in spec["datasets"].values() for row in ds if "benchmark" in row]
+    published = {r["benchmark"]: (r["low"], r["high"]) for r in values}
+    assert published["top performers"] == (0.8, 0.9)
+    assert published["dedicated dunning"] == (0.4, 0.5)
+    assert published["retries alone"] == (0.21, 0.21)
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+             for layer in spec["layer"]]  # fmt: skip
+    assert marks[:2] == ["rect", "rule"] and "text" in marks

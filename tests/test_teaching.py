@@ -75,3 +75,12 @@ def test_an_unknown_exercise_is_one_error_naming_the_known_ones():
         simsrc.ScenarioError, match=r"^exercise: no worked answer 9\.1 \(there are 1\.1"
     ):
         answers.answer(9, 1)
+
+
+def test_lesson_sliders_line_up_and_keep_churn_well_below_certain():
+    w = teaching.leaky_bucket_widget()
+    acq, churn = w.children[0].children
+    spread = teaching.spread_widget().children[0]
+    assert {x.layout.width for x in (acq, churn, spread)} == {teaching.SLIDER_WIDTH}
+    assert {x.style.description_width for x in (acq, churn, spread)} == {teaching.LABEL_WIDTH}
+    assert churn.max <= 0.25 and churn.readout_format.endswith("%")

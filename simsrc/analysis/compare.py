@@ -9,6 +9,7 @@ from simsrc.model.errors import ScenarioError
 from simsrc.model.scenario import Scenario
 from simsrc.results.expected import simulate_batch
 from simsrc.results.kpis import KPI_INFO
+from simsrc.results.simulate import simulate
 
 
 def kpi_table(*scenarios: Scenario) -> pd.DataFrame:
@@ -109,3 +110,46 @@ def compare(base: Scenario, *variants: Scenario, tidy: bool = False) -> pd.DataF
         table[f"Δ %{suffix}"] = 100 * delta / b.abs().where(b != 0)
     table.index.name = "kpi"
     return table
+
+
+def unit_economics(scenario: Scenario) -> pd.DataFrame:
+    """What a new customer of each segment costs and brings: why an NPV is what it is.
+
+    Over the scenario's horizon, discounted as the NPV is: new customers acquired (paid
+    and referred), acquisition cost per paid customer (CAC), gross margin per new
+    customer (after cost to serve, before the retention work, which is not split by
+    segment), and their difference. A negative difference is a segment whose customers
+    leave before they pay back what it took to win them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment``, ``new_customers``, ``cac``, ``margin_per_customer``,
+        ``net_margin_per_customer`` and ``npv_before_retention`` (the segment's discounted
+        margin less acquisition).
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> table = unit_economics(simsrc.preset("b2b-saas"))
+    >>> list(table["segment"]), bool((table["net_margin_per_customer"] > 0).all())
+    (['standard', 'premium'], True)
+    """
+    by = simulate(scenario).by_segment
+    d = (1.0 + scenario.annual_discount_rate) ** (-by["month"] / 12.0)
+    pv = by.assign(margin=by["gross_margin"] * d, acquisition=by["acquisition_cost"] * d,
+                   new=by["paid_new"] + by["referred_new"])  # fmt: skip
+    sums = pv.groupby("segment", sort=False)[["margin", "acquisition", "new"]].sum()
+    sums = sums.reindex(scenario.segment_names)
+    cac = pd.Series({s.name: s.cac for s in scenario.segments})
+    per = sums["margin"] / sums["new"].where(sums["new"] > 0)
+    return pd.DataFrame(
+        {
+            "segment": scenario.segment_names,
+            "new_customers": sums["new"].to_numpy(),
+            "cac": cac.to_numpy(),
+            "margin_per_customer": per.to_numpy(),
+            "net_margin_per_customer": (per - sums["acquisition"] / sums["new"]).to_numpy(),
+            "npv_before_retention": (sums["margin"] - sums["acquisition"]).to_numpy(),
+        }
+    )

@@ -207,7 +207,7 @@ def _only(scenario: Scenario, cause: str) -> Scenario:
     for other in scenario.cause_names:
         if other != cause and scenario.cause(other).voluntary:
             for offer in OFFER_NAMES:
-                out = out.set(f"save_team.mix.{other}.{offer}", 0.0)
+                out = out.set(f"save_team.mix.{other}.{offer}", 0.0, name=out.name)
     return out
 
 
@@ -419,7 +419,9 @@ def simulate_power(plan: ExperimentPlan, runs: int = 200, seed: int = 0) -> Simu
     funnel = _funnel_of(plan.control, plan.path)
     counts = []
     for i, arm in enumerate((plan.control, plan.test)):
-        half = arm.set("acquisition.new_per_month", arm.acquisition.new_per_month / 2)
+        half = arm.set(
+            "acquisition.new_per_month", arm.acquisition.new_per_month / 2, name=arm.name
+        )
         if plan.cause is not None:
             half = _only(half, plan.cause)
         sim = simulate(half, stochastic=True, runs=runs, seed=seed + i)

@@ -33,6 +33,16 @@ FADER_HARDIE_2007 = pd.DataFrame(
 surviving, years 0–12, for two groups of a subscription service."""
 
 
+DUNNING_BENCHMARKS = pd.DataFrame(
+    {
+        "benchmark": ["retries alone", "no dunning process (under a third)",
+                      "dedicated dunning", "top performers"],
+        "low": [0.21, 0.0, 0.40, 0.80],
+        "high": [0.21, 0.33, 0.50, 0.90],
+    }
+)  # fmt: skip
+"""Published recovery of late payers ([benchmarks], docs/sources.md), drawn in lesson 5."""
+
 EXIT_SURVEY: dict[str, float] = {
     "cheaper_alternative": 0.35,
     "missing_features": 0.15,

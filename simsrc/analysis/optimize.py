@@ -499,7 +499,7 @@ def optimize_retention(
     for combo in combos:
         s = scenario
         for name, on in combo.items():
-            s = s.set(f"programs.{name}.enabled", on)
+            s = s.set(f"programs.{name}.enabled", on, name=s.name)
         plan, n = _solve(s, offers, cap_b, cap_c, coverage, maxiter)
         evaluations += n
         if plan is not None and (best is None or plan.npv > best.npv):

@@ -198,7 +198,7 @@ def _tornado_variants(
         base = current_value(scenario, path)
         lo, hi = _range(row, base, pct, ranges.get(path))
         try:
-            pair = [scenario.set(path, _as_number(v, row)) for v in (lo, hi)]
+            pair = [scenario.set(path, _as_number(v, row), name=scenario.name) for v in (lo, hi)]
         except ScenarioError:
             if explicit:
                 raise

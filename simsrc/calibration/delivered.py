@@ -639,7 +639,7 @@ def _written(
         note = "standard error from the profile likelihood"
         rows.append({"path": path, "value": value, "se": float(se[-1]), "source": SOURCE,
                      "note": note})  # fmt: skip
-        scenario = scenario.set(path, max(round(value, 6), 1e-6))
+        scenario = scenario.set(path, max(round(value, 6), 1e-6), name=scenario.name)
     if seg.term:
         k = seg.contract_size
         share = np.concatenate([_early_exit(x[: seg.n_early]), expit(x[seg.n_early : k])])
@@ -677,7 +677,7 @@ def _rescaled(
             continue
         path = f"causes.{cause.name}.levels.{seg.name}"
         new = after[k] / programs[k] if programs[k] > 0 else after[k]
-        scenario = scenario.set(path, float(min(1.0, round(new, 8))))
+        scenario = scenario.set(path, float(min(1.0, round(new, 8))), name=scenario.name)
         # a level the churn model put next to zero is given one again: no factor to tell
         was = before[k] > _LEVEL_FLOOR
         ratio = after[k] / before[k] if was else math.nan

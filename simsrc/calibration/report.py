@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from simsrc.model.scenario import Scenario
+from simsrc.model.units import compact
 
 __all__ = ["CalibrationReport"]
 
@@ -152,6 +153,50 @@ class CalibrationReport:
             + (f"; own spread: {', '.join(own)}." if own else ".")
         )
 
+    def overview(self) -> pd.DataFrame:
+        """One row per segment: the calibration at a glance, as a table.
+
+        ``segment``, ``share`` (of new customers), ``monthly_price``, ``customers`` and
+        ``churners`` in the data, ``survival_12m`` (the scenario's share still here after
+        a year), ``gap`` (largest |scenario − Kaplan–Meier|), ``fits`` (the gap within
+        tolerance) and ``value_per_customer`` (what an active customer is still worth).
+
+        Examples
+        --------
+        >>> report.overview().columns.tolist()  # doctest: +SKIP
+        ['segment', 'share', 'monthly_price', 'customers', 'churners', 'survival_12m', ...]
+        """
+        s = self.scenario
+        fit = self.fit.set_index("segment") if not self.fit.empty else pd.DataFrame()
+        sv = self.survival.set_index(["segment", "tenure"])["scenario"]
+        value = (
+            self.base_value.groupby("segment", sort=False)[["customers", "value"]].sum()
+            if not self.base_value.empty
+            else pd.DataFrame(columns=["customers", "value"])
+        )
+        rows = []
+        for seg in s.segments:
+            f = fit.loc[seg.name] if seg.name in fit.index else pd.Series(dtype=float)
+            v = value.loc[seg.name] if seg.name in value.index else None
+            rows.append(
+                {
+                    "segment": seg.name,
+                    "share": seg.share,
+                    "monthly_price": seg.monthly_price,
+                    "customers": f.get("customers", math.nan),
+                    "churners": f.get("churners", math.nan),
+                    "survival_12m": sv.get((seg.name, 12), math.nan),
+                    "gap": f.get("scenario_max_gap", math.nan),
+                    "fits": bool(f.get("scenario_within_tolerance", False)),
+                    "value_per_customer": (
+                        v["value"] / v["customers"]
+                        if v is not None and v["customers"]
+                        else math.nan
+                    ),
+                }
+            )
+        return pd.DataFrame(rows)
+
     def summary(self) -> str:
         """A plain-text summary: data, fitted figures per segment, fit, warnings.
 
@@ -183,8 +228,9 @@ class CalibrationReport:
             column = "scenario_within_tolerance" if "scenario_within_tolerance" in fit else ""
             ok = bool(fit[column].get(seg.name, False)) if column else False
             lines.append(
-                f"  {seg.name:<16} {seg.share:>6.3f} {seg.monthly_price:>8.2f} {a:>8.3g} "
-                f"{b:>9.4g} {gap:>8.3f} {sgap:>9.3f} {'yes' if ok else 'no':>4}"
+                f"  {seg.name:<16} {seg.share:>6.3f} {seg.monthly_price:>8.2f} "
+                f"{compact(a, 3):>8} {compact(b, 4):>9} {gap:>8.3f} {sgap:>9.3f} "
+                f"{'yes' if ok else 'no':>4}"
             )
         lines.append("Cause levels (monthly hazard at the shape's peak):")
         for c in s.causes:

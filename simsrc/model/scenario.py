@@ -42,6 +42,9 @@ from simsrc.model.parts import (
     ValueGrowth,
 )
 
+WHAT_IF_MARK = " · "
+"""What separates a what-if's name from its baseline's (``"b2b-saas · halve churn"``)."""
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -139,7 +142,9 @@ class Scenario:
         value : Any
             New value.
         name : str, optional
-            Name for the new scenario (unchanged by default).
+            Name for the new scenario. By default a base scenario keeps its name, and a
+            what-if (a name made by a what-if method, ``"b2b-saas · halve churn"``) says
+            what was changed since, so its name never describes a scenario it no longer is.
 
         Raises
         ------
@@ -150,13 +155,18 @@ class Scenario:
         --------
         >>> import simsrc
         >>> s = simsrc.preset("b2b-saas").set("acquisition.new_per_month", 80)
-        >>> s.acquisition.new_per_month
-        80.0
+        >>> s.acquisition.new_per_month, s.name
+        (80.0, 'b2b-saas')
+        >>> simsrc.preset("b2b-saas").halve_churn().set("dunning.style", "help_first").name
+        'b2b-saas · halve churn · dunning.style = help_first'
         """
         data = self.to_dict(full=True)
         paths.set_path(data, path, value)
         if name is not None:
             data["name"] = name
+        elif WHAT_IF_MARK in self.name:
+            said = value if isinstance(value, str) else shown(value)
+            data["name"] = f"{self.name}{WHAT_IF_MARK}{path} = {said}"
         return Scenario.from_dict(data)
 
     def scale_churn(
@@ -210,9 +220,9 @@ class Scenario:
             what = "churn" if cause is None else f"{cause} churn"
             where = "" if segment is None else f" ({segment})"
             name = (
-                f"{self.name} · halve {what}{where}"
+                f"{self.name}{WHAT_IF_MARK}halve {what}{where}"
                 if factor == 0.5
-                else f"{self.name} · {what}{where} ×{factor:g}"
+                else f"{self.name}{WHAT_IF_MARK}{what}{where} ×{factor:g}"
             )
         return dataclasses.replace(self, causes=tuple(causes), name=name)
 
@@ -316,7 +326,7 @@ class Scenario:
         }
         if all(getattr(self, k) == v for k, v in off.items()):
             return self
-        return dataclasses.replace(self, name=f"{self.name} · no levers", **off)
+        return dataclasses.replace(self, name=f"{self.name}{WHAT_IF_MARK}no levers", **off)
 
     # -- lookups ----------------------------------------------------------------------
     @property

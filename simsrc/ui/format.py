@@ -10,20 +10,32 @@ segment and offer names, or the name itself in words.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
+from IPython.display import HTML
 from pandas.io.formats.style import Styler
 
+from simsrc.model.files import scenario_to_toml
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.scenario import Scenario
 from simsrc.model.units import cell_text, column_unit
 from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
 from simsrc.ui.charts.style import OFFER_LABELS
 
-__all__ = ["LABELS", "comparison", "kpis", "label", "readable", "table", "unit_of"]
+__all__ = [
+    "LABELS",
+    "comparison",
+    "kpis",
+    "label",
+    "readable",
+    "scenario_toml",
+    "table",
+    "unit_of",
+]
 
 LABELS: dict[str, str] = {
     "p10": "P10",
@@ -42,6 +54,11 @@ LABELS: dict[str, str] = {
     "email": "Email",
     "sms": "SMS",
     "sbg": "sBG",
+    "npv_before_retention": "NPV before retention costs",
+    "survival_12m": "Still here after 12 months",
+    "gap": "Largest gap to the data",
+    "fits": "Within tolerance",
+    "new_customers": "New customers",
 }
 """Words a name's underscores would not give right."""
 
@@ -218,3 +235,24 @@ def comparison(frame: pd.DataFrame, rows: list[str] | None = None, **kwargs: Any
     shown = frame.loc[rows] if rows is not None else frame
     shown = shown.drop(columns=[c for c in ("label", "unit") if c in shown.columns])
     return table(shown.rename_axis("kpi"), units={"Δ %": "percent"}, **kwargs)
+
+
+def scenario_toml(scenario: Scenario, *, open_: bool = False) -> HTML:
+    """The scenario as its TOML file, in a block a reader can fold open (notebooks, Voila).
+
+    What :func:`simsrc.save_scenario` would write, so an analyst sees every value the
+    what-ifs start from, by the paths that :meth:`Scenario.get` and :meth:`Scenario.set`
+    take.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> "monthly_price = 400.0" in scenario_toml(simsrc.preset("b2b-saas")).data
+    True
+    """
+    text = html.escape(scenario_to_toml(scenario))
+    return HTML(
+        f"<details{' open' if open_ else ''}><summary>{html.escape(scenario.name)} as TOML "
+        f"(the paths of <code>.get</code> and <code>.set</code>)</summary>"
+        f"<pre style='max-height:28em;overflow:auto'>{text}</pre></details>"
+    )

@@ -21,6 +21,12 @@ from simsrc.results.simulate import simulate
 from simsrc.ui import charts
 from simsrc.ui.sliders import param_slider
 
+SLIDER_WIDTH = "430px"
+"""Width of every lesson slider (label, track and readout)."""
+
+LABEL_WIDTH = "190px"
+"""Width of a lesson slider's label."""
+
 
 def slider(
     path: str, value: float, *, description: str | None = None
@@ -47,6 +53,9 @@ def slider(
     """
     w = param_slider(PARAMETERS[path], value, description)
     w.add_class("simsrc-slider")
+    # every lesson slider the same size, labels in one column, so a row of them lines up
+    w.layout = widgets.Layout(width=SLIDER_WIDTH)
+    w.style.description_width = LABEL_WIDTH
     return w
 
 

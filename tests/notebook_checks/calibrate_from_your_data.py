@@ -22,3 +22,9 @@ assert round(b.loc["total_revenue", "p10"] / 1e6, 2) == 4.35
 assert round(b.loc["total_revenue", "p90"] / 1e6, 2) == 4.90
 s = study.set_index(["customers", "kpi"])
 assert s["coverage"].min() == 0.745 and s["coverage"].max() == 0.80
+
+# after: economics = simsrc.unit_economics(scenario)
+assert simsrc.simulate(scenario).kpis["npv"] < 0  # the text explains a loss
+net = economics.set_index("segment")["net_margin_per_customer"]
+assert net["month_to_month"] < 0 < net["one_year"] and net["two_year"] > 0
+assert economics.set_index("segment")["new_customers"].idxmax() == "month_to_month"

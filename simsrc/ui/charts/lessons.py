@@ -23,7 +23,7 @@ from simsrc.ui.charts.style import (
 )
 
 
-def _lesson(chart: Any, title: str | None = None) -> Any:
+def _lesson(chart: Any, title: str | alt.TitleParams | None = None) -> Any:
     props: dict[str, Any] = {"width": WIDTH, "height": HEIGHT}
     if title:
         props["title"] = title
@@ -181,14 +181,24 @@ def offer_survival_chart(data: pd.DataFrame) -> alt.Chart:
     return _lesson(chart)
 
 
-def dunning_chart(data: pd.DataFrame) -> alt.Chart:
+def dunning_chart(data: pd.DataFrame, benchmarks: pd.DataFrame | None = None) -> alt.Chart:
     """Recovery rate of late payers by dunning style and channel (lesson 5).
 
     Parameters
     ----------
     data : pandas.DataFrame
         :func:`simsrc.analysis.lessons.dunning_matrix` output.
+    benchmarks : pandas.DataFrame, optional
+        Published recovery ranges to draw behind the bars (``benchmark``, ``low``,
+        ``high``: :data:`simsrc.analysis.lessons.DUNNING_BENCHMARKS`), with their source
+        under the title. The dashboards' kernels never import the lessons' analyses
+        (they need calibration's sBG fit), so the lesson passes them in.
     """
+    bench = (
+        pd.DataFrame({"benchmark": [], "low": [], "high": []})
+        if benchmarks is None
+        else benchmarks
+    )
     df = data.assign(
         style=data["style"].map({"pay_up": "Pay up", "help_first": "Help first"}),
         channel=data["channel"].map({"email": "Email", "sms": "SMS"}),
@@ -206,7 +216,30 @@ def dunning_chart(data: pd.DataFrame) -> alt.Chart:
                      alt.Tooltip("npv:Q", format=",.0f")],
         )
     )  # fmt: skip
-    return _lesson(chart)
+    tips = ["benchmark:N", alt.Tooltip("low:Q", format=".0%"), alt.Tooltip("high:Q", format=".0%")]
+    spans = bench[bench["high"] > bench["low"]]
+    points = bench[bench["high"] <= bench["low"]]
+    bands = (
+        alt.Chart(spans)
+        .mark_rect(color="#94a3b8", opacity=0.18)
+        .encode(y=alt.Y("low:Q", scale=alt.Scale(domain=[0, 1])), y2="high:Q", tooltip=tips)
+    )
+    lines = (
+        alt.Chart(points)
+        .mark_rule(color="#64748b", strokeDash=[4, 3])
+        .encode(y="low:Q", tooltip=tips)
+    )
+    names = (  # at a range's top, at a line's level
+        alt.Chart(bench)
+        .mark_text(align="left", baseline="top", dx=6, dy=2, fontSize=11, color="#475569")
+        .encode(x=alt.value(WIDTH), y="high:Q", text="benchmark:N")
+    )
+    title = alt.TitleParams(
+        "Late payers recovered, by message style and channel",
+        subtitle="Grey: published recovery ([benchmarks], docs/sources.md)" if len(bench) else "",
+        anchor="start",
+    )
+    return _lesson(alt.layer(bands, lines, chart, names), title=title)
 
 
 def win_back_chart(data: pd.DataFrame) -> alt.Chart:
