@@ -1,4 +1,4 @@
-"""Hypothesis profiles: the quick one ``make test`` uses, and a long one for nightly runs.
+"""Hypothesis profiles (quick for ``make test``, long for nightly runs); what not to collect.
 
 ``pytest --hypothesis-profile nightly`` runs every fuzz and property test that does not
 fix its own example count with twenty times the examples (minutes instead of seconds).
@@ -15,3 +15,7 @@ settings.register_profile(
     "nightly", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=2000
 )
 settings.load_profile("default")
+
+# A notebook's checks run inside its kernel (tests/test_notebooks.py), with its names:
+# not modules to import, even for doctests (`make test` collects with --doctest-modules).
+collect_ignore_glob = ["notebook_checks/*"]
