@@ -373,3 +373,20 @@ def test_lesson_5_draws_the_published_recovery_behind_its_bars():
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
              for layer in spec["layer"]]  # fmt: skip
     assert marks[:2] == ["rect", "rule"] and "text" in marks
+
+
+def test_lesson_charts_never_cut_a_legend_label_and_say_what_they_show():
+    # Issue 18: "Ineffective onboardir" in lesson 03; untitled charts.
+    from simsrc.analysis import lessons
+
+    b = simsrc.preset("b2b-saas")
+    made = (
+        charts.hazards_chart(lessons.hazards_by_cause(b).query("tenure < 36")),
+        charts.halving_chart(lessons.halving_churn_table(0.04, (12, 60))),
+        charts.dunning_chart(lessons.dunning_matrix(b), lessons.DUNNING_BENCHMARKS),
+    )
+    for chart in made:
+        spec = chart.to_dict()
+        assert spec["config"]["legend"]["labelLimit"] == 0
+        title = spec["title"]["text"] if isinstance(spec["title"], dict) else spec["title"]
+        assert len(title) > 20

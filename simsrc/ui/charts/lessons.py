@@ -32,6 +32,9 @@ def _lesson(chart: Any, title: str | alt.TitleParams | None = None) -> Any:
         .configure(font=FONT)
         .configure_view(stroke=None)
         .configure_axis(labelColor="#475569", titleColor="#334155", gridColor="#e2e8f0")
+        # a legend never cuts a label ("Ineffective onboardir"): it takes the room it needs
+        .configure_legend(labelLimit=0, titleLimit=0)
+        .configure_title(anchor="start", subtitleColor="#475569")
     )
 
 
@@ -59,7 +62,14 @@ def halving_chart(table: pd.DataFrame) -> alt.Chart:
         )
     )
     rule = alt.Chart(pd.DataFrame({"y": [2.0]})).mark_rule(strokeDash=[4, 3]).encode(y="y:Q")
-    return _lesson(alt.layer(chart, rule))
+    title = alt.TitleParams(
+        "What halving churn does, by how far ahead you look",
+        subtitle=[
+            "Halved churn ÷ baseline: 1 = no change, so the axis starts at 1",
+            "Dashed: twice, the long-run answer",
+        ],
+    )
+    return _lesson(alt.layer(chart, rule), title=title)
 
 
 def leaky_bucket_chart(data: pd.DataFrame) -> alt.Chart:
@@ -154,7 +164,7 @@ def hazards_chart(data: pd.DataFrame) -> alt.Chart:
             tooltip=["cause:N", "tenure:Q", alt.Tooltip("hazard:Q", format=".2%")],
         )
     )
-    return _lesson(chart)
+    return _lesson(chart, title="Monthly churn by cause, over a customer's tenure")
 
 
 def offer_survival_chart(data: pd.DataFrame) -> alt.Chart:
