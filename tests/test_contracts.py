@@ -192,3 +192,14 @@ def test_one_segment_of_a_pack_follows_that_segments_path(name):
         alone = cohort_path(pack([s, s.halve_churn()]).one_segment(g))
         for key in ("present", "active", "saves", "lapsed", "cut_off"):
             np.testing.assert_allclose(alone[key][:, 0], whole[key][:, g], rtol=1e-12, atol=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.one_of(st.floats(allow_nan=True).filter(lambda x: not x >= 0),
+                       st.just(float("inf")), st.integers(min_value=10**309),
+                       st.booleans(), st.text(max_size=3)))  # fmt: skip
+def test_a_bad_contract_multiplier_is_one_error_naming_it(value):
+    s = simsrc.preset("telecom")
+    for field in ("renewal", "early_exit"):
+        with pytest.raises(simsrc.ScenarioError, match=rf"^{field}: must be a"):
+            s.scale_contract("one_year", **{field: value})

@@ -196,14 +196,7 @@ class Scenario:
         >>> lower.cause("onboarding").levels[0] == 0.8 * base.cause("onboarding").levels[0]
         True
         """
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
-            raise ScenarioError("factor", f"must be a number ≥ 0 (got {shown(factor)})")
-        try:
-            factor = float(factor)
-        except OverflowError:
-            factor = math.inf
-        if not (math.isfinite(factor) and factor >= 0):
-            raise ScenarioError("factor", f"must be a finite number ≥ 0 (got {shown(factor)})")
+        factor = _factor(factor, "factor")
         if cause is not None:
             self.cause(cause)
         seg_index = None if segment is None else self.segment_index(segment)
@@ -267,13 +260,8 @@ class Scenario:
         seg = self.segments[g]
         if seg.contract.term_months == 0:
             raise ScenarioError(f"segments.{segment}.contract", "has no term to scale")
-        factors: dict[str, float] = {}
-        for where, factor in (("renewal", renewal), ("early_exit", early_exit)):
-            if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
-                raise ScenarioError(where, f"must be a number ≥ 0 (got {shown(factor)})")
-            if not (math.isfinite(float(factor)) and factor >= 0):
-                raise ScenarioError(where, f"must be a finite number ≥ 0 (got {shown(factor)})")
-            factors[where] = float(factor)
+        factors = {"renewal": _factor(renewal, "renewal"),
+                   "early_exit": _factor(early_exit, "early_exit")}  # fmt: skip
         contract = dataclasses.replace(
             seg.contract,
             renewal=tuple(v * factors["renewal"] for v in seg.contract.renewal),
@@ -519,6 +507,19 @@ def _named_items(obj: Any, path: str, most: int) -> tuple[tuple[str, ...], list[
         names.append(table["name"])
     validation.check_names(names, path)
     return tuple(names), items
+
+
+def _factor(value: object, where: str) -> float:
+    """A what-if's multiplier, checked: a finite number ≥ 0 (or one error naming ``where``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ScenarioError(where, f"must be a number ≥ 0 (got {shown(value)})")
+    try:
+        x = float(value)
+    except OverflowError:
+        x = math.inf
+    if not (math.isfinite(x) and x >= 0):
+        raise ScenarioError(where, f"must be a finite number ≥ 0 (got {shown(value)})")
+    return x
 
 
 def simple_scenario(
