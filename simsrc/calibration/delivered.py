@@ -71,7 +71,8 @@ the shared spread, with a warning."""
 _SPREAD_TOP = PARAMETERS["heterogeneity.segment_spread.*"].hi
 
 _LEVEL_FLOOR = 1e-6
-"""A monthly level below this is none: the search starts such a level at 1e-3 again."""
+"""A monthly level the churn model put below this is none: one the delivered fit gives
+a level has no factor to report, it was given one again."""
 
 _CHI2_95 = 3.841458820694124
 """95 % point of the chi-square with one degree of freedom: a segment keeps a spread of
@@ -390,17 +391,16 @@ def _search(p: Packed, seg: _Segment, x0: Array, last: float | None = None) -> t
     return np.concatenate([found.x, tail]), float(found.fun)
 
 
-def _spread_error(p: Packed, seg: _Segment, x: Array) -> float:
+def _spread_error(p: Packed, seg: _Segment, x: Array, best: float) -> float:
     """Standard error of the segment's own spread from its profile likelihood.
 
     The other parameters are refitted with the spread held 0.2 either side of the
     estimate (within 0–0.95); from the rise of the negative log-likelihood there, each
     side gives ``0.2 / √(2 · rise)`` and the larger is returned. Unlike the Hessian's,
     this holds where the likelihood has a kink near the optimum (a propensity class
-    whose hazard reaches certain churn).
+    whose hazard reaches certain churn). ``best`` is the negative log-likelihood at ``x``.
     """
     value = float(seg.spreads(x[None, :])[0])
-    best = float(_objective(p, seg, x[None, :])[0])
     errors = []
     for side in (value - 2 * SPREAD_SE_MAX, value + 2 * SPREAD_SE_MAX):
         if 0.0 < side < _SPREAD_TOP:
@@ -574,9 +574,9 @@ def _fit_spread(
     start, note = None, []
     if own and 0.0 < reference < 1.0:
         free = dataclasses.replace(seg, spread=het.spread_for(seg.g), reference=reference)
-        x, se = _fit_one(one, dataclasses.replace(free, g=0))
-        value, error, start = _spread_verdict(one, dataclasses.replace(free, g=0), x, se,
-                                              het.spread)  # fmt: skip
+        free_alone = dataclasses.replace(free, g=0)
+        x, se = _fit_one(one, free_alone)
+        value, error, start = _spread_verdict(one, free_alone, x, se, het.spread)
         if start is None:
             return free, x, np.append(se[:-1], error), []
         if not error <= SPREAD_SE_MAX:
@@ -603,12 +603,12 @@ def _spread_verdict(
     error = _SPREAD_TOP * share * (1.0 - share) * se[-1]  # delta method: a first look
     if not error <= SPREAD_SE_MAX:
         return value, error, x[:-1]
-    error = _spread_error(p, seg, x)  # the profile likelihood: holds at kinks too
+    best = float(_objective(p, seg, x[None, :])[0])
+    error = _spread_error(p, seg, x, best)  # the profile likelihood: holds at kinks too
     if not error <= SPREAD_SE_MAX:
         return value, error, x[:-1]
     held_at = float(logit(min(max(shared, 1e-6), _SPREAD_TOP - 1e-6) / _SPREAD_TOP))
     at_shared, held = _search(p, seg, x[:-1], held_at)
-    best = float(_objective(p, seg, x[None, :])[0])
     return value, error, None if held - best > _CHI2_95 / 2 else at_shared[:-1]
 
 

@@ -522,7 +522,7 @@ def pack(
     def seg(attr: str) -> Array:
         return np.array([[getattr(x, attr) for x in s.segments] for s in scenarios], float)
 
-    voluntary = flag("voluntary")
+    voluntary, preventable = flag("voluntary"), flag("preventable")
     rate = np.array([s.annual_discount_rate for s in scenarios], dtype=float)
     valuation = None
     if m < h + VALUATION_MONTHS and np.any(levers.value_threshold > 0):
@@ -536,11 +536,11 @@ def pack(
         referral=np.array([s.acquisition.referrals_per_active for s in scenarios], float),
         level=level,
         shape=shape,
-        term=contract_terms(scenarios, level, shape, voluntary * flag("preventable")),
+        term=contract_terms(scenarios, level, shape, voluntary * preventable),
         cycle=_cycles(scenarios, m),
         heterogeneous=flag("heterogeneous"),
         voluntary=voluntary,
-        preventable=flag("preventable"),
+        preventable=preventable,
         fixable=flag("fixable"),
         z=z,
         w=w,
