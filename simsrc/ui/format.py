@@ -128,14 +128,13 @@ def readable(
     dropped. With ``units`` a column (or, for a table of KPIs by row, a row) gets that
     unit instead of the one its name gives.
     """
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        frame = frame.reset_index()
+    frame = _shown(frame)
     units = dict(units or {})
     by_row = _row_units(frame, units)
     out = pd.DataFrame(index=frame.index)
-    for name in frame.columns:
+    for name, numbers in zip(frame.columns, _numbers(frame), strict=True):
         col = frame[name]
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        if numbers:
             if by_row is not None and str(name) not in units:
                 texts = [cell_text(x, u, currency) for x, u in zip(col, by_row, strict=True)]
             else:
@@ -194,7 +193,7 @@ def table(
     """
     shown = readable(frame, scenario, units=units, currency=currency)
     numeric: list[Hashable] = [
-        c for c, src in zip(shown.columns, _sources(frame), strict=True) if src
+        c for c, src in zip(shown.columns, _numbers(_shown(frame)), strict=True) if src
     ]
     styler = shown.style.hide(axis="index")
     styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
@@ -206,10 +205,15 @@ def table(
     return styler.set_caption(caption) if caption else styler
 
 
-def _sources(frame: pd.DataFrame) -> list[bool]:
-    """Which columns of the shown table hold numbers (the index first, if it is shown)."""
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as shown: a named index (``set_index``) becomes the first column."""
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        frame = frame.reset_index()
+        return frame.reset_index()
+    return frame
+
+
+def _numbers(frame: pd.DataFrame) -> list[bool]:
+    """Which columns hold numbers (booleans are words: yes, no)."""
     return [
         bool(pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
         for c in frame.columns
