@@ -69,6 +69,23 @@ def _calendar_costs(r: _Run) -> dict[str, Array]:
     }
 
 
+def _per_new_customer(r: _Run, d: Array) -> tuple[Array, Array]:
+    """CLV per new customer and CAC payback in months, share-weighted over segments, ``[S]``.
+
+    ``d`` is the discount factor by month, ``[S, H]``.
+    """
+    p = r.packed
+    clv = np.einsum("sg,sg->s", p.share, (r.kern["gross_margin"] * d[:, None, :]).sum(axis=2))
+    arpa0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1])
+    margin0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1] * p.margin)
+    cac = np.einsum("sg,sg->s", p.share, p.cac)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payback = np.where(
+            margin0 > 0, metrics.cac_payback_months(cac, arpa0, margin0 / arpa0), np.inf
+        )
+    return clv, payback
+
+
 def _kpis(r: _Run) -> dict[str, Array]:
     """Headline KPIs in closed form from the path (no monthly arrays needed)."""
     p, new = r.packed, r.new
@@ -98,19 +115,11 @@ def _kpis(r: _Run) -> dict[str, Array]:
     churned_by_cause = np.einsum("sgt,sgtk->sk", rev_new, np.cumsum(r.path["churned"], axis=2))
     churned = churned_by_cause.sum(axis=1) + total("lapsed")
     present = total("present")
-    margin_k = r.kern["gross_margin"]
-    clv = np.einsum("sg,sg->s", p.share, (margin_k * d[:, None, :]).sum(axis=2))
-    arpa0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1])
-    margin0 = np.einsum("sg,sg->s", p.share, p.price * p.value[:, :1] * p.margin)
-    cac = np.einsum("sg,sg->s", p.share, p.cac)
+    clv, payback = _per_new_customer(r, d)
     saves = np.einsum("sgt,sgto->s", weight, r.path["saves"])
     requests = np.einsum("sgt,sgtk->s", weight, r.path["requests"])
     save_cost = total("offer_costs") + total("discounts_given")
     invol = churned_by_cause @ (1.0 - p.voluntary[0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        payback = np.where(
-            margin0 > 0, metrics.cac_payback_months(cac, arpa0, margin0 / arpa0), np.inf
-        )
     ratios = ratio_kpis(
         Sums(
             churned=churned,
