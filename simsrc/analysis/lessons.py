@@ -32,6 +32,9 @@ FADER_HARDIE_2007 = pd.DataFrame(
 """Fader & Hardie (2007), "How to Project Customer Retention", Table 1: % of customers
 surviving, years 0–12, for two groups of a subscription service."""
 
+FADER_HARDIE_GROUPS = {"regular": "Regular customers", "high_end": "High-end customers"}
+"""Display names of :data:`FADER_HARDIE_2007`'s groups."""
+
 
 DUNNING_BENCHMARKS = pd.DataFrame(
     {
@@ -152,7 +155,7 @@ def naive_vs_sbg(group: str = "regular", fit_years: int = 7) -> pd.DataFrame:
     fit = fit_sbg(actual[: fit_years + 1] * 10)  # per 1,000 customers
     years = data["year"].to_numpy()
     retention = (actual[fit_years] / actual[0]) ** (1 / fit_years)  # constant-rate fit
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "year": years,
             "actual": actual,
@@ -161,6 +164,8 @@ def naive_vs_sbg(group: str = "regular", fit_years: int = 7) -> pd.DataFrame:
             "fitted": years <= fit_years,
         }
     )
+    out.attrs["group"] = FADER_HARDIE_GROUPS[group]  # for the chart's title
+    return out
 
 
 def derl_by_renewals(
@@ -191,7 +196,9 @@ def derl_by_renewals(
     n = np.arange(renewals + 1)
     alike = retention / (1 - retention / (1 + discount))  # Σ r^(k+1) (1+d)^-k
     sbg = fit.derl(discount, n)
-    return pd.DataFrame({"renewals": n, "sbg": sbg, "alike": alike, "ratio": sbg / alike})
+    out = pd.DataFrame({"renewals": n, "sbg": sbg, "alike": alike, "ratio": sbg / alike})
+    out.attrs.update(group=FADER_HARDIE_GROUPS[group], discount=discount)  # for the chart
+    return out
 
 
 def hazards_by_cause(scenario: Scenario, segment: str | None = None) -> pd.DataFrame:

@@ -11,44 +11,78 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from simsrc.model.units import format_delta_pct
 from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
 from simsrc.results.simulate import simulate
-from simsrc.ui.charts.style import SCENARIO_COLORS
+from simsrc.ui.charts.style import (
+    SCENARIO_COLORS,
+    count_axis,
+    money_axis,
+    page,
+    unit_axis,
+)
 
 _ANALYST_WIDTH = 560  # wider than a dashboard view: notebooks show one chart a row
 
 
-def kpi_comparison_chart(tidy: pd.DataFrame, kpi: str = "npv") -> alt.Chart:
+def kpi_comparison_chart(tidy: pd.DataFrame, kpi: str = "npv", currency: str = "USD") -> Any:
     """One KPI across scenarios, from :func:`simsrc.compare` with ``tidy=True``.
+
+    The first scenario is the baseline (grey); each bar is labelled with its change
+    against it.
+
+    Parameters
+    ----------
+    tidy : pandas.DataFrame
+        :func:`simsrc.compare` output with ``tidy=True``.
+    kpi : str
+        The KPI to show (see :data:`simsrc.KPI_INFO`).
+    currency : str
+        ISO code of money KPIs.
 
     Examples
     --------
     >>> import simsrc
     >>> base = simsrc.preset("b2b-saas")
     >>> tidy = simsrc.compare(base, base.halve_churn(), tidy=True)
-    >>> kpi_comparison_chart(tidy).to_dict()["mark"]["type"]
+    >>> kpi_comparison_chart(tidy).to_dict()["layer"][0]["mark"]["type"]
     'bar'
     """
-    df = tidy[tidy["kpi"] == kpi]
+    df = tidy[tidy["kpi"] == kpi].copy()
     label = str(df["label"].iloc[0]) if len(df) else kpi
-    return (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            y=alt.Y("scenario:N", title=None, sort=None),
-            x=alt.X("value:Q", title=label),
-            color=alt.condition(alt.datum.delta > 0, alt.value("#2a9d8f"), alt.value("#9aa5b1")),
-            tooltip=[
-                "scenario:N",
-                alt.Tooltip("value:Q", format=",.0f"),
-                alt.Tooltip("delta_pct:Q", title="Δ vs. baseline", format="+.1%"),
-            ],
-        )
-        .properties(width=_ANALYST_WIDTH, title=f"{label} by scenario")
+    unit = str(df["unit"].iloc[0]) if len(df) else "number"
+    df["change"] = ["baseline"] + [format_delta_pct(100 * d) for d in df["delta_pct"][1:]]
+    df["role"] = ["Baseline"] + ["What-if"] * (len(df) - 1)
+    lo, hi = min(0.0, float(df["value"].min())), max(0.0, float(df["value"].max()))
+    room = 0.15 * (hi - lo)  # for the labels at the bars' ends
+    domain = [lo - room if lo < 0 else 0.0, hi + room if hi > 0 else 0.0]
+    base = alt.Chart(df).encode(
+        y=alt.Y("scenario:N", title=None, sort=None),
+        x=alt.X("value:Q", axis=unit_axis(label, unit, currency), scale=alt.Scale(domain=domain)),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("role:N", scale=alt.Scale(domain=["Baseline", "What-if"],
+                                                  range=list(SCENARIO_COLORS)), legend=None),
+        tooltip=["scenario:N", alt.Tooltip("value:Q", format=",.0f"),
+                 alt.Tooltip("delta_pct:Q", title="Δ vs. baseline", format="+.1%")],
+    )  # fmt: skip
+    label_base = base.encode(text="change:N", color=alt.value("#334155"))  # past the bar's end
+    right = label_base.transform_filter(alt.datum.value >= 0).mark_text(align="left", dx=4)
+    left = label_base.transform_filter(alt.datum.value < 0).mark_text(align="right", dx=-4)
+    return page(
+        alt.layer(bars, right, left).properties(width=_ANALYST_WIDTH),
+        f"{label} by scenario",
+        "Grey: the baseline; each what-if is labelled with its change against it",
     )
 
 
-def tornado_chart(table: pd.DataFrame, kpi_title: str = "NPV", top: int = 12) -> Any:
+def tornado_chart(
+    table: pd.DataFrame,
+    kpi_title: str = "NPV",
+    top: int = 12,
+    unit: str = "currency",
+    currency: str = "USD",
+) -> Any:
     """Which parameters move a KPI most: bars from the low to the high value's KPI.
 
     Parameters
@@ -59,6 +93,8 @@ def tornado_chart(table: pd.DataFrame, kpi_title: str = "NPV", top: int = 12) ->
         The KPI's name for the axis.
     top : int
         Parameters to show.
+    unit, currency : str
+        The KPI's unit (see :mod:`simsrc.model.units`) and ISO currency code.
 
     Examples
     --------
@@ -86,7 +122,9 @@ def tornado_chart(table: pd.DataFrame, kpi_title: str = "NPV", top: int = 12) ->
         .mark_bar(opacity=0.85)
         .encode(
             y=alt.Y("label:N", sort=order, title=None),
-            x=alt.X("kpi:Q", title=kpi_title, axis=alt.Axis(format="~s")),
+            x=alt.X(
+                "kpi:Q", axis=unit_axis(kpi_title, unit, currency), scale=alt.Scale(zero=False)
+            ),
             x2=alt.datum(base),
             color=alt.Color(
                 "side:N",
@@ -102,13 +140,21 @@ def tornado_chart(table: pd.DataFrame, kpi_title: str = "NPV", top: int = 12) ->
         )
     )
     rule = alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(color="#334155").encode(x="x:Q")
-    return alt.layer(bars, rule).properties(
-        width=_ANALYST_WIDTH, height=max(120, 22 * len(order)),
-        title=f"{kpi_title}: what moves it most",
-    )  # fmt: skip
+    return page(
+        alt.layer(bars, rule).properties(width=_ANALYST_WIDTH, height=max(120, 22 * len(order))),
+        f"{kpi_title}: what moves it most",
+        f"Each bar runs from the base {kpi_title} (the line) to its value with one parameter "
+        "at its low or high value",
+        "The axis does not start at zero",
+    )
 
 
-def fan_chart(band: pd.DataFrame, y_title: str = "Revenue per month") -> Any:
+def fan_chart(
+    band: pd.DataFrame,
+    y_title: str = "Revenue per month",
+    unit: str = "currency",
+    currency: str = "USD",
+) -> Any:
     """A monthly series' P10–P90 fan with its median (and expected value, if given).
 
     Parameters
@@ -119,6 +165,8 @@ def fan_chart(band: pd.DataFrame, y_title: str = "Revenue per month") -> Any:
         ``simulate(..., stochastic=True).band("revenue")``.
     y_title : str
         The series' name.
+    unit, currency : str
+        The series' unit (see :mod:`simsrc.model.units`) and ISO currency code.
 
     Examples
     --------
@@ -132,22 +180,49 @@ def fan_chart(band: pd.DataFrame, y_title: str = "Revenue per month") -> Any:
     area = (
         alt.Chart(df)
         .mark_area(opacity=0.2, color=SCENARIO_COLORS[1])
-        .encode(x=x, y=alt.Y("p10:Q", title=y_title, axis=alt.Axis(format="~s")), y2="p90:Q",
+        .encode(x=x, y=alt.Y("p10:Q", axis=unit_axis(y_title, unit, currency)), y2="p90:Q",
                 tooltip=[alt.Tooltip("month:Q"), alt.Tooltip("p10:Q", format=",.0f"),
                          alt.Tooltip("p90:Q", format=",.0f")])
     )  # fmt: skip
     layers = [area, alt.Chart(df).mark_line(color=SCENARIO_COLORS[1]).encode(x=x, y="p50:Q")]
+    notes = ["Shaded: P10 to P90, eight runs in ten inside; line: the median"]
     if "expected" in df:
         layers.append(
             alt.Chart(df).mark_line(color="#334155", strokeDash=[4, 3]).encode(x=x, y="expected:Q")
         )
-    return alt.layer(*layers).properties(
-        width=_ANALYST_WIDTH, height=260, title=f"{y_title}: P10–P90 (shaded) and median"
+        notes.append("Dashed: the expected value")
+    return page(
+        alt.layer(*layers).properties(width=_ANALYST_WIDTH, height=260),
+        f"{y_title}: how far chance can move it",
+        *notes,
     )
 
 
-def sweep_chart(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str) -> alt.Chart:
+def sweep_chart(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    x_title: str,
+    y_title: str,
+    x_unit: str = "number",
+    y_unit: str = "currency",
+    currency: str = "USD",
+) -> Any:
     """A KPI's response to one parameter swept over a range.
+
+    The KPI axis is zoomed to the values (the chart says so): a sweep is read for its
+    slope.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per value of the parameter.
+    x, y : str
+        Columns of the parameter and the KPI.
+    x_title, y_title : str
+        Their names.
+    x_unit, y_unit, currency : str
+        Their units (see :mod:`simsrc.model.units`) and the ISO currency code.
 
     Examples
     --------
@@ -156,17 +231,21 @@ def sweep_chart(df: pd.DataFrame, x: str, y: str, x_title: str, y_title: str) ->
     >>> sweep_chart(df, "p", "npv", "P", "NPV").to_dict()["encoding"]["x"]["field"]
     'p'
     """
-    return (
+    chart = (
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
-            x=alt.X(f"{x}:Q", title=x_title),
-            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False)),
+            x=alt.X(f"{x}:Q", axis=unit_axis(x_title, x_unit, currency)),
+            y=alt.Y(f"{y}:Q", axis=unit_axis(y_title, y_unit, currency),
+                    scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=",.0f")],
         )
-        .properties(
-            width=_ANALYST_WIDTH, height=260, title=f"{y_title} as {x_title.lower()} changes"
-        )
+        .properties(width=_ANALYST_WIDTH, height=260)
+    )  # fmt: skip
+    return page(
+        chart,
+        f"{y_title} as {x_title[:1].lower() + x_title[1:]} changes",
+        f"The {y_title} axis does not start at zero: read the slope",
     )
 
 
@@ -183,14 +262,16 @@ def cohort_heatmap_chart(matrix: pd.DataFrame, every: int = 3) -> alt.Chart:
     picked = matrix.iloc[::every]
     long = picked.reset_index().melt("cohort", var_name="tenure", value_name="survival").dropna()
     long["tenure"] = long["tenure"].astype(int)
-    return (
+    chart = (
         alt.Chart(long)
         .mark_rect()
         .encode(
             x=alt.X(
                 "tenure:O",
                 title="Months since joining",
-                axis=alt.Axis(values=list(range(0, int(long["tenure"].max()) + 1, 6))),
+                axis=alt.Axis(
+                    values=list(range(0, int(long["tenure"].max()) + 1, 6)), labelAngle=0
+                ),
             ),
             y=alt.Y("cohort:O", title="Cohort (month joined)"),
             color=alt.Color(
@@ -201,35 +282,50 @@ def cohort_heatmap_chart(matrix: pd.DataFrame, every: int = 3) -> alt.Chart:
             ),
             tooltip=["cohort:O", "tenure:O", alt.Tooltip("survival:Q", format=".1%")],
         )
-        .properties(width=_ANALYST_WIDTH, height=320, title="Cohort retention")
+        .properties(width=_ANALYST_WIDTH, height=320)
+    )
+    return page(
+        chart,
+        "Share of each cohort still customers, by months since joining",
+        f"One row in {every} of the cohorts; darker: more of them still here",
     )
 
 
-def cohort_value_chart(df: pd.DataFrame) -> alt.Chart:
+def cohort_value_chart(df: pd.DataFrame, currency: str = "USD") -> Any:
     """Where a cohort's value comes from: margin earned by year of tenure.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        :func:`simsrc.analysis.lessons.cohort_value` output.
+    currency : str
+        ISO code of the money axis.
 
     Examples
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"year": [1, 2], "margin": [10.0, 8.0], "share": [0.55, 0.45]})
-    >>> cohort_value_chart(df).to_dict()["mark"]["type"]
+    >>> cohort_value_chart(df).to_dict()["layer"][0]["mark"]["type"]
     'bar'
     """
-    return (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            x=alt.X("year:O", title="Year of tenure"),
-            y=alt.Y("margin:Q", title="Discounted margin per customer acquired"),
-            tooltip=[
-                "year:O",
-                alt.Tooltip("margin:Q", format=",.0f"),
-                alt.Tooltip("share:Q", title="share of the total", format=".0%"),
-            ],
-        )
-        .properties(
-            width=_ANALYST_WIDTH, height=260, title="Where the value of a cohort comes from"
-        )
+    base = alt.Chart(df).encode(
+        x=alt.X("year:O", title="Year with the company", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("margin:Q", axis=money_axis("Discounted margin per customer acquired", currency)),
+    )
+    bars = base.mark_bar(color=SCENARIO_COLORS[1]).encode(
+        tooltip=[
+            "year:O",
+            alt.Tooltip("margin:Q", format=",.0f"),
+            alt.Tooltip("share:Q", title="share of the total", format=".0%"),
+        ],
+    )
+    shares = base.mark_text(baseline="bottom", dy=-3, color="#334155").encode(
+        text=alt.Text("share:Q", format=".0%")
+    )
+    return page(
+        alt.layer(bars, shares).properties(width=_ANALYST_WIDTH, height=260),
+        "Where the value of a customer comes from, year by year",
+        "Labels: each year's share of the lifetime value (the bars add up to the CLV)",
     )
 
 
@@ -261,7 +357,7 @@ def leavers_chart(
     'area'
     """
     pct = value == "hazard"
-    return (
+    chart = (
         alt.Chart(df)
         .mark_area()
         .encode(
@@ -269,8 +365,7 @@ def leavers_chart(
             y=alt.Y(
                 f"{value}:Q",
                 stack=True,
-                title=y_title,
-                axis=alt.Axis(format="%" if pct else ",.0f"),
+                axis=alt.Axis(title=y_title, format="%") if pct else count_axis(y_title),
             ),
             color=alt.Color("cause:N", title="Cause"),
             tooltip=[
@@ -279,8 +374,9 @@ def leavers_chart(
                 alt.Tooltip(f"{value}:Q", format=".2%" if pct else ",.1f"),
             ],
         )
-        .properties(width=_ANALYST_WIDTH, height=280, title=title)
+        .properties(width=_ANALYST_WIDTH, height=280)
     )
+    return page(chart, title, "Stacked: the top edge is all leavers that month")
 
 
 def coverage_chart(summary: pd.DataFrame, level: float = 0.8) -> alt.LayerChart:
@@ -338,13 +434,11 @@ def coverage_chart(summary: pd.DataFrame, level: float = 0.8) -> alt.LayerChart:
         .mark_rule(strokeDash=[6, 4], color="#c0392b")
         .encode(y="level:Q")
     )
-    return (bars + whiskers + target).properties(
-        width=_ANALYST_WIDTH,
-        title=alt.Title(
-            "Do the calibrated P10–P90 bands hold the truth 80 % of the time?",
-            subtitle="Data drawn from a known scenario, calibrated, banded; ±2 Monte Carlo "
-            "errors; dashed: 80 %",
-        ),
+    return page(
+        (bars + whiskers + target).properties(width=_ANALYST_WIDTH),
+        f"Do the calibrated P10–P90 bands hold the truth {level:.0%} of the time?",
+        "Data drawn from a known scenario, calibrated, banded; whiskers: ±2 Monte Carlo "
+        f"errors; dashed: {level:.0%}",
     )
 
 
@@ -401,15 +495,11 @@ def survival_fit_chart(report: Any, before: Any | None = None, months: int = 72)
                                                   range=[[1, 0], [1, 0], [6, 4]][: len(shown)])),
         tooltip=["segment:N", "series:N", "tenure:Q", alt.Tooltip("value:Q", format=".1%")],
     )  # fmt: skip
-    return (
+    return page(
         alt.layer(band, line, data=long)
         .properties(width=220, height=200)
-        .facet(column=alt.Column("segment:N", title=None))
-        .properties(
-            title=alt.Title(
-                "Share of customers still here, by months since joining",
-                subtitle="Kaplan–Meier of the data with its 95 % band (grey), the calibrated "
-                "scenario with its levers on, and before",
-            )
-        )
+        .facet(column=alt.Column("segment:N", title=None)),
+        "Share of customers still here, by months since joining",
+        "Kaplan–Meier of the data with its 95 % band (grey), the calibrated scenario with "
+        "its levers on, and before",
     )

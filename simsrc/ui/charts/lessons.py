@@ -7,6 +7,7 @@ read the output of a function of :mod:`simsrc.analysis.lessons`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import altair as alt
@@ -14,28 +15,22 @@ import pandas as pd
 
 from simsrc.ui.charts.style import (
     CAUSE_COLORS,
-    FONT,
     HEIGHT,
     NO_OFFER,
     OFFER_LABELS,
     SCENARIO_COLORS,
     WIDTH,
+    count_axis,
+    money_axis,
+    page,
 )
 
+FH2007 = "Fader & Hardie (2007), Table 1 [fh2007]"
+"""Source line of the charts drawn from :data:`simsrc.analysis.lessons.FADER_HARDIE_2007`."""
 
-def _lesson(chart: Any, title: str | alt.TitleParams | None = None) -> Any:
-    props: dict[str, Any] = {"width": WIDTH, "height": HEIGHT}
-    if title:
-        props["title"] = title
-    return (
-        chart.properties(**props)
-        .configure(font=FONT)
-        .configure_view(stroke=None)
-        .configure_axis(labelColor="#475569", titleColor="#334155", gridColor="#e2e8f0")
-        # a legend never cuts a label ("Ineffective onboardir"): it takes the room it needs
-        .configure_legend(labelLimit=0, titleLimit=0)
-        .configure_title(anchor="start", subtitleColor="#475569")
-    )
+
+def _lesson(chart: Any, title: str, *notes: str, source: str | None = None) -> Any:
+    return page(chart.properties(width=WIDTH, height=HEIGHT), title, *notes, source=source)
 
 
 def halving_chart(table: pd.DataFrame) -> alt.Chart:
@@ -62,14 +57,12 @@ def halving_chart(table: pd.DataFrame) -> alt.Chart:
         )
     )
     rule = alt.Chart(pd.DataFrame({"y": [2.0]})).mark_rule(strokeDash=[4, 3]).encode(y="y:Q")
-    title = alt.TitleParams(
+    return _lesson(
+        alt.layer(chart, rule),
         "What halving churn does, by how far ahead you look",
-        subtitle=[
-            "Halved churn ÷ baseline: 1 = no change, so the axis starts at 1",
-            "Dashed: twice, the long-run answer",
-        ],
+        "Halved churn ÷ baseline: 1 = no change, so the axis starts at 1",
+        "Dashed: twice, the long-run answer",
     )
-    return _lesson(alt.layer(chart, rule), title=title)
 
 
 def leaky_bucket_chart(data: pd.DataFrame) -> alt.Chart:
@@ -85,7 +78,7 @@ def leaky_bucket_chart(data: pd.DataFrame) -> alt.Chart:
         .mark_line(strokeWidth=2.5, color=SCENARIO_COLORS[1])
         .encode(
             x=alt.X("month:Q", title="Month"),
-            y=alt.Y("customers:Q", title="Customers"),
+            y=alt.Y("customers:Q", axis=count_axis("Customers")),
             tooltip=["month:Q", alt.Tooltip("customers:Q", format=",.0f")],
         )
     )
@@ -94,18 +87,23 @@ def leaky_bucket_chart(data: pd.DataFrame) -> alt.Chart:
         .mark_rule(strokeDash=[5, 3], color="#64748b")
         .encode(y="steady_state:Q", tooltip=[alt.Tooltip("steady_state:Q", format=",.0f")])
     )
-    return _lesson(alt.layer(line, ceiling))
+    return _lesson(
+        alt.layer(line, ceiling),
+        "Customers fill the bucket up to a ceiling",
+        "Dashed: new customers a month ÷ monthly churn, where the leaks equal the inflow",
+    )
 
 
-def projection_chart(data: pd.DataFrame, title: str | None = None) -> alt.Chart:
+def projection_chart(data: pd.DataFrame) -> alt.Chart:
     """Actual survival against the sBG and a naive constant-rate projection (lesson 2).
+
+    The years both projections were fitted on are shaded.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`simsrc.analysis.lessons.naive_vs_sbg` output.
-    title : str, optional
-        Chart title.
+        :func:`simsrc.analysis.lessons.naive_vs_sbg` output (its ``attrs["group"]``
+        names the customers in the title).
     """
     long = data.melt(id_vars=["year", "fitted"], value_vars=["actual", "sbg", "naive"],
                      var_name="series", value_name="surviving")  # fmt: skip
@@ -116,13 +114,25 @@ def projection_chart(data: pd.DataFrame, title: str | None = None) -> alt.Chart:
         alt.Chart(long)
         .mark_line(point=True, strokeWidth=2)
         .encode(
-            x=alt.X("year:Q", title="Year"),
-            y=alt.Y("surviving:Q", title="% of customers surviving"),
+            x=alt.X("year:Q", title="Years since joining"),
+            y=alt.Y("surviving:Q", title="Customers still here (%)"),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=["year:Q", "series:N", alt.Tooltip("surviving:Q", format=".1f")],
         )
     )
-    return _lesson(chart, title)
+    fitted = data.loc[data["fitted"], "year"]
+    shade = (
+        alt.Chart(pd.DataFrame({"start": [fitted.min()], "end": [fitted.max()]}))
+        .mark_rect(color="#94a3b8", opacity=0.15)
+        .encode(x="start:Q", x2="end:Q")
+    )
+    group = data.attrs.get("group", "Customers")
+    return _lesson(
+        alt.layer(shade, chart),
+        f"{group}: projecting who stays from the first {int(fitted.max())} years",
+        "Shaded: the years both projections were fitted on; after them, the real test",
+        source=FH2007,
+    )
 
 
 def survival_curves_chart(data: pd.DataFrame) -> alt.Chart:
@@ -143,7 +153,7 @@ def survival_curves_chart(data: pd.DataFrame) -> alt.Chart:
             tooltip=["label:N", "tenure:Q", alt.Tooltip("survival:Q", format=".1%")],
         )
     )
-    return _lesson(chart)
+    return _lesson(chart, "Share of a cohort still customers, by months since joining")
 
 
 def hazards_chart(data: pd.DataFrame) -> alt.Chart:
@@ -164,7 +174,7 @@ def hazards_chart(data: pd.DataFrame) -> alt.Chart:
             tooltip=["cause:N", "tenure:Q", alt.Tooltip("hazard:Q", format=".2%")],
         )
     )
-    return _lesson(chart, title="Monthly churn by cause, over a customer's tenure")
+    return _lesson(chart, "Monthly churn by cause, over a customer's tenure")
 
 
 def offer_survival_chart(data: pd.DataFrame) -> alt.Chart:
@@ -177,18 +187,23 @@ def offer_survival_chart(data: pd.DataFrame) -> alt.Chart:
     """
     labels = {**OFFER_LABELS, "none": NO_OFFER}
     df = data.assign(offer=data["offer"].map(labels))
+    floor = math.floor(10 * float(df["survival"].min())) / 10  # the gaps are what matter
     chart = (
         alt.Chart(df)
         .mark_line(strokeWidth=2)
         .encode(
             x=alt.X("tenure:Q", title="Months since joining"),
             y=alt.Y("survival:Q", title="Still a customer", axis=alt.Axis(format=".0%"),
-                    scale=alt.Scale(zero=False)),
+                    scale=alt.Scale(domain=[floor, 1])),
             color=alt.Color("offer:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=["offer:N", "tenure:Q", alt.Tooltip("survival:Q", format=".1%")],
         )
     )  # fmt: skip
-    return _lesson(chart)
+    return _lesson(
+        chart,
+        "A cohort's survival when the save team makes only one kind of offer",
+        f"The axis starts at {floor:.0%} to show the gaps between the offers",
+    )
 
 
 def dunning_chart(data: pd.DataFrame, benchmarks: pd.DataFrame | None = None) -> alt.Chart:
@@ -244,12 +259,12 @@ def dunning_chart(data: pd.DataFrame, benchmarks: pd.DataFrame | None = None) ->
         .mark_text(align="left", baseline="top", dx=6, dy=2, fontSize=11, color="#475569")
         .encode(x=alt.value(WIDTH), y="high:Q", text="benchmark:N")
     )
-    title = alt.TitleParams(
+    return _lesson(
+        alt.layer(bands, lines, chart, names),
         "Late payers recovered, by message style and channel",
-        subtitle="Grey: published recovery ([benchmarks], docs/sources.md)" if len(bench) else "",
-        anchor="start",
+        *(["Grey: published recovery rates"] if len(bench) else []),
+        source="industry figures [benchmarks], docs/sources.md" if len(bench) else None,
     )
-    return _lesson(alt.layer(bands, lines, chart, names), title=title)
 
 
 def win_back_chart(data: pd.DataFrame) -> alt.Chart:
@@ -258,20 +273,23 @@ def win_back_chart(data: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     data : pandas.DataFrame
-        ``channel``, ``delay (months)``, ``won back`` and ``NPV``.
+        ``channel`` (``email``, ``sms``), ``delay (months)``, ``won back`` (over the
+        horizon) and ``NPV``.
     """
+    names = {"email": "Email", "sms": "SMS"}
+    df = data.assign(channel=[names.get(c, c) for c in data["channel"]])
     chart = (
-        alt.Chart(data)
+        alt.Chart(df)
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=alt.X("delay (months):Q", title="Delay before the message (months)"),
-            y=alt.Y("won back:Q", title="Customers won back"),
+            y=alt.Y("won back:Q", axis=count_axis("Customers won back over the horizon")),
             color=alt.Color("channel:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=["channel:N", "delay (months):Q", alt.Tooltip("won back:Q", format=",.1f"),
                      alt.Tooltip("NPV:Q", format=",.0f")],
         )
     )  # fmt: skip
-    return _lesson(chart)
+    return _lesson(chart, "Former customers won back, by channel and how long the message waits")
 
 
 def derl_chart(data: pd.DataFrame) -> alt.Chart:
@@ -280,7 +298,8 @@ def derl_chart(data: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     data : pandas.DataFrame
-        :func:`simsrc.analysis.lessons.derl_by_renewals` output.
+        :func:`simsrc.analysis.lessons.derl_by_renewals` output (its ``attrs`` name the
+        group and the discount rate).
     """
     long = data.melt(id_vars="renewals", value_vars=["sbg", "alike"], var_name="series",
                      value_name="derl")  # fmt: skip
@@ -292,21 +311,25 @@ def derl_chart(data: pd.DataFrame) -> alt.Chart:
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=alt.X("renewals:Q", title="Renewals made", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y(
-                "derl:Q", title="Discounted payments still to come", scale=alt.Scale(zero=True)
-            ),
+            y=alt.Y("derl:Q", title="Payments still to come, discounted"),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=["renewals:Q", "series:N", alt.Tooltip("derl:Q", format=".2f")],
         )
     )
+    group, discount = data.attrs.get("group"), data.attrs.get("discount")
     return _lesson(
         chart,
-        "What a customer is still worth, by renewals made "
-        "(Fader & Hardie 2007 high-end data, 10 % a year)",
+        "What a customer is still worth, by renewals made",
+        *([f"{group}; payments discounted at {discount:.0%} a year"] if group else []),
+        source=f"{FH2007}; valuation as in Fader & Hardie (2010) [fh2010]",
     )
 
 
-def value_by_tenure_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Chart:
+def value_by_tenure_chart(
+    data: pd.DataFrame,
+    currency: str = "USD",
+    title: str = "A customer still here: what they will still bring",
+) -> alt.Chart:
     """Value of a customer still here, by months with the company, one line per ``label``.
 
     Parameters
@@ -316,25 +339,21 @@ def value_by_tenure_chart(data: pd.DataFrame, currency: str = "USD") -> alt.Char
         a calibration report's ``base_value``, labelled by model).
     currency : str
         ISO code of the money axis.
+    title : str
+        What the customers are.
     """
-    money = alt.Axis(format="$,.0f")
     chart = (
         alt.Chart(data)
         .mark_line(strokeWidth=2.5)
         .encode(
             x=alt.X("tenure:Q", title="Months with the company"),
-            y=alt.Y(
-                "value_per_customer:Q",
-                title=f"Value still to come ({currency})",
-                scale=alt.Scale(zero=True),
-                axis=money,
-            ),
+            y=alt.Y("value_per_customer:Q", axis=money_axis("Value still to come", currency)),
             color=alt.Color("label:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=[
                 "label:N",
                 "tenure:Q",
-                alt.Tooltip("value_per_customer:Q", format="$,.0f"),
+                alt.Tooltip("value_per_customer:Q", format=",.0f"),
             ],
         )
     )
-    return _lesson(chart, "A telecom customer still here: what they will still bring")
+    return _lesson(chart, title)

@@ -12,7 +12,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from simsrc.model.units import format_value
+from simsrc.model.units import FRACTION_UNITS, format_value
 
 BASELINE, WHAT_IF = "Baseline", "What-if"
 SCENARIOS = (BASELINE, WHAT_IF)
@@ -33,7 +33,10 @@ OFFER_LABELS: dict[str, str] = {
 NO_OFFER = "No save team"
 
 WIDTH, HEIGHT = 360, 200  # one dashboard view, in pixels
-FONT = "Inter, 'Segoe UI', system-ui, -apple-system, sans-serif"
+# Arial and Liberation Sans share their metrics: lesson charts are laid out as SVG in the
+# kernel with one of them and drawn by the browser with the other, and labels only stay
+# apart when both measure text alike (a wider fallback font made them collide).
+FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
 SCENARIO_DASH = alt.StrokeDash(
     "scenario:N", scale=alt.Scale(domain=list(SCENARIOS), range=[[5, 3], [1, 0]]), legend=None
 )
@@ -50,18 +53,59 @@ def currency_symbol(currency: str) -> str:
     return format_value(0.0, "currency", currency)[:-1]
 
 
-def money_axis(title: str, currency: str) -> alt.Axis:
-    """An axis for money with K/M/B labels and the currency symbol."""
-    symbol = currency_symbol(currency).replace("\\", "\\\\").replace("'", "\\'")
-    return alt.Axis(
-        title=title,
-        labelExpr=f"'{symbol}' + replace(format(datum.value, '~s'), 'G', 'B')",
+def _compact_expr(symbol: str = "") -> str:
+    """A Vega expression writing ``datum.value`` as :func:`simsrc.model.units.compact` does.
+
+    Below a thousand plainly (never ``500m`` for half a unit), then K/M/B; the sign
+    before the currency symbol, as in tables.
+    """
+    quoted = "'" + symbol.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    a = "abs(datum.value)"
+    return (
+        f"(datum.value < 0 ? '−' : '') + {quoted} + ({a} < 1000 ? format({a}, ',~g') : "
+        f"replace(replace(format({a}, '~s'), 'G', 'B'), 'k', 'K'))"
     )
+
+
+def money_axis(title: str, currency: str) -> alt.Axis:
+    """An axis for money: the currency in its title, K/M/B labels with its symbol.
+
+    Examples
+    --------
+    >>> money_axis("Revenue per month", "EUR").to_dict()["title"]
+    'Revenue per month (EUR)'
+    """
+    symbol = currency_symbol(currency)
+    return alt.Axis(title=f"{title} ({currency})", labelExpr=_compact_expr(symbol))
 
 
 def count_axis(title: str) -> alt.Axis:
     """An axis for counts of customers with K/M/B labels."""
-    return alt.Axis(title=title, labelExpr="replace(format(datum.value, '~s'), 'G', 'B')")
+    return alt.Axis(title=title, labelExpr=_compact_expr())
+
+
+def unit_axis(title: str, unit: str, currency: str = "USD") -> alt.Axis:
+    """An axis for a value in one of :mod:`simsrc.model.units`' units.
+
+    Money gets :func:`money_axis`, fractions per cent, counts :func:`count_axis`, months
+    their unit in the title; anything else its title alone.
+
+    Examples
+    --------
+    >>> unit_axis("Save-team coverage", "share").to_dict()["format"]
+    '.0%'
+    >>> unit_axis("CAC payback", "months").to_dict()["title"]
+    'CAC payback (months)'
+    """
+    if unit.startswith("currency"):
+        return money_axis(title, currency)
+    if unit in FRACTION_UNITS:
+        return alt.Axis(title=title, format=".0%")
+    if unit == "customers":
+        return count_axis(title)
+    if unit == "months":
+        return alt.Axis(title=f"{title} (months)")
+    return alt.Axis(title=title)
 
 
 def scenario_color(legend: bool = False) -> alt.Color:
@@ -74,7 +118,7 @@ def scenario_color(legend: bool = False) -> alt.Color:
 
 
 def configure(chart: Any) -> Any:
-    """The dashboards' look: font, colours of axes and grid, no frame."""
+    """The house look: font, colours of axes and grid, no frame, no label ever cut."""
     return (
         chart.configure(font=FONT, background="white")
         .configure_view(stroke=None)
@@ -84,13 +128,42 @@ def configure(chart: Any) -> Any:
             titleFontWeight="normal",
             titleFontSize=12,
             labelFontSize=11,
+            labelLimit=0,
             gridColor="#e2e8f0",
             domainColor="#cbd5e1",
             tickColor="#cbd5e1",
         )
-        .configure_legend(labelFontSize=12, labelColor="#334155", symbolStrokeWidth=3)
-        .configure_title(font=FONT, color="#0f172a")
+        .configure_legend(
+            labelFontSize=12, labelColor="#334155", symbolStrokeWidth=3, labelLimit=0, titleLimit=0
+        )
+        .configure_title(font=FONT, color="#0f172a", anchor="start", subtitleColor="#475569")
     )
+
+
+def page(chart: Any, title: str, *notes: str, source: str | None = None) -> Any:
+    """A chart shown on its own: its title, notes and source line above it, the house look.
+
+    Parameters
+    ----------
+    chart : altair chart
+        The views, sized.
+    title : str
+        What the chart shows.
+    *notes : str
+        Lines under the title: how to read it (what is dashed or shaded, where an axis
+        starts when not at zero).
+    source : str, optional
+        Where a published figure comes from, with its key in ``docs/sources.md``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q")
+    >>> page(c, "A point", "One of them", source="me [key]").to_dict()["title"]["subtitle"]
+    ['One of them', 'Source: me [key]']
+    """
+    lines = [*notes, *([f"Source: {source}"] if source else [])]
+    return configure(chart.properties(title=alt.TitleParams(title, subtitle=lines)))
 
 
 def standalone(view: Any, dataset: str, data: pd.DataFrame) -> Any:
