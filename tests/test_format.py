@@ -89,6 +89,21 @@ def test_a_comparison_reads_as_kpis_by_row():
     assert shown.iloc[2, 1].endswith("%") and shown["Δ %"].str.endswith("%").all()
 
 
+def test_a_long_table_of_kpis_takes_headings_and_units_it_is_given():
+    # Lesson 07's coverage study: one row per KPI and data size. Without units, the KPI
+    # names of the first column would give "customers" the money unit of the NPV row.
+    study = pd.DataFrame({"kpi": ["ending_active", "npv"], "customers": [2000, 2000],
+                          "coverage": [0.76, 0.795]})  # fmt: skip
+    shown = fmt.readable(
+        study,
+        units={"customers": "customers", "coverage": "share"},
+        labels={"customers": "Customers per data set", "coverage": "Bands that held the truth"},
+    )
+    assert list(shown.columns) == ["KPI", "Customers per data set", "Bands that held the truth"]
+    assert shown.iloc[:, 1].tolist() == ["2,000", "2,000"]
+    assert shown.iloc[:, 2].tolist() == ["76%", "79.5%"]
+
+
 def test_the_cli_csv_is_rounded(tmp_path):
     from simsrc.ui.cli import main
 

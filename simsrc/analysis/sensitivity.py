@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from simsrc.analysis.sweep import build_scenarios
 from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
+from simsrc.model.levers import OFFER_LABELS
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.parts import JointDraws, Uncertain
 from simsrc.model.scenario import Scenario
@@ -76,14 +77,24 @@ def numeric_paths(scenario: Scenario, *, nonzero: bool = True) -> list[str]:
     return out
 
 
-def _label(row: Param, path: str) -> str:
-    """The table label, with the item names a ``*`` pattern matched."""
-    names = [
-        part
+def _label(row: Param, path: str, scenario: Scenario) -> str:
+    """The table label, with the items a ``*`` pattern matched by their labels.
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> path = "save_team.discount.acceptance.price_competitor"
+    >>> _label(PARAMETERS[path], path, simsrc.preset("b2b-saas"))
+    'Acceptance (Discount, Price or competitor)'
+    """
+    names = {c.name: c.label for c in scenario.causes}
+    names.update({g.name: g.label for g in scenario.segments}, **OFFER_LABELS)
+    items = [
+        names.get(part, part)
         for part, pattern in zip(path.split("."), row.path.split("."), strict=False)
         if pattern == "*" or (fnmatchcase(part, pattern) and part != pattern)
     ]
-    return f"{row.label} ({', '.join(names)})" if names else row.label
+    return f"{row.label} ({', '.join(items)})" if items else row.label
 
 
 def current_value(scenario: Scenario, path: str) -> float:
@@ -207,7 +218,7 @@ def _tornado_variants(
         rows.append(
             {
                 "path": path,
-                "label": _label(row, path),
+                "label": _label(row, path, scenario),
                 "base_value": base,
                 "low_value": lo,
                 "high_value": hi,
@@ -286,6 +297,33 @@ def uncertain_paths(scenario: Scenario) -> tuple[str, ...]:
     """
     joint = scenario.estimation.paths if scenario.estimation is not None else ()
     return tuple(u.path for u in scenario.uncertainty) + joint
+
+
+def uncertainty_table(scenario: Scenario) -> pd.DataFrame:
+    """The scenario's ``[uncertainty]`` ranges, one row a parameter, for people to read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter`` (its label), ``value`` (the scenario's), ``low``, ``high``,
+        ``distribution`` and ``unit`` (each row's, which :func:`simsrc.ui.format.table`
+        writes its numbers in).
+
+    Examples
+    --------
+    >>> import simsrc
+    >>> t = uncertainty_table(simsrc.preset("b2b-saas"))
+    >>> t.loc[0, "parameter"], float(t.loc[0, "low"]), float(t.loc[0, "high"]), t.loc[0, "unit"]
+    ('New customers per month', 90.0, 150.0, 'customers/month')
+    """
+    rows = []
+    for u in scenario.uncertainty:
+        row = PARAMETERS[u.path]
+        rows.append({"parameter": _label(row, u.path, scenario),
+                     "value": current_value(scenario, u.path), "low": u.low, "high": u.high,
+                     "distribution": u.distribution, "unit": row.unit})  # fmt: skip
+    columns = ["parameter", "value", "low", "high", "distribution", "unit"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def follow_ranges(scenario: Scenario, reference: Scenario) -> Scenario:
@@ -452,4 +490,5 @@ __all__ = [
     "sample_uncertainty",
     "tornado",
     "uncertain_paths",
+    "uncertainty_table",
 ]

@@ -45,6 +45,16 @@ OFFER_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 """The offer catalogue, in a fixed order."""
 
+OFFER_LABELS: dict[str, str] = {
+    "discount": "Discount",
+    "free_month": "Free month",
+    "expert_help": "Expert help",
+    "downgrade": "Downgrade",
+    "contract": "Contract",
+    "pause": "Pause",
+}
+"""Display names of the save team's offers (:data:`OFFER_NAMES`)."""
+
 HOLD_OFFERS: tuple[str, ...] = ("discount", "free_month", "contract", "pause")
 """Offers that hold a customer for ``months`` and then end (stay or lapse)."""
 

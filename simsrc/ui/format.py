@@ -20,11 +20,10 @@ from IPython.display import HTML
 from pandas.io.formats.style import Styler
 
 from simsrc.model.files import scenario_to_toml
-from simsrc.model.levers import OFFER_NAMES
+from simsrc.model.levers import OFFER_LABELS, OFFER_NAMES
 from simsrc.model.scenario import Scenario
 from simsrc.model.units import cell_text, column_unit
 from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
-from simsrc.ui.charts.style import OFFER_LABELS
 
 __all__ = [
     "LABELS",
@@ -120,36 +119,48 @@ def readable(
     scenario: Scenario | None = None,
     *,
     units: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
     currency: str = "USD",
 ) -> pd.DataFrame:
     """The table's values as text, columns and named rows labelled (what :func:`table` shows).
 
     A named index (``set_index``) becomes the first column; a plain 0…n index is
-    dropped. With ``units`` a column (or, for a table of KPIs by row, a row) gets that
-    unit instead of the one its name gives.
+    dropped. A table of KPIs by row writes each row in its KPI's unit, and a table with
+    a ``unit`` column each row in that unit (the column itself is not shown). With
+    ``units`` a column (or a KPI's row) gets that unit instead of the one its name
+    gives; with ``labels`` a column that heading.
+
+    Examples
+    --------
+    >>> ranges = pd.DataFrame({"parameter": ["New customers", "Churn"], "low": [90.0, 0.015],
+    ...                        "unit": ["customers/month", "monthly rate"]})
+    >>> readable(ranges)["Low"].tolist()
+    ['90', '1.5%']
     """
     frame = _shown(frame)
     units = dict(units or {})
+    headings = {str(k): v for k, v in (labels or {}).items()}
     by_row = _row_units(frame, units)
+    frame = _without_units(frame)
     out = pd.DataFrame(index=frame.index)
     for name, numbers in zip(frame.columns, _numbers(frame), strict=True):
-        col = frame[name]
+        col, heading = frame[name], headings.get(str(name)) or label(name, scenario)
         if numbers:
             if by_row is not None and str(name) not in units:
                 texts = [cell_text(x, u, currency) for x, u in zip(col, by_row, strict=True)]
             else:
                 unit = units.get(str(name), unit_of(str(name)))
                 texts = [cell_text(x, unit, currency) for x in col]
-            out[label(name, scenario)] = texts
+            out[heading] = texts
         else:
-            out[label(name, scenario)] = pd.Series(
-                [_cell(x, scenario) for x in col], index=out.index
-            )
+            out[heading] = pd.Series([_cell(x, scenario) for x in col], index=out.index)
     return out
 
 
 def _row_units(frame: pd.DataFrame, units: Mapping[str, str]) -> list[str] | None:
-    """Units by row when the first column names KPIs (a table of KPIs by row), else None."""
+    """Units by row: from a ``unit`` column, or the KPIs a first column names; else None."""
+    if len(_without_units(frame).columns) < len(frame.columns):
+        return [str(u) for u in frame["unit"]]
     first = frame.columns[0] if len(frame.columns) else None
     if first is None or pd.api.types.is_numeric_dtype(frame[first]):
         return None
@@ -164,6 +175,7 @@ def table(
     scenario: Scenario | None = None,
     *,
     units: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
     currency: str = "USD",
     caption: str | None = None,
 ) -> Styler:
@@ -178,6 +190,8 @@ def table(
         For the labels of its causes and segments.
     units : mapping, optional
         Column (or KPI row) name → unit, where the name does not say it.
+    labels : mapping, optional
+        Column name → heading, where the name's words are not the heading.
     currency : str
         Currency of money columns.
     caption : str, optional
@@ -191,9 +205,11 @@ def table(
     >>> "e+" in html, "$" in html, "NPV" in html
     (False, True, True)
     """
-    shown = readable(frame, scenario, units=units, currency=currency)
+    shown = readable(frame, scenario, units=units, labels=labels, currency=currency)
     numeric: list[Hashable] = [
-        c for c, src in zip(shown.columns, _numbers(_shown(frame)), strict=True) if src
+        c
+        for c, src in zip(shown.columns, _numbers(_without_units(_shown(frame))), strict=True)
+        if src
     ]
     styler = shown.style.hide(axis="index")
     styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
@@ -209,6 +225,13 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as shown: a named index (``set_index``) becomes the first column."""
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
         return frame.reset_index()
+    return frame
+
+
+def _without_units(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame less a ``unit`` column of words: every number of a row says its unit."""
+    if "unit" in frame.columns and not pd.api.types.is_numeric_dtype(frame["unit"]):
+        return frame.drop(columns="unit")
     return frame
 
 

@@ -4,7 +4,7 @@ tests/test_notebooks.py runs each block in the notebook's kernel right after the
 first code cell containing its ``# after:`` text; names are the notebook's.
 """
 
-# after: derl.rename(
+# after: labels={"sbg": "Customers differ (sBG)", "alike": "One retention rate for all"},
 d = derl.set_index("renewals")
 assert round(d.loc[0, "sbg"], 2) == 5.41 and round(d.loc[7, "sbg"], 2) == 7.53
 assert round(d.loc[0, "alike"], 2) == 5.05 and d["alike"].nunique() == 1
@@ -26,7 +26,7 @@ assert round(d["npv"] / 1e3) == -375
 assert round(d["ending_base_value"] / 1e6, 1) == 7.3
 assert round(d["npv_with_base"] / 1e6, 2) == 3.2
 
-# after: study.pivot(index="kpi", columns="customers", values=["coverage", "width"]).style.format("{:.1%}")
+# after: study[["kpi", "customers", "coverage", "mc_error", "width"]],
 s = study.set_index(["customers", "kpi"])
 assert s["coverage"].min() == 0.745 and s["coverage"].max() == 0.80
 assert round(s.loc[(2000, "npv"), "coverage"], 3) == 0.795

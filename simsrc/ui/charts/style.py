@@ -12,6 +12,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from simsrc.model.levers import OFFER_LABELS as OFFER_LABELS  # the charts' name for it
 from simsrc.model.units import FRACTION_UNITS, format_value
 
 BASELINE, WHAT_IF = "Baseline", "What-if"
@@ -21,15 +22,6 @@ CAUSE_COLORS = (
     "#4e79a7", "#f28e2b", "#59a14f", "#b6992d", "#e15759", "#b07aa1", "#76b7b2", "#9c755f",
     "#ff9da7", "#bab0ac",
 )  # fmt: skip
-OFFER_LABELS: dict[str, str] = {
-    "discount": "Discount",
-    "free_month": "Free month",
-    "expert_help": "Expert help",
-    "downgrade": "Downgrade",
-    "contract": "Contract",
-    "pause": "Pause",
-}
-"""Display names of the save team's offers (:data:`simsrc.model.levers.OFFER_NAMES`)."""
 NO_OFFER = "No save team"
 
 WIDTH, HEIGHT = 360, 200  # one dashboard view, in pixels
