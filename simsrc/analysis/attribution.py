@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from simsrc.model.errors import ScenarioError
-from simsrc.model.scenario import Scenario
+from simsrc.model.scenario import WHAT_IF_MARK, Scenario
 from simsrc.results.expected import simulate_batch
 from simsrc.results.kpis import BASE_VALUE_KPIS
 
@@ -65,7 +65,9 @@ def lever_off(scenario: Scenario, lever: str) -> Scenario:
     if lever not in LEVERS:
         raise ScenarioError("lever", f"unknown lever {lever!r} (known: {', '.join(LEVERS)})")
     label, off = LEVERS[lever]
-    return dataclasses.replace(off(scenario), name=f"{scenario.name} · without {label.lower()}")
+    return dataclasses.replace(
+        off(scenario), name=f"{scenario.name}{WHAT_IF_MARK}without {label.lower()}"
+    )
 
 
 def attribute(

@@ -24,7 +24,7 @@ import pandas as pd
 from simsrc.model.checks import check_instance
 from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
-from simsrc.model.scenario import Scenario
+from simsrc.model.scenario import WHAT_IF_MARK, Scenario
 from simsrc.model.units import format_value
 from simsrc.results.simulate import simulate
 
@@ -191,7 +191,7 @@ def _changed(scenario: Scenario, change: str | Scenario) -> tuple[Scenario, str,
         if isinstance(current, bool) or not isinstance(current, int | float):
             raise ScenarioError("change", f"{path} is not a number, so +/- means nothing")
         value = float(current) + float(value)
-    return scenario.set(path, value, name=f"{scenario.name} · test arm"), path, value
+    return scenario.set(path, value, name=f"{scenario.name}{WHAT_IF_MARK}test arm"), path, value
 
 
 def _cause_of(scenario: Scenario, path: str) -> str | None:

@@ -49,7 +49,7 @@ from simsrc.calibration.report import CalibrationReport
 from simsrc.calibration.sbg import SBGFit, fit_sbg
 from simsrc.engine.curves import shape_curve
 from simsrc.model.errors import ScenarioError
-from simsrc.model.scenario import Scenario
+from simsrc.model.scenario import WHAT_IF_MARK, Scenario
 
 # --------------------------------------------------------------------------------------
 # Cohort survival tables
@@ -427,7 +427,7 @@ def cohort_scenario(
     new = sum(data.sizes) / max(sum(m.shape[0] for m in groups.values()), 1) / period
     scenario, notes = build_scenario(
         base,
-        name=opts.name or f"{base.name} · calibrated",
+        name=opts.name or f"{base.name}{WHAT_IF_MARK}calibrated",
         description=(
             f"Calibrated from a cohort table ({source_name(opts.source)}) by simsrc.calibrate."
         ),

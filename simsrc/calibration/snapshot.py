@@ -46,7 +46,7 @@ from simsrc.calibration.snapshot_report import (
 )
 from simsrc.calibration.value import fit_value_curve, revenue_by_tenure
 from simsrc.model.errors import ScenarioError
-from simsrc.model.scenario import Scenario
+from simsrc.model.scenario import WHAT_IF_MARK, Scenario
 from simsrc.model.units import compact
 
 __all__ = ["SnapshotScenario", "ValueStep", "calibrate_snapshot"]
@@ -460,7 +460,7 @@ def snapshot_scenario(
     model = fitted.fit.model
     scenario, notes = build_scenario(
         base,
-        name=opts.name or f"{base.name} · calibrated",
+        name=opts.name or f"{base.name}{WHAT_IF_MARK}calibrated",
         description=(
             f"Calibrated from {source_name(opts.source)} ({len(prep.customers):,} customers) "
             f"by simsrc.calibrate; levers and economics from {base.name!r}."

@@ -14,7 +14,7 @@ from simsrc.analysis.offers import offer_survival
 from simsrc.analysis.optimize import RetentionPlan, optimize_offer_mix
 from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
-from simsrc.model.scenario import Scenario
+from simsrc.model.scenario import WHAT_IF_MARK, Scenario
 from simsrc.model.units import format_value
 from simsrc.results.expected import Result, simulate_batch
 from simsrc.results.simulate import simulate
@@ -133,7 +133,9 @@ class OfferMixDashboard(Dashboard):
 
     def _compute(self, s: Scenario) -> SaveTeamComputed:
         team_off = dataclasses.replace(
-            s, save_team=dataclasses.replace(s.save_team, coverage=0.0), name=f"{s.name} · off"
+            s,
+            save_team=dataclasses.replace(s.save_team, coverage=0.0),
+            name=f"{s.name}{WHAT_IF_MARK}off",
         )
         off = simulate_batch([team_off]).kpis["total_gross_margin"].iloc[0]
         return SaveTeamComputed(simulate(s), float(off), self._delay(s))

@@ -18,7 +18,7 @@ from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
 from simsrc.model.levers import OFFER_NAMES
 from simsrc.model.params import PARAMETERS, Param
-from simsrc.model.scenario import Scenario
+from simsrc.model.scenario import WHAT_IF_MARK, Scenario
 from simsrc.model.schema import hints
 from simsrc.model.units import compact, format_value
 from simsrc.ui.charts import OFFER_LABELS
@@ -296,7 +296,7 @@ def build_what_if(
     >>> simsrc.simulate(halved).kpis["npv"] == simsrc.simulate(base.halve_churn()).kpis["npv"]
     True
     """
-    name = name or f"{baseline.name} · what-if"
+    name = name or f"{baseline.name}{WHAT_IF_MARK}what-if"
     fields = {k: v for k, v in values.items() if not is_factor(k)}
     data = baseline.to_dict(full=True)
     changed = {k: v for k, v in fields.items() if scenario_value(data, k) != v}
