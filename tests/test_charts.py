@@ -488,10 +488,14 @@ def test_every_notebook_chart_explains_itself():
               and getattr(module, name).__module__ == module.__name__}  # fmt: skip
     assert public - set(made) == {"survival_fit_chart"}  # its own test, with a calibration
     found = {}
-    for name, build in made.items():
-        spec = build().to_dict()
-        found[name] = chart_problems(spec, name in MONEY_CHARTS, name in SOURCED_CHARTS)
+    with alt.theme.enable(charts.style.THEME):  # as render_offline() sets it
+        for name, build in made.items():
+            spec = build().to_dict()
+            found[name] = chart_problems(spec, name in MONEY_CHARTS, name in SOURCED_CHARTS)
     assert {k: v for k, v in found.items() if v} == {}
+    # their look is a theme, not a config of each chart: they can be put side by side
+    pair = made["sweep_chart"]() | made["fan_chart"]()
+    assert len(pair.to_dict()["hconcat"]) == 2
 
 
 def test_the_checks_of_a_chart_can_fail():

@@ -147,3 +147,22 @@ def test_monte_carlo_needs_uncertainty(base):
         monte_carlo(base, n=10)
     with pytest.raises(ValueError, match="positive integer"):
         monte_carlo(base.replace(uncertainty=(simsrc.Uncertain(PRICE, 1000.0, 2000.0),)), n=0)
+
+
+def test_the_uncertainty_table_lists_what_monte_carlo_varies_in_words():
+    from simsrc.analysis.sensitivity import uncertain_paths, uncertainty_table
+    from simsrc.model.parts import JointDraws
+
+    b = simsrc.preset("b2b-saas")
+    path = "causes.poor_service.levels.premium"
+    draws = tuple((0.001 * k,) for k in range(1, 11))  # P10–P90: 0.0019 to 0.0091
+    s = b.replace(estimation=JointDraws(paths=(path,), draws=draws, source="test"))
+    t = uncertainty_table(s)
+    assert len(t) == len(uncertain_paths(s)) == len(b.uncertainty) + 1
+    first, last = t.iloc[0], t.iloc[-1]
+    assert first["parameter"] == "New customers per month"
+    assert (first["low"], first["high"]) == (90, 150)
+    assert first["distribution"] == "uniform" and first["unit"] == "customers/month"
+    assert last["parameter"] == "Monthly churn (Poor service, Premium plan)"
+    assert last["low"] == pytest.approx(0.0019) and last["high"] == pytest.approx(0.0091)
+    assert last["value"] == b.causes[0].levels[1] and "10 joint draws" in last["distribution"]

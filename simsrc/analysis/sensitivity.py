@@ -23,7 +23,6 @@ from numpy.typing import NDArray
 from simsrc.analysis.sweep import build_scenarios
 from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
-from simsrc.model.levers import OFFER_LABELS
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.parts import JointDraws, Uncertain
 from simsrc.model.scenario import Scenario
@@ -87,8 +86,7 @@ def _label(row: Param, path: str, scenario: Scenario) -> str:
     >>> _label(PARAMETERS[path], path, simsrc.preset("b2b-saas"))
     'Acceptance (Discount, Price or competitor)'
     """
-    names = {c.name: c.label for c in scenario.causes}
-    names.update({g.name: g.label for g in scenario.segments}, **OFFER_LABELS)
+    names = scenario.item_labels
     items = [
         names.get(part, part)
         for part, pattern in zip(path.split("."), row.path.split("."), strict=False)
@@ -300,7 +298,10 @@ def uncertain_paths(scenario: Scenario) -> tuple[str, ...]:
 
 
 def uncertainty_table(scenario: Scenario) -> pd.DataFrame:
-    """The scenario's ``[uncertainty]`` ranges, one row a parameter, for people to read.
+    """What Monte Carlo varies, one row a parameter, for people to read.
+
+    The ``[uncertainty]`` ranges, then the parameters of the ``[estimation]`` draws (a
+    calibration's joint estimates) with the P10–P90 of their draws.
 
     Returns
     -------
@@ -316,12 +317,21 @@ def uncertainty_table(scenario: Scenario) -> pd.DataFrame:
     >>> t.loc[0, "parameter"], float(t.loc[0, "low"]), float(t.loc[0, "high"]), t.loc[0, "unit"]
     ('New customers per month', 90.0, 150.0, 'customers/month')
     """
+    ranges: list[tuple[str, float, float, str]] = [
+        (u.path, u.low, u.high, u.distribution) for u in scenario.uncertainty
+    ]
+    if scenario.estimation is not None:
+        draws = np.asarray(scenario.estimation.draws, dtype=float)
+        low, high = np.percentile(draws, [10, 90], axis=0)
+        said = f"estimated (P10–P90 of {len(draws)} joint draws)"
+        joint = zip(scenario.estimation.paths, low, high, strict=True)
+        ranges += [(p, float(lo), float(hi), said) for p, lo, hi in joint]
     rows = []
-    for u in scenario.uncertainty:
-        row = PARAMETERS[u.path]
-        rows.append({"parameter": _label(row, u.path, scenario),
-                     "value": current_value(scenario, u.path), "low": u.low, "high": u.high,
-                     "distribution": u.distribution, "unit": row.unit})  # fmt: skip
+    for path, lo, hi, distribution in ranges:
+        row = PARAMETERS[path]
+        rows.append({"parameter": _label(row, path, scenario),
+                     "value": current_value(scenario, path), "low": lo, "high": hi,
+                     "distribution": distribution, "unit": row.unit})  # fmt: skip
     columns = ["parameter", "value", "low", "high", "distribution", "unit"]
     return pd.DataFrame(rows, columns=columns)
 

@@ -21,6 +21,7 @@ from simsrc.model import paths, schema, validation
 from simsrc.model.errors import ScenarioError, shown
 from simsrc.model.levers import (
     LEVER_SECTIONS,
+    OFFER_LABELS,
     OFFER_NAMES,
     Channels,
     ContactPolicy,
@@ -326,6 +327,24 @@ class Scenario:
     def cause_names(self) -> tuple[str, ...]:
         """Cause identifiers in order."""
         return tuple(c.name for c in self.causes)
+
+    @property
+    def item_labels(self) -> dict[str, str]:
+        """Display names of the offers, causes and segments, by name.
+
+        A cause or segment named like an offer keeps its own label.
+
+        Examples
+        --------
+        >>> from simsrc import preset
+        >>> labels = preset("b2b-saas").item_labels
+        >>> labels["expert_help"], labels["price_competitor"], labels["premium"]
+        ('Expert help', 'Price or competitor', 'Premium plan')
+        """
+        labels = dict(OFFER_LABELS)
+        labels.update({c.name: c.label for c in self.causes})
+        labels.update({g.name: g.label for g in self.segments})
+        return labels
 
     @property
     def names(self) -> schema.Names:

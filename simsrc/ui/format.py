@@ -85,11 +85,8 @@ def label(name: object, scenario: Scenario | None = None) -> str:
     'Price or competitor'
     """
     text = str(name)
-    if scenario is not None:
-        names = {c.name: c.label for c in scenario.causes}
-        names.update({g.name: g.label for g in scenario.segments})
-        if text in names:
-            return names[text]
+    if scenario is not None and text in scenario.cause_names + scenario.segment_names:
+        return scenario.item_labels[text]
     if text in KPI_SHORT_LABELS or text in KPI_INFO:
         return KPI_SHORT_LABELS.get(text) or KPI_INFO[text][0]
     if text in LABELS:
@@ -126,9 +123,10 @@ def readable(
 
     A named index (``set_index``) becomes the first column; a plain 0…n index is
     dropped. A table of KPIs by row writes each row in its KPI's unit, and a table with
-    a ``unit`` column each row in that unit (the column itself is not shown). With
-    ``units`` a column (or a KPI's row) gets that unit instead of the one its name
-    gives; with ``labels`` a column that heading.
+    a ``unit`` column each row in that unit (the column itself is not shown): every
+    numeric column is then read in the row's unit except those ``units`` names (a change
+    in percent, say). With ``units`` a column (or a KPI's row) gets that unit instead of
+    the one its name gives; with ``labels`` a column that heading.
 
     Examples
     --------

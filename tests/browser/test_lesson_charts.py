@@ -10,6 +10,8 @@ Chromium and measures every text box.
 
 from __future__ import annotations
 
+import altair as alt
+import pandas as pd
 import pytest
 import vl_convert
 
@@ -22,6 +24,12 @@ from .conftest import ARTIFACTS
 
 def _lesson_charts():
     b2b = simsrc.preset("b2b-saas").replace(horizon_months=60)
+    win_back = pd.DataFrame({"channel": ["email", "sms"] * 2, "delay (months)": [1, 1, 12, 12],
+                             "won back": [21.0, 105.0, 14.0, 71.0], "NPV": [9e7] * 4})  # fmt: skip
+    value = simsrc.simulate(b2b).base_value.by_tenure.rename(columns={"segment": "label"})
+    curves = pd.DataFrame({"tenure": list(range(60)) * 2, "label": ["spread 0.00"] * 60
+                           + ["spread 0.50"] * 60, "survival": [0.95**t for t in range(60)]
+                           + [(1 + t / 20) ** -1.0 for t in range(60)]})  # fmt: skip
     return {
         "halving": charts.halving_chart(lessons.halving_churn_table(0.04, (12, 36, 60, 120, 240))),
         "projection": charts.projection_chart(lessons.naive_vs_sbg("high_end")),
@@ -31,6 +39,10 @@ def _lesson_charts():
         ),
         "dunning": charts.dunning_chart(lessons.dunning_matrix(b2b), lessons.DUNNING_BENCHMARKS),
         "derl": charts.derl_chart(lessons.derl_by_renewals("high_end")),
+        "leaky_bucket": charts.leaky_bucket_chart(lessons.leaky_bucket(100, 0.05)),
+        "win_back": charts.win_back_chart(win_back),
+        "value_by_tenure": charts.value_by_tenure_chart(value),
+        "survival_curves": charts.survival_curves_chart(curves),
     }
 
 
@@ -60,7 +72,8 @@ def test_no_text_of_a_lesson_chart_runs_into_another(browser):
     try:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, chart in _lesson_charts().items():
-            svg = vl_convert.vegalite_to_svg(chart.to_dict())
+            with alt.theme.enable(charts.style.THEME):  # as render_offline() sets it
+                svg = vl_convert.vegalite_to_svg(chart.to_dict())
             page.set_content(f"<html><body style='margin:0'>{svg}</body></html>")
             page.screenshot(path=str(ARTIFACTS / f"lesson-chart-{name}.png"))
             boxes = page.evaluate(_BOXES)

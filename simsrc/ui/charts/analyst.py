@@ -25,6 +25,12 @@ from simsrc.ui.charts.style import (
 _ANALYST_WIDTH = 560  # wider than a dashboard view: notebooks show one chart a row
 
 
+def _zoomed(values: pd.Series, note: str) -> list[str]:
+    """``[note]`` when an axis zoomed to ``values`` leaves zero out, else nothing."""
+    v = values.dropna()
+    return [note] if len(v) and (v.min() > 0 or v.max() < 0) else []
+
+
 def kpi_comparison_chart(tidy: pd.DataFrame, kpi: str = "npv", currency: str = "USD") -> Any:
     """One KPI across scenarios, from :func:`simsrc.compare` with ``tidy=True``.
 
@@ -145,7 +151,7 @@ def tornado_chart(
         f"{kpi_title}: what moves it most",
         f"Each bar runs from the base {kpi_title} (the line) to its value with one parameter "
         "at its low or high value",
-        "The axis does not start at zero",
+        *_zoomed(df["kpi"], "The axis does not start at zero"),
     )
 
 
@@ -245,7 +251,7 @@ def sweep_chart(
     return page(
         chart,
         f"{y_title} as {x_title[:1].lower() + x_title[1:]} changes",
-        f"The {y_title} axis does not start at zero: read the slope",
+        *_zoomed(df[y], f"The {y_title} axis does not start at zero: read the slope"),
     )
 
 
@@ -376,7 +382,8 @@ def leavers_chart(
         )
         .properties(width=_ANALYST_WIDTH, height=280)
     )
-    return page(chart, title, "Stacked: the top edge is all leavers that month")
+    stacked = "monthly churn of all causes" if pct else "all leavers that month"
+    return page(chart, title, f"Stacked: the top edge is the {stacked}")
 
 
 def coverage_chart(summary: pd.DataFrame, level: float = 0.8) -> alt.LayerChart:

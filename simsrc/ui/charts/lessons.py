@@ -25,6 +25,7 @@ from simsrc.ui.charts.style import (
     page,
 )
 
+CHANNEL_LABELS = {"email": "Email", "sms": "SMS"}
 FH2007 = "Fader & Hardie (2007), Table 1 [fh2007]"
 """Source line of the charts drawn from :data:`simsrc.analysis.lessons.FADER_HARDIE_2007`."""
 
@@ -187,7 +188,8 @@ def offer_survival_chart(data: pd.DataFrame) -> alt.Chart:
     """
     labels = {**OFFER_LABELS, "none": NO_OFFER}
     df = data.assign(offer=data["offer"].map(labels))
-    floor = math.floor(10 * float(df["survival"].min())) / 10  # the gaps are what matter
+    lowest = float(df["survival"].min()) if df["survival"].notna().any() else 0.0
+    floor = math.floor(10 * lowest) / 10  # from a round tenth below: the gaps are what matter
     chart = (
         alt.Chart(df)
         .mark_line(strokeWidth=2)
@@ -199,10 +201,11 @@ def offer_survival_chart(data: pd.DataFrame) -> alt.Chart:
             tooltip=["offer:N", "tenure:Q", alt.Tooltip("survival:Q", format=".1%")],
         )
     )  # fmt: skip
+    zoomed = [f"The axis starts at {floor:.0%} to show the gaps between the offers"]
     return _lesson(
         chart,
         "A cohort's survival when the save team makes only one kind of offer",
-        f"The axis starts at {floor:.0%} to show the gaps between the offers",
+        *(zoomed if floor > 0 else []),
     )
 
 
@@ -226,7 +229,7 @@ def dunning_chart(data: pd.DataFrame, benchmarks: pd.DataFrame | None = None) ->
     )
     df = data.assign(
         style=data["style"].map({"pay_up": "Pay up", "help_first": "Help first"}),
-        channel=data["channel"].map({"email": "Email", "sms": "SMS"}),
+        channel=data["channel"].map(CHANNEL_LABELS),
     )
     chart = (
         alt.Chart(df)
@@ -276,8 +279,7 @@ def win_back_chart(data: pd.DataFrame) -> alt.Chart:
         ``channel`` (``email``, ``sms``), ``delay (months)``, ``won back`` (over the
         horizon) and ``NPV``.
     """
-    names = {"email": "Email", "sms": "SMS"}
-    df = data.assign(channel=[names.get(c, c) for c in data["channel"]])
+    df = data.assign(channel=[CHANNEL_LABELS.get(c, c) for c in data["channel"]])
     chart = (
         alt.Chart(df)
         .mark_line(point=True, strokeWidth=2)

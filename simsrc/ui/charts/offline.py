@@ -16,6 +16,7 @@ from pathlib import Path
 import altair as alt
 
 from simsrc.model.files import write_atomic
+from simsrc.ui.charts.style import THEME
 
 # The first line of a bundle file: a file without it (empty, or not ours) is rebuilt,
 # not trusted.
@@ -64,5 +65,10 @@ def enable_offline() -> None:
 
 
 def render_offline() -> None:
-    """Render plain Altair charts as SVG in the kernel: no CDN, in JupyterLab and Voila."""
+    """Render plain Altair charts as SVG in the kernel: no CDN, in JupyterLab and Voila.
+
+    Also enables the house look (:data:`simsrc.ui.charts.style.THEME`): fonts that lay
+    out alike in the kernel and the browser, labels never cut, titles from the left.
+    """
     alt.renderers.enable("svg")
+    alt.theme.enable(THEME)

@@ -7,7 +7,7 @@ what-if the same blue in dashboards, tables and lessons alike.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -25,10 +25,13 @@ CAUSE_COLORS = (
 NO_OFFER = "No save team"
 
 WIDTH, HEIGHT = 360, 200  # one dashboard view, in pixels
-# Arial and Liberation Sans share their metrics: lesson charts are laid out as SVG in the
-# kernel with one of them and drawn by the browser with the other, and labels only stay
-# apart when both measure text alike (a wider fallback font made them collide).
-FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
+FONT = "Inter, 'Segoe UI', system-ui, -apple-system, sans-serif"  # the dashboards' CSS
+# Charts shown as SVG are laid out in the kernel by vl-convert with one font and drawn by
+# the browser with another: labels only stay apart when both measure text alike. Arial
+# and Liberation Sans share their metrics (a wider fallback made lesson 01's collide).
+SVG_FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
+THEME = "simsrc"
+"""The Altair theme of charts shown on their own (:func:`page`), in :data:`SVG_FONT`."""
 SCENARIO_DASH = alt.StrokeDash(
     "scenario:N", scale=alt.Scale(domain=list(SCENARIOS), range=[[5, 3], [1, 0]]), legend=None
 )
@@ -46,15 +49,16 @@ def currency_symbol(currency: str) -> str:
 
 
 def _compact_expr(symbol: str = "") -> str:
-    """A Vega expression writing ``datum.value`` as :func:`simsrc.model.units.compact` does.
+    """A Vega expression writing an axis label ``datum.value`` with K/M/B, as tables do.
 
-    Below a thousand plainly (never ``500m`` for half a unit), then K/M/B; the sign
-    before the currency symbol, as in tables.
+    Below a thousand plainly (never ``500m`` for half a unit), then K/M/B (T beyond);
+    the sign before the currency symbol, as :func:`simsrc.model.units.cell_text` writes
+    it.
     """
     quoted = "'" + symbol.replace("\\", "\\\\").replace("'", "\\'") + "'"
     a = "abs(datum.value)"
     return (
-        f"(datum.value < 0 ? '−' : '') + {quoted} + ({a} < 1000 ? format({a}, ',~g') : "
+        f"(datum.value < 0 ? '-' : '') + {quoted} + ({a} < 1000 ? format({a}, ',~g') : "
         f"replace(replace(format({a}, '~s'), 'G', 'B'), 'k', 'K'))"
     )
 
@@ -85,14 +89,14 @@ def unit_axis(title: str, unit: str, currency: str = "USD") -> alt.Axis:
     Examples
     --------
     >>> unit_axis("Save-team coverage", "share").to_dict()["format"]
-    '.0%'
+    '~%'
     >>> unit_axis("CAC payback", "months").to_dict()["title"]
     'CAC payback (months)'
     """
     if unit.startswith("currency"):
         return money_axis(title, currency)
     if unit in FRACTION_UNITS:
-        return alt.Axis(title=title, format=".0%")
+        return alt.Axis(title=title, format="~%")  # 1.25 %, not a tick rounded to 1 %
     if unit == "customers":
         return count_axis(title)
     if unit == "months":
@@ -109,31 +113,55 @@ def scenario_color(legend: bool = False) -> alt.Color:
     )
 
 
+def _look(font: str) -> dict[str, Any]:
+    """The house look as a Vega-Lite config: no frame, no label ever cut, titles left."""
+    return {
+        "font": font,
+        "background": "white",
+        "view": {"stroke": None},
+        "axis": {
+            "labelColor": "#475569",
+            "titleColor": "#334155",
+            "titleFontWeight": "normal",
+            "titleFontSize": 12,
+            "labelFontSize": 11,
+            "labelLimit": 0,
+            "gridColor": "#e2e8f0",
+            "domainColor": "#cbd5e1",
+            "tickColor": "#cbd5e1",
+        },
+        "legend": {
+            "labelFontSize": 12,
+            "labelColor": "#334155",
+            "symbolStrokeWidth": 3,
+            "labelLimit": 0,
+            "titleLimit": 0,
+        },
+        "title": {"font": font, "color": "#0f172a", "anchor": "start", "subtitleColor": "#475569"},
+    }
+
+
+@alt.theme.register(THEME, enable=False)
+def _theme() -> alt.theme.ThemeConfig:
+    return cast("alt.theme.ThemeConfig", {"config": _look(SVG_FONT)})
+
+
 def configure(chart: Any) -> Any:
-    """The house look: font, colours of axes and grid, no frame, no label ever cut."""
-    return (
-        chart.configure(font=FONT, background="white")
-        .configure_view(stroke=None)
-        .configure_axis(
-            labelColor="#475569",
-            titleColor="#334155",
-            titleFontWeight="normal",
-            titleFontSize=12,
-            labelFontSize=11,
-            labelLimit=0,
-            gridColor="#e2e8f0",
-            domainColor="#cbd5e1",
-            tickColor="#cbd5e1",
-        )
-        .configure_legend(
-            labelFontSize=12, labelColor="#334155", symbolStrokeWidth=3, labelLimit=0, titleLimit=0
-        )
-        .configure_title(font=FONT, color="#0f172a", anchor="start", subtitleColor="#475569")
-    )
+    """The house look on one chart, in the dashboards' font (their widgets draw it).
+
+    Charts shown on their own get the same look from the :data:`THEME` theme instead,
+    which leaves them free to be put side by side (``a | b``).
+    """
+    out = chart.copy(deep=False)
+    out.config = alt.Config.from_dict(_look(FONT))
+    return out
 
 
 def page(chart: Any, title: str, *notes: str, source: str | None = None) -> Any:
-    """A chart shown on its own: its title, notes and source line above it, the house look.
+    """A chart shown on its own: its title, notes and source line above it.
+
+    Its look comes from the :data:`THEME` theme, which
+    :func:`simsrc.ui.charts.render_offline` enables.
 
     Parameters
     ----------
@@ -155,7 +183,7 @@ def page(chart: Any, title: str, *notes: str, source: str | None = None) -> Any:
     ['One of them', 'Source: me [key]']
     """
     lines = [*notes, *([f"Source: {source}"] if source else [])]
-    return configure(chart.properties(title=alt.TitleParams(title, subtitle=lines)))
+    return chart.properties(title=alt.TitleParams(title, subtitle=lines))
 
 
 def standalone(view: Any, dataset: str, data: pd.DataFrame) -> Any:

@@ -370,16 +370,15 @@ def field_label(path: str, scenario: Scenario) -> str:
     >>> field_label("segments.premium.monthly_price", preset("b2b-saas"))
     'Premium plan: starting monthly price'
     """
-    causes = {c.name: c.label for c in scenario.causes}
-    segments = {s.name: s.label for s in scenario.segments}
+    labels, causes, segments = scenario.item_labels, scenario.cause_names, scenario.segment_names
     parts = path.split(".")
     if parts[0] == "churn" and len(parts) == 2 and parts[1] in causes:
-        return f"{causes[parts[1]]} churn"
+        return f"{labels[parts[1]]} churn"
     if parts[0] in ("renewal", "early_exit") and len(parts) == 2 and parts[1] in segments:
         what = "churn at renewal" if parts[0] == "renewal" else "churn inside a term"
-        return f"{segments[parts[1]]}: {what}"
+        return f"{labels[parts[1]]}: {what}"
     if parts[:2] == ["save_team", "mix"] and len(parts) in (3, 4):
-        cause = causes.get(parts[2], parts[2]).lower()
+        cause = labels.get(parts[2], parts[2]).lower()
         if len(parts) == 4:
             return f"{OFFER_LABELS.get(parts[3], parts[3])} in the offer mix for {cause}"
         return f"Offer mix for {cause}"
@@ -387,7 +386,7 @@ def field_label(path: str, scenario: Scenario) -> str:
         return CHOICES[path][0]
     row = PARAMETERS.find(path) if path else None
     if row is not None and parts[0] == "segments" and len(parts) > 2 and parts[1] in segments:
-        return f"{segments[parts[1]]}: {row.label[0].lower()}{row.label[1:]}"
+        return f"{labels[parts[1]]}: {row.label[0].lower()}{row.label[1:]}"
     return row.label if row is not None else path
 
 
