@@ -113,3 +113,10 @@ def test_the_cli_csv_is_rounded(tmp_path):
     assert not re.search(r"\d\.\d{7,}", out.read_text())
     exact = simsrc.simulate(simsrc.preset("b2b-saas")).monthly["active"]
     assert np.allclose(frame["active"], exact, atol=0.005)
+
+
+def test_words_read_from_the_left_and_numbers_from_the_right():
+    # JupyterLab and Voila right-align every table cell unless told otherwise.
+    html = fmt.table(pd.DataFrame({"case": ["Flat value"], "revenue_ratio": [1.344]})).to_html()
+    styles = dict(re.findall(r"#T_\w+_row0_col(\d) \{\s*text-align: (\w+);", html))
+    assert styles == {"0": "left", "1": "right"}

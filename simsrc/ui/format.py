@@ -209,8 +209,11 @@ def table(
         for c, src in zip(shown.columns, _numbers(_without_units(_shown(frame))), strict=True)
         if src
     ]
+    words: list[Hashable] = [c for c in shown.columns if c not in numeric]
     styler = shown.style.hide(axis="index")
     styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    # JupyterLab and Voila right-align every cell: words are read from the left
+    styler = styler.set_properties(subset=words, **{"text-align": "left"})
     styler = styler.set_table_styles(
         [{"selector": "th", "props": [("text-align", "left")]},
          {"selector": "caption", "props": [("caption-side", "top"), ("text-align", "left"),

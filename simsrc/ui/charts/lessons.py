@@ -51,7 +51,11 @@ def halving_chart(table: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_line(point=True, strokeWidth=2.5)
         .encode(
-            x=alt.X("months:Q", title="Horizon (months)"),
+            x=alt.X(
+                "months:Q",
+                title="Horizon (months)",
+                axis=alt.Axis(values=sorted({0, *table["months"]})),
+            ),  # the horizons shown
             y=alt.Y("ratio:Q", title="Halved churn ÷ baseline", scale=alt.Scale(zero=False)),
             color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=["months:Q", "measure:N", alt.Tooltip("ratio:Q", format=".3f")],
