@@ -65,6 +65,32 @@ def test_a_reader_sees_no_checks(path):
         assert not re.search(r"^\s*assert\b", source, flags=re.MULTILINE), f"{path.name} cell {i}"
 
 
+def money_signs_read_as_math(markdown: str) -> list[str]:
+    """Dollar signs of a markdown cell that JupyterLab and Voila would take for math.
+
+    Both typeset ``$…$`` as TeX, and both drop a plain ``\\$`` escape before MathJax sees
+    it ("loses \\$375K … worth \\$7.3M" came out as italic math, seen in screenshots of
+    each); written ``\\\\$`` a dollar shows as a dollar in both. Code is left alone.
+    """
+    prose = re.sub(r"```.*?```|`[^`]*`", "", markdown, flags=re.DOTALL)
+    return [m.group(0) for m in re.finditer(r".{0,20}(?<!\\\\)\$.{0,20}", prose)]
+
+
+def test_the_money_sign_check_can_fail():
+    assert money_signs_read_as_math(r"loses \\$375K, worth \\$7.3M") == []
+    assert money_signs_read_as_math("`$HOME` and ```\n$ make\n```") == []
+    assert len(money_signs_read_as_math(r"loses \$375K")) == 1
+    assert len(money_signs_read_as_math("loses $375K")) == 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_money_in_the_prose_is_not_typeset_as_math(path):
+    nb = json.loads(path.read_text())
+    found = {i: money_signs_read_as_math("".join(cell["source"]))
+             for i, cell in enumerate(nb["cells"]) if cell["cell_type"] == "markdown"}  # fmt: skip
+    assert {i: hits for i, hits in found.items() if hits} == {}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_committed_notebook_has_no_outputs(path):
     nb = json.loads(path.read_text())

@@ -260,7 +260,7 @@ def _referrals() -> str:
 # -- lesson 7: what is our base worth ----------------------------------------------------
 
 
-@_worked(7, 1, "A customer three renewals in")
+@_worked(7, 1, "Worth after three renewals")
 def _three_renewals() -> str:
     fit = fit_sbg(lessons.FADER_HARDIE_2007["high_end"].to_numpy()[:8] * 10)
     worth = float(fit.derv(0.10, 3, 250.0))

@@ -27,9 +27,11 @@ from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
 
 __all__ = [
     "LABELS",
+    "NO_MATH",
     "comparison",
     "kpis",
     "label",
+    "prose",
     "readable",
     "scenario_toml",
     "table",
@@ -60,6 +62,12 @@ LABELS: dict[str, str] = {
     "new_customers": "New customers",
 }
 """Words a name's underscores would not give right."""
+
+
+NO_MATH = "tex2jax_ignore mathjax_ignore"
+"""HTML class that keeps MathJax out: JupyterLab and Voila typeset the HTML a cell shows,
+and two amounts of money in one block ("loses $375K … worth $7.3M") become TeX between
+their dollar signs."""
 
 
 def unit_of(name: str) -> str:
@@ -214,6 +222,7 @@ def table(
     styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
     # JupyterLab and Voila right-align every cell: words are read from the left
     styler = styler.set_properties(subset=words, **{"text-align": "left"})
+    styler = styler.set_table_attributes(f'class="{NO_MATH}"')
     styler = styler.set_table_styles(
         [{"selector": "th", "props": [("text-align", "left")]},
          {"selector": "caption", "props": [("caption-side", "top"), ("text-align", "left"),
@@ -279,8 +288,26 @@ def scenario_toml(scenario: Scenario, *, open_: bool = False) -> HTML:
     True
     """
     text = html.escape(scenario_to_toml(scenario))
+    opened = " open" if open_ else ""
     return HTML(
-        f"<details{' open' if open_ else ''}><summary>{html.escape(scenario.name)} as TOML "
+        f"<details class='{NO_MATH}'{opened}><summary>{html.escape(scenario.name)} as TOML "
         f"(the paths of <code>.get</code> and <code>.set</code>)</summary>"
         f"<pre style='max-height:28em;overflow:auto'>{text}</pre></details>"
     )
+
+
+def prose(text: str) -> HTML:
+    r"""Text for people as paragraphs (a plan's summary, an optimiser's explanation).
+
+    ``print`` puts it in a fixed-width block that Voila wraps in mid-word; this wraps
+    it at words, a blank line starting a new paragraph, with money kept out of
+    MathJax's reach (:data:`NO_MATH`).
+
+    Examples
+    --------
+    >>> prose("Costs $142 a month.\n\nWorth $15.1K < $20K.").data.count("<p>")
+    2
+    """
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    return HTML(f"<div class='{NO_MATH}' style='max-width:60em'>{body}</div>")

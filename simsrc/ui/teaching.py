@@ -19,6 +19,7 @@ from simsrc.model.params import PARAMETERS
 from simsrc.model.scenario import simple_scenario
 from simsrc.results.simulate import simulate
 from simsrc.ui import charts
+from simsrc.ui.format import NO_MATH
 from simsrc.ui.sliders import param_slider
 
 SLIDER_WIDTH = "430px"
@@ -85,7 +86,7 @@ def answer(title: str, worked: Callable[[], str]) -> widgets.VBox:
             out.value = ""
             button.description = f"Show answer: {title}"
         else:
-            out.value = f"<div class='simsrc-answer'>{worked()}</div>"
+            out.value = f"<div class='simsrc-answer {NO_MATH}'>{worked()}</div>"
             button.description = f"Hide answer: {title}"
 
     button.on_click(toggle)
