@@ -30,7 +30,8 @@ def test_no_cell_is_ever_in_scientific_notation(x, unit):
     [(255_272_700.0, "currency", "$255M"), (1234.4, "currency", "$1,234"),
      (-76_300.0, "currency", "-$76.3K"), (0.149, "currency", "$0.15"),
      (1491.63, "customers", "1,492"), (3.42, "customers", "3.4"), (0.0153, "rate", "1.53%"),
-     (1.344, "multiple", "×1.34"), (10.63, "percent", "+10.6%"), (math.nan, "rate", "—")],
+     (1.344, "multiple", "×1.34"), (10.63, "percent", "+10.6%"), (math.nan, "rate", "—"),
+     (1.797693134862316e306, "rate", "∞%")],  # 100 × x overflows (found by hypothesis)
 )  # fmt: skip
 def test_cells_read_as_a_finance_team_writes_them(x, unit, text):
     assert cell_text(x, unit) == text
@@ -101,7 +102,7 @@ def test_a_long_table_of_kpis_takes_headings_and_units_it_is_given():
     )
     assert list(shown.columns) == ["KPI", "Customers per data set", "Bands that held the truth"]
     assert shown.iloc[:, 1].tolist() == ["2,000", "2,000"]
-    assert shown.iloc[:, 2].tolist() == ["76%", "79.5%"]
+    assert shown.iloc[:, 2].tolist() == ["76.0%", "79.5%"]  # decimals lined up
 
 
 def test_the_cli_csv_is_rounded(tmp_path):

@@ -40,6 +40,8 @@ def compact(x: float, digits: int = 3) -> str:
 def _sig(x: float, digits: int) -> str:
     if x == 0:
         return "0"
+    if not math.isfinite(x):  # a huge rate's 100 × x overflows
+        return "∞"
     decimals = max(0, digits - 1 - math.floor(math.log10(x)))
     text = f"{x:.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text

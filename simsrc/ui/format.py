@@ -156,10 +156,46 @@ def readable(
                 texts = [cell_text(x, u, currency) for x, u in zip(col, by_row, strict=True)]
             else:
                 unit = units.get(str(name), unit_of(str(name)))
-                texts = [cell_text(x, unit, currency) for x in col]
+                texts = _aligned([cell_text(x, unit, currency) for x in col])
             out[heading] = texts
         else:
             out[heading] = pd.Series([_cell(x, scenario) for x in col], index=out.index)
+    return out
+
+
+_PLAIN = re.compile(r"^(?P<head>[^\d]*)(?P<whole>\d[\d,]*)(?:\.(?P<decimals>\d+))?(?P<tail>\D*)$")
+
+
+def _aligned(texts: list[str]) -> list[str]:
+    """A column's numbers with as many decimals each, as a finance table lines them up.
+
+    Only where the column has one unit, every number ends alike (no K/M/B) and none
+    has more than three decimals: 36.2 beside 46.04 becomes 36.20, ×1.6 beside ×1.07
+    ×1.60; "—" stays.
+
+    Examples
+    --------
+    >>> _aligned(["46.04", "36.2", "—", "100"])
+    ['46.04', '36.20', '—', '100.00']
+    >>> _aligned(["$22.4M", "$331M"]), _aligned(["120", "2%"])
+    (['$22.4M', '$331M'], ['120', '2%'])
+    """
+    parts = [_PLAIN.match(t) for t in texts if t != "—"]
+    if not parts or not all(parts) or len({m["tail"] for m in parts if m}) != 1:
+        return texts
+    if parts[0] and parts[0]["tail"].strip() in ("K", "M", "B"):
+        return texts
+    places = max(len(m["decimals"] or "") for m in parts if m)
+    if places > 3:  # a tiny rate's 0.00006% would give every other cell five zeros
+        return texts
+    out = []
+    for t in texts:
+        m = _PLAIN.match(t)
+        if m is None or places == 0:
+            out.append(t)
+            continue
+        decimals = (m["decimals"] or "").ljust(places, "0")
+        out.append(f"{m['head']}{m['whole']}.{decimals}{m['tail']}")
     return out
 
 
