@@ -170,7 +170,7 @@ def _aligned(texts: list[str]) -> list[str]:
     """A column's numbers with as many decimals each, as a finance table lines them up.
 
     Only where the column has one unit, every number ends alike (no K/M/B) and none
-    has more than three decimals: 36.2 beside 46.04 becomes 36.20, ×1.6 beside ×1.07
+    has more than four decimals: 36.2 beside 46.04 becomes 36.20, ×1.6 beside ×1.07
     ×1.60; "—" stays.
 
     Examples
@@ -186,7 +186,7 @@ def _aligned(texts: list[str]) -> list[str]:
     if parts[0] and parts[0]["tail"].strip() in ("K", "M", "B"):
         return texts
     places = max(len(m["decimals"] or "") for m in parts if m)
-    if places > 3:  # a tiny rate's 0.00006% would give every other cell five zeros
+    if places > 4:  # a tiny rate's 0.00006% would give every other cell five zeros
         return texts
     out = []
     for t in texts:

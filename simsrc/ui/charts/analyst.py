@@ -160,6 +160,7 @@ def fan_chart(
     y_title: str = "Revenue per month",
     unit: str = "currency",
     currency: str = "USD",
+    title: str | None = None,
 ) -> Any:
     """A monthly series' P10–P90 fan with its median (and expected value, if given).
 
@@ -173,6 +174,8 @@ def fan_chart(
         The series' name.
     unit, currency : str
         The series' unit (see :mod:`simsrc.model.units`) and ISO currency code.
+    title : str, optional
+        What makes the band (default: chance, the random runs of one scenario).
 
     Examples
     --------
@@ -199,7 +202,7 @@ def fan_chart(
         notes.append("Dashed: the expected value")
     return page(
         alt.layer(*layers).properties(width=_ANALYST_WIDTH, height=260),
-        f"{y_title}: how far chance can move it",
+        title or f"{y_title}: how far chance alone can move it",
         *notes,
     )
 
@@ -382,8 +385,8 @@ def leavers_chart(
         )
         .properties(width=_ANALYST_WIDTH, height=280)
     )
-    stacked = "monthly churn of all causes" if pct else "all leavers that month"
-    return page(chart, title, f"Stacked: the top edge is the {stacked}")
+    stacked = "the monthly churn of all causes" if pct else "all leavers that month"
+    return page(chart, title, f"Stacked: the top edge is {stacked}")
 
 
 def coverage_chart(summary: pd.DataFrame, level: float = 0.8) -> alt.LayerChart:
