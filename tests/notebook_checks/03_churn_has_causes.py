@@ -7,6 +7,8 @@ first code cell containing its ``# after:`` text; names are the notebook's.
 # after: survey = lessons.EXIT_SURVEY
 by = from_survey.monthly_churn_by_cause()
 assert abs(by["price_competitor"] - 0.02 * 0.35 / 0.95) < 1e-12
+# "the peaks add up to more than the 2 % that leave in an average month"
+assert sum(v for cause, v in by.items() if cause != "involuntary") > 0.02
 
 # after: def value_of_halving(s):
 assert worth["NPV gained"].min() > 0
