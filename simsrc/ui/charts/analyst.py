@@ -334,7 +334,7 @@ def cohort_value_chart(df: pd.DataFrame, currency: str = "USD") -> Any:
     return page(
         alt.layer(bars, shares).properties(width=_ANALYST_WIDTH, height=260),
         "Where the value of a customer comes from, year by year",
-        "Labels: each year's share of the lifetime value (the bars add up to the CLV)",
+        "Labels: each year's share; the bars add up to the CLV over the horizon",
     )
 
 
