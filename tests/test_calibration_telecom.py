@@ -411,3 +411,10 @@ def test_unit_economics_explain_the_npv():
         total["npv"], rel=0.05
     )
     assert (e["cac"] == 300.0).all()
+    # the table adds up: margin less acquisition per new customer is the net
+    net = e["margin_per_customer"] - e["acquisition_cost_per_customer"]
+    assert net.to_numpy() == pytest.approx(e["net_margin_per_customer"].to_numpy())
+    per_new = e["npv_before_retention"] / e["new_customers"]
+    assert per_new.to_numpy() == pytest.approx(e["net_margin_per_customer"].to_numpy())
+    # discounted and spread over referred customers too, the CAC spent is below the CAC
+    assert (e["acquisition_cost_per_customer"] < e["cac"]).all()

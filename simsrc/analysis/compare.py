@@ -124,9 +124,11 @@ def unit_economics(scenario: Scenario) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``segment``, ``new_customers``, ``cac``, ``margin_per_customer``,
-        ``net_margin_per_customer`` and ``npv_before_retention`` (the segment's discounted
-        margin less acquisition).
+        ``segment``, ``new_customers``, ``cac`` (the assumption: per paid customer, when
+        won), ``margin_per_customer``, ``acquisition_cost_per_customer`` (the CAC spent,
+        discounted, over every new customer, referred ones included),
+        ``net_margin_per_customer`` (the margin less that) and ``npv_before_retention``
+        (the segment's discounted margin less acquisition).
 
     Examples
     --------
@@ -142,14 +144,16 @@ def unit_economics(scenario: Scenario) -> pd.DataFrame:
     sums = pv.groupby("segment", sort=False)[["margin", "acquisition", "new"]].sum()
     sums = sums.reindex(scenario.segment_names)
     cac = pd.Series({s.name: s.cac for s in scenario.segments})
-    per = sums["margin"] / sums["new"].where(sums["new"] > 0)
+    new = sums["new"].where(sums["new"] > 0)
+    per, won = sums["margin"] / new, sums["acquisition"] / new
     return pd.DataFrame(
         {
             "segment": scenario.segment_names,
             "new_customers": sums["new"].to_numpy(),
             "cac": cac.to_numpy(),
             "margin_per_customer": per.to_numpy(),
-            "net_margin_per_customer": (per - sums["acquisition"] / sums["new"]).to_numpy(),
+            "acquisition_cost_per_customer": won.to_numpy(),
+            "net_margin_per_customer": (per - won).to_numpy(),
             "npv_before_retention": (sums["margin"] - sums["acquisition"]).to_numpy(),
         }
     )
