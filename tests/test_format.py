@@ -121,3 +121,13 @@ def test_words_read_from_the_left_and_numbers_from_the_right():
     html = fmt.table(pd.DataFrame({"case": ["Flat value"], "revenue_ratio": [1.344]})).to_html()
     styles = dict(re.findall(r"#T_\w+_row0_col(\d) \{\s*text-align: (\w+);", html))
     assert styles == {"0": "left", "1": "right"}
+
+
+def test_row_numbers_left_by_a_filter_are_not_shown():
+    frame = pd.DataFrame({"tenure": [1, 3, 6], "observed": [0.9, 0.8, 0.7]})
+    shown = fmt.readable(frame[frame["tenure"] > 1])  # index 1, 2: row numbers
+    assert list(shown.columns) == ["Tenure", "Observed"]
+    named = fmt.readable(frame.set_index("tenure"))
+    assert list(named.columns) == ["Tenure", "Observed"]
+    kpis = fmt.readable(pd.DataFrame({"value": [1.0]}, index=["npv"]))
+    assert kpis.iloc[0, 0] == "NPV"  # an index of words is shown

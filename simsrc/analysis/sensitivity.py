@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
 import numpy as np
@@ -74,25 +73,6 @@ def numeric_paths(scenario: Scenario, *, nonzero: bool = True) -> list[str]:
             continue
         out.append(path)
     return out
-
-
-def _label(row: Param, path: str, scenario: Scenario) -> str:
-    """The table label, with the items a ``*`` pattern matched by their labels.
-
-    Examples
-    --------
-    >>> import simsrc
-    >>> path = "save_team.discount.acceptance.price_competitor"
-    >>> _label(PARAMETERS[path], path, simsrc.preset("b2b-saas"))
-    'Acceptance (Discount, Price or competitor)'
-    """
-    names = scenario.item_labels
-    items = [
-        names.get(part, part)
-        for part, pattern in zip(path.split("."), row.path.split("."), strict=False)
-        if pattern == "*" or (fnmatchcase(part, pattern) and part != pattern)
-    ]
-    return f"{row.label} ({', '.join(items)})" if items else row.label
 
 
 def current_value(scenario: Scenario, path: str) -> float:
@@ -217,7 +197,7 @@ def _tornado_variants(
         rows.append(
             {
                 "path": path,
-                "label": _label(row, path, scenario),
+                "label": PARAMETERS.label(path, scenario),
                 "base_value": base,
                 "low_value": lo,
                 "high_value": hi,
@@ -331,7 +311,7 @@ def uncertainty_table(scenario: Scenario) -> pd.DataFrame:
     rows = []
     for path, lo, hi, distribution in ranges:
         row = PARAMETERS[path]
-        rows.append({"parameter": _label(row, path, scenario),
+        rows.append({"parameter": PARAMETERS.label(path, scenario),
                      "value": current_value(scenario, path), "low": lo, "high": hi,
                      "distribution": distribution, "unit": row.unit})  # fmt: skip
     columns = ["parameter", "value", "low", "high", "distribution", "unit"]

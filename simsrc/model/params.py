@@ -14,12 +14,16 @@ import numbers
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from simsrc.model.errors import ScenarioError, shown
 from simsrc.model.units import FRACTION_UNITS
+
+if TYPE_CHECKING:  # the scenario is built on this table
+    from simsrc.model.scenario import Scenario
 
 MAX_EARLY_EXIT = 5.0
 """Largest multiplier of voluntary churn inside a contract term (long-standing contract
@@ -738,6 +742,30 @@ class ParameterTable:
             ):
                 return row
         return None
+
+    def label(self, path: str, scenario: Scenario | None = None) -> str:
+        """A concrete path as people read it: its row's label and the items it names.
+
+        The items a ``*`` matched are written by their labels in ``scenario`` (by their
+        names without one).
+
+        Examples
+        --------
+        >>> import simsrc
+        >>> path = "save_team.discount.acceptance.price_competitor"
+        >>> PARAMETERS.label(path, simsrc.preset("b2b-saas"))
+        'Acceptance (Discount, Price or competitor)'
+        >>> PARAMETERS.label("acquisition.new_per_month")
+        'New customers per month'
+        """
+        row = self[path]
+        names = scenario.item_labels if scenario is not None else {}
+        items = [
+            names.get(part, part)
+            for part, pattern in zip(path.split("."), row.path.split("."), strict=False)
+            if pattern == "*" or (fnmatchcase(part, pattern) and part != pattern)
+        ]
+        return f"{row.label} ({', '.join(items)})" if items else row.label
 
     def __getitem__(self, path: str) -> Param:
         row = self.find(path)

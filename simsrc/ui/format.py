@@ -268,8 +268,16 @@ def table(
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame as shown: a named index (``set_index``) becomes the first column."""
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+    """The frame as shown: a named index (``set_index``) becomes the first column.
+
+    An unnamed index of whole numbers is row numbers (left over from a filter, say),
+    and is not shown; an unnamed index of words (KPI names picked with ``.loc``) is.
+    """
+    index = frame.index
+    if index.name is None and not isinstance(index, pd.MultiIndex):
+        if pd.api.types.is_integer_dtype(index):
+            return frame.reset_index(drop=True)
+    if not isinstance(index, pd.RangeIndex) or index.name is not None:
         return frame.reset_index()
     return frame
 

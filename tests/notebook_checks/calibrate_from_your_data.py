@@ -9,11 +9,15 @@ fit = report.fit.set_index("segment")
 assert fit.loc["month_to_month", "within_tolerance"]
 assert fit.loc["month_to_month", "max_gap"] < 0.03
 
-# after: before, _ = calibrate(DATA, contract_terms=None)  # contracts averaged into flat hazards
+# after: before, flat = calibrate(DATA, contract_terms=None)  # contracts averaged into flat hazards
 gaps = report.fit.set_index("segment")["scenario_max_gap"]
 assert (gaps <= 0.05).all()
 assert round(gaps["two_year"], 3) == 0.024 and round(gaps["one_year"], 3) == 0.030
 assert all(x.contract.term_months == 0 for x in before.segments)
+# "the largest gap is 3 percentage points (one year) where it was 24 (two years)"
+flat_gaps = flat.fit.set_index("segment")["scenario_max_gap"]
+assert round(100 * gaps.max()) == 3 and gaps.idxmax() == "one_year"
+assert round(100 * flat_gaps.max()) == 24 and flat_gaps.idxmax() == "two_year"
 
 # after: study = published_coverage()
 b = bands.round(0)
