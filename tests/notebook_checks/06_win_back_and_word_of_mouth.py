@@ -13,3 +13,9 @@ assert table["NPV"].is_monotonic_decreasing
 email = wb[wb["channel"] == "email"].set_index("delay (months)")["won back"]
 sms = wb[wb["channel"] == "sms"].set_index("delay (months)")["won back"]
 assert (sms > email).all() and email.is_monotonic_decreasing
+# the numbers the text and exercise 2 quote are the preset's
+assert b2b.get("word_of_mouth.lost_per_bad_exit") == 0.1
+assert b2b.get("acquisition.referrals_per_active") == 0.001 and b2b.horizon_months == 60
+# "a shorter delay wins back more customers ... who pay for longer": NPV falls with delay
+for channel in ("email", "sms"):
+    assert wb[wb["channel"] == channel].set_index("delay (months)")["NPV"].is_monotonic_decreasing
