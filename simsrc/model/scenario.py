@@ -210,9 +210,10 @@ class Scenario:
                 )
                 c = dataclasses.replace(c, levels=levels)
             causes.append(c)
-        if name is None:
-            what = "churn" if cause is None else f"{cause} churn"
-            where = "" if segment is None else f" ({segment})"
+        if name is None:  # in words: "halve price or competitor churn (One year)"
+            labels = self.item_labels
+            what = "churn" if cause is None else f"{labels[cause].lower()} churn"
+            where = "" if segment is None else f" ({labels[segment]})"
             name = (
                 f"{self.name}{WHAT_IF_MARK}halve {what}{where}"
                 if factor == 0.5
