@@ -119,6 +119,7 @@ class RetentionPlan:
             return format_value(x, "currency", cur)
 
         gain = self.npv - self.npv_start
+        labels = self.scenario.item_labels
         lines = [
             f"NPV {money(self.npv)} against {money(self.npv_start)} with the current "
             f"settings ({'+' if gain >= 0 else ''}{money(gain)}).",
@@ -127,21 +128,26 @@ class RetentionPlan:
         ]
         for cause in self.mix.index:
             shares = ", ".join(
-                f"{o.replace('_', ' ')} {v:.0%}" for o, v in self.mix_of(cause).items()
+                f"{labels.get(o, o).lower()} {v:.0%}" for o, v in self.mix_of(cause).items()
             )
-            lines.append(f"  {cause.replace('_', ' ')}: {shares or 'no offer'}")
+            lines.append(f"  {labels.get(cause, cause)}: {shares or 'no offer'}")
         if self.programs:
-            on = [p for p, v in self.programs.items() if v]
+            on = [p.replace("_", " ") for p, v in self.programs.items() if v]
             lines.append(f"Programs: {', '.join(on) if on else 'none'}.")
         if np.isfinite(self.budget):
             lines.append(f"Retention spend {money(self.spend)} of a {money(self.budget)} budget.")
         if not self.binding:
             lines.append("No constraint binds: more budget or capacity would not help.")
+        full = [
+            b.split(".")[2].split(" ")[0] for b in self.binding if b.startswith("save_team.mix.")
+        ]
         for b in self.binding:
             if b == "budget":
                 value = self.shadow.get("budget")
                 worth = (
-                    f" each extra {cur} of budget adds about {value:.2f} of NPV" if value else ""
+                    f" each extra {money(1.0)} of budget adds about {money(value)} of NPV"
+                    if value
+                    else ""
                 )
                 lines.append(f"The budget binds:{worth}.")
             elif b == "capacity":
@@ -152,8 +158,11 @@ class RetentionPlan:
                     else ""
                 )
                 lines.append(f"The save team's capacity binds:{worth}.")
-            else:
-                lines.append(f"At its limit: {b}.")
+            elif b.startswith("save_team.coverage"):
+                lines.append("At its limit: the save team already reaches every request.")
+        if full:
+            causes = ", ".join(labels.get(c, c).lower() for c in full)
+            lines.append(f"At its limit: every request gets an offer for {causes}.")
         return "\n".join(lines)
 
 
