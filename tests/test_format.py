@@ -131,3 +131,22 @@ def test_row_numbers_left_by_a_filter_are_not_shown():
     assert list(named.columns) == ["Tenure", "Observed"]
     kpis = fmt.readable(pd.DataFrame({"value": [1.0]}, index=["npv"]))
     assert kpis.iloc[0, 0] == "NPV"  # an index of words is shown
+
+
+@given(
+    values=st.lists(st.floats(min_value=0.0, max_value=9_999.0), min_size=2, max_size=6),
+    unit=st.sampled_from(["currency", "share", "number", "multiple"]),
+)
+def test_lined_up_decimals_never_claim_digits_the_value_lacks(values, unit):
+    # Padding "$18" to "$18.00" beside "$9.54" would show $18.00 for $18.13.
+    scale = 100.0 if unit == "share" else 1.0
+    values = [v / 10_000 if unit == "share" else v for v in values]
+    shown = fmt.readable(pd.DataFrame({"x": values}), units={"x": unit})["X"]
+    for text, v in zip(shown, values, strict=True):
+        number = re.search(r"[\d,]+(?:\.(\d+))?", text)
+        assert number is not None, text
+        if re.search(r"\d[KMB]", text):
+            continue  # a compact amount is rounded by its suffix
+        places = len(number.group(1) or "")
+        written = float(number.group(0).replace(",", ""))
+        assert abs(written - v * scale) <= 0.5 * 10**-places + 1e-9 * max(1.0, v * scale), text

@@ -22,7 +22,7 @@ from pandas.io.formats.style import Styler
 from simsrc.model.files import scenario_to_toml
 from simsrc.model.levers import OFFER_LABELS, OFFER_NAMES
 from simsrc.model.scenario import Scenario
-from simsrc.model.units import cell_text, column_unit
+from simsrc.model.units import FRACTION_UNITS, cell_text, column_unit
 from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
 
 __all__ = [
@@ -156,7 +156,8 @@ def readable(
                 texts = [cell_text(x, u, currency) for x, u in zip(col, by_row, strict=True)]
             else:
                 unit = units.get(str(name), unit_of(str(name)))
-                texts = _aligned([cell_text(x, unit, currency) for x in col])
+                scale = 100.0 if unit in FRACTION_UNITS else 1.0
+                texts = _aligned([cell_text(x, unit, currency) for x in col], col, scale)
             out[heading] = texts
         else:
             out[heading] = pd.Series([_cell(x, scenario) for x in col], index=out.index)
@@ -166,19 +167,22 @@ def readable(
 _PLAIN = re.compile(r"^(?P<head>[^\d]*)(?P<whole>\d[\d,]*)(?:\.(?P<decimals>\d+))?(?P<tail>\D*)$")
 
 
-def _aligned(texts: list[str]) -> list[str]:
-    """A column's numbers with as many decimals each, as a finance table lines them up.
+def _aligned(texts: list[str], values: pd.Series, scale: float = 1.0) -> list[str]:
+    """A column's numbers written to as many decimals each, as a finance table lines them up.
 
-    Only where the column has one unit, every number ends alike (no K/M/B) and none
-    has more than four decimals: 36.2 beside 46.04 becomes 36.20, ×1.6 beside ×1.07
-    ×1.60; "—" stays.
+    Each cell is written again from its value (``scale`` 100 for a fraction shown in
+    per cent), never padded with zeros it does not have. Only where the column has one
+    unit, every number ends alike (no K/M/B) and none needs more than four decimals:
+    36.2 beside 46.04 becomes 36.20, $18 beside $9.54 $18.13; "—" stays.
 
     Examples
     --------
-    >>> _aligned(["46.04", "36.2", "—", "100"])
+    >>> _aligned(["46.04", "36.2", "—", "100"], pd.Series([46.04, 36.2, None, 100.0]))
     ['46.04', '36.20', '—', '100.00']
-    >>> _aligned(["$22.4M", "$331M"]), _aligned(["120", "2%"])
-    (['$22.4M', '$331M'], ['120', '2%'])
+    >>> _aligned(["$18", "$9.54"], pd.Series([18.127, 9.5354]))
+    ['$18.13', '$9.54']
+    >>> _aligned(["$22.4M", "$331M"], pd.Series([2.24e7, 3.31e8]))
+    ['$22.4M', '$331M']
     """
     parts = [_PLAIN.match(t) for t in texts if t != "—"]
     if not parts or not all(parts) or len({m["tail"] for m in parts if m}) != 1:
@@ -186,16 +190,14 @@ def _aligned(texts: list[str]) -> list[str]:
     if parts[0] and parts[0]["tail"].strip() in ("K", "M", "B"):
         return texts
     places = max(len(m["decimals"] or "") for m in parts if m)
-    if places > 4:  # a tiny rate's 0.00006% would give every other cell five zeros
+    if places == 0 or places > 4:  # a tiny rate's 0.00006% would give others 5 zeros
         return texts
     out = []
-    for t in texts:
+    for t, v in zip(texts, values, strict=True):
         m = _PLAIN.match(t)
-        if m is None or places == 0:
-            out.append(t)
-            continue
-        decimals = (m["decimals"] or "").ljust(places, "0")
-        out.append(f"{m['head']}{m['whole']}.{decimals}{m['tail']}")
+        out.append(
+            t if m is None else f"{m['head']}{abs(float(v)) * scale:,.{places}f}{m['tail']}"
+        )
     return out
 
 
