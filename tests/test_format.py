@@ -150,3 +150,13 @@ def test_lined_up_decimals_never_claim_digits_the_value_lacks(values, unit):
         places = len(number.group(1) or "")
         written = float(number.group(0).replace(",", ""))
         assert abs(written - v * scale) <= 0.5 * 10**-places + 1e-9 * max(1.0, v * scale), text
+
+
+def test_a_parameter_is_labelled_by_what_each_place_in_its_path_names():
+    # A segment named like a cause must not relabel the cause (or the other way round).
+    b = simsrc.preset("b2b-saas")
+    seg = b.segments[0].__class__(**{**b.segments[0].__dict__, "name": "onboarding"})
+    s = b.replace(segments=(seg, *b.segments[1:]), uncertainty=())
+    label = simsrc.PARAMETERS.label("causes.onboarding.levels.onboarding", s)
+    assert label == f"Monthly churn (Ineffective onboarding, {seg.label})"
+    assert s.halve_churn(cause="onboarding").name.endswith("halve ineffective onboarding churn")

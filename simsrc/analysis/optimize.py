@@ -160,9 +160,13 @@ class RetentionPlan:
                 lines.append(f"The save team's capacity binds:{worth}.")
             elif b.startswith("save_team.coverage"):
                 lines.append("At its limit: the save team already reaches every request.")
+            elif not b.startswith("save_team.mix."):
+                lines.append(f"At its limit: {b}.")
         if full:
             causes = ", ".join(labels.get(c, c).lower() for c in full)
-            lines.append(f"At its limit: every request gets an offer for {causes}.")
+            lines.append(
+                f"At its limit: every request the save team reaches gets an offer for {causes}."
+            )
         return "\n".join(lines)
 
 

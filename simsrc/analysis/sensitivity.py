@@ -135,8 +135,7 @@ def tornado(
     -------
     pandas.DataFrame
         Columns ``path, label, base_value, low_value, high_value, kpi_low, kpi_high,
-        swing, elasticity, unit`` (the parameter's), sorted by
-        ``swing = |kpi_high − kpi_low|``, largest first.
+        swing, elasticity``, sorted by ``swing = |kpi_high − kpi_low|``, largest first.
         ``elasticity`` is the arc elasticity at the base point,
         ``((kpi_high − kpi_low) / kpi_base) / ((high − low) / base)`` (NaN when the base
         KPI or the range is zero).
@@ -220,7 +219,6 @@ def _tornado_frame(rows: list[dict[str, Any]], values: NDArray[np.float64]) -> p
         rel_par = (out["high_value"] - out["low_value"]) / out["base_value"]
         el = np.where((rel_par != 0) & (k0 != 0), rel_kpi / rel_par, np.nan)
     out["elasticity"] = el
-    out["unit"] = [PARAMETERS[p].unit for p in out["path"]]  # the values' (fmt tables)
     out = out.sort_values("swing", ascending=False, kind="stable", na_position="last")
     return out.reset_index(drop=True)
 

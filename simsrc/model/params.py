@@ -744,10 +744,11 @@ class ParameterTable:
         return None
 
     def label(self, path: str, scenario: Scenario | None = None) -> str:
-        """A concrete path as people read it: its row's label and the items it names.
+        """A concrete path as people read it, naming the items a ``*`` matched.
 
-        The items a ``*`` matched are written by their labels in ``scenario`` (by their
-        names without one).
+        Items by their labels in ``scenario`` (a cause after ``causes``, ``mix`` or
+        ``acceptance``, else a segment or offer), list positions from 1. Raises
+        ``KeyError`` for a path the table does not know.
 
         Examples
         --------
@@ -755,16 +756,17 @@ class ParameterTable:
         >>> path = "save_team.discount.acceptance.price_competitor"
         >>> PARAMETERS.label(path, simsrc.preset("b2b-saas"))
         'Acceptance (Discount, Price or competitor)'
-        >>> PARAMETERS.label("acquisition.new_per_month")
-        'New customers per month'
         """
-        row = self[path]
-        names = scenario.item_labels if scenario is not None else {}
-        items = [
-            names.get(part, part)
-            for part, pattern in zip(path.split("."), row.path.split("."), strict=False)
-            if pattern == "*" or (fnmatchcase(part, pattern) and part != pattern)
-        ]
+        row, parts = self[path], path.split(".")
+        causes = {c.name: c.label for c in scenario.causes} if scenario else {}
+        others = scenario.item_labels if scenario else {}
+        items = []
+        for k, (part, pat) in enumerate(zip(parts, row.path.split("."), strict=False)):
+            if pat == "*" or (fnmatchcase(part, pat) and part != pat):
+                near_cause = k and parts[k - 1] in ("causes", "mix", "acceptance")
+                items.append(f"#{int(part) + 1}" if part.isdigit() else
+                             causes[part] if near_cause and part in causes else
+                             others.get(part, part))  # fmt: skip
         return f"{row.label} ({', '.join(items)})" if items else row.label
 
     def __getitem__(self, path: str) -> Param:

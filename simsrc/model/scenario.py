@@ -211,9 +211,8 @@ class Scenario:
                 c = dataclasses.replace(c, levels=levels)
             causes.append(c)
         if name is None:  # in words: "halve price or competitor churn (One year)"
-            labels = self.item_labels
-            what = "churn" if cause is None else f"{labels[cause].lower()} churn"
-            where = "" if segment is None else f" ({labels[segment]})"
+            what = "churn" if cause is None else f"{self.cause(cause).label.lower()} churn"
+            where = "" if seg_index is None else f" ({self.segments[seg_index].label})"
             name = (
                 f"{self.name}{WHAT_IF_MARK}halve {what}{where}"
                 if factor == 0.5

@@ -187,9 +187,9 @@ def cell_text(x: float, unit: str, currency: str = "USD") -> str:
         return f"{sign}{symbol}{a:,.2f}" if a < 10 else f"{sign}{symbol}{a:,.0f}"
     if unit in FRACTION_UNITS:
         if x != 0 and abs(x) < 1e-5:
-            return f"{'-' if x < 0 else ''}{100 * abs(x):.5f}".rstrip("0") + "%"
+            return f"{'-' if x < 0 else ''}{100 * abs(x):.5f}".rstrip("0").rstrip(".") + "%"
         return format_value(x, "rate")
-    if unit == "multiple":
+    if unit in ("multiple", "×"):  # "×" is the parameters' word for a multiplier
         return f"×{_sig(abs(x), 3)}" if x >= 0 else f"-×{_sig(abs(x), 3)}"
     if unit == "percent":  # already in percent (a change of 10.6 %)
         return format_delta_pct(x)

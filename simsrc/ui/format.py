@@ -129,12 +129,13 @@ def readable(
 ) -> pd.DataFrame:
     """The table's values as text, columns and named rows labelled (what :func:`table` shows).
 
-    A named index (``set_index``) becomes the first column; a plain 0…n index is
-    dropped. A table of KPIs by row writes each row in its KPI's unit, and a table with
-    a ``unit`` column each row in that unit (the column itself is not shown): every
-    numeric column is then read in the row's unit except those ``units`` names (a change
-    in percent, say). With ``units`` a column (or a KPI's row) gets that unit instead of
-    the one its name gives; with ``labels`` a column that heading.
+    A named index (``set_index``) becomes the first column; an unnamed index of whole
+    numbers (row numbers) is dropped. A table of KPIs by row writes each row in its
+    KPI's unit, and a table with a ``unit`` column each row in that unit (the column
+    itself is not shown): every numeric column is then read in the row's unit except
+    those ``units`` names (a change in percent, say). With ``units`` a column (or a
+    KPI's row) gets that unit instead of the one its name gives; with ``labels`` a
+    column that heading.
 
     Examples
     --------
@@ -172,8 +173,9 @@ def _aligned(texts: list[str], values: pd.Series, scale: float = 1.0) -> list[st
 
     Each cell is written again from its value (``scale`` 100 for a fraction shown in
     per cent), never padded with zeros it does not have. Only where the column has one
-    unit, every number ends alike (no K/M/B) and none needs more than four decimals:
-    36.2 beside 46.04 becomes 36.20, $18 beside $9.54 $18.13; "—" stays.
+    unit, every number ends alike (no K/M/B), none needs more than four decimals and
+    the values are within a factor 100 of each other: 36.2 beside 46.04 becomes 36.20,
+    $18 beside $9.54 $18.13; "—" stays.
 
     Examples
     --------
@@ -183,6 +185,8 @@ def _aligned(texts: list[str], values: pd.Series, scale: float = 1.0) -> list[st
     ['$18.13', '$9.54']
     >>> _aligned(["$22.4M", "$331M"], pd.Series([2.24e7, 3.31e8]))
     ['$22.4M', '$331M']
+    >>> _aligned(["58.7%", "0.00260%"], pd.Series([0.587344, 0.000026]), 100.0)
+    ['58.7%', '0.00260%']
     """
     parts = [_PLAIN.match(t) for t in texts if t != "—"]
     if not parts or not all(parts) or len({m["tail"] for m in parts if m}) != 1:
@@ -191,6 +195,9 @@ def _aligned(texts: list[str], values: pd.Series, scale: float = 1.0) -> list[st
         return texts
     places = max(len(m["decimals"] or "") for m in parts if m)
     if places == 0 or places > 4:  # a tiny rate's 0.00006% would give others 5 zeros
+        return texts
+    sizes = [abs(float(v)) for v in values if pd.notna(v) and float(v) != 0]
+    if sizes and max(sizes) > 100 * min(sizes):  # 58.7% beside 0.0026%: no common decimals
         return texts
     out = []
     for t, v in zip(texts, values, strict=True):

@@ -14,7 +14,7 @@ for k in ("total_revenue", "ending_active"):
 expected = simsrc.simulate(base).kpis["npv"]
 assert mc.kpi_bands.loc["npv", "p10"] < expected < mc.kpi_bands.loc["npv", "p90"]
 
-# after: table[["label", "low_value", "high_value", "swing", "elasticity", "unit"]].head(8),
+# after: top = table.head(8).assign(unit=lambda t: [simsrc.PARAMETERS[p].unit for p in t["path"]])
 assert table["swing"].is_monotonic_decreasing
 assert table.iloc[0]["path"] == "acquisition.new_per_month"
 
