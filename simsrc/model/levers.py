@@ -55,6 +55,15 @@ OFFER_LABELS: dict[str, str] = {
 }
 """Display names of the save team's offers (:data:`OFFER_NAMES`)."""
 
+CHOICE_LABELS: dict[str, str] = {
+    "pay_up": "Pay up",
+    "help_first": "Help first",
+    "email": "Email",
+    "sms": "SMS",
+}
+"""Display names of the dunning styles and message channels (:data:`DunningStyle`,
+:data:`ChannelName`)."""
+
 HOLD_OFFERS: tuple[str, ...] = ("discount", "free_month", "contract", "pause")
 """Offers that hold a customer for ``months`` and then end (stay or lapse)."""
 

@@ -20,7 +20,7 @@ from IPython.display import HTML
 from pandas.io.formats.style import Styler
 
 from simsrc.model.files import scenario_to_toml
-from simsrc.model.levers import OFFER_LABELS, OFFER_NAMES
+from simsrc.model.levers import CHOICE_LABELS, OFFER_LABELS, OFFER_NAMES
 from simsrc.model.scenario import Scenario
 from simsrc.model.units import FRACTION_UNITS, cell_text, column_unit
 from simsrc.results.kpis import KPI_INFO, KPI_SHORT_LABELS
@@ -50,10 +50,7 @@ LABELS: dict[str, str] = {
     "std_error": "Standard error",
     "low_value": "Value at the low end",
     "high_value": "Value at the high end",
-    "pay_up": "Pay up",
-    "help_first": "Help first",
-    "email": "Email",
-    "sms": "SMS",
+    **CHOICE_LABELS,
     "sbg": "sBG",
     "npv_before_retention": "NPV before retention costs",
     "survival_12m": "Still here after 12 months",

@@ -13,6 +13,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from simsrc.model.levers import CHOICE_LABELS
 from simsrc.ui.charts.style import (
     CAUSE_COLORS,
     HEIGHT,
@@ -25,7 +26,6 @@ from simsrc.ui.charts.style import (
     page,
 )
 
-CHANNEL_LABELS = {"email": "Email", "sms": "SMS"}
 FH2007 = "Fader & Hardie (2007), Table 1 [fh2007]"
 """Source line of the charts drawn from :data:`simsrc.analysis.lessons.FADER_HARDIE_2007`."""
 
@@ -232,8 +232,8 @@ def dunning_chart(data: pd.DataFrame, benchmarks: pd.DataFrame | None = None) ->
         else benchmarks
     )
     df = data.assign(
-        style=data["style"].map({"pay_up": "Pay up", "help_first": "Help first"}),
-        channel=data["channel"].map(CHANNEL_LABELS),
+        style=data["style"].map(CHOICE_LABELS),
+        channel=data["channel"].map(CHOICE_LABELS),
     )
     chart = (
         alt.Chart(df)
@@ -283,7 +283,7 @@ def win_back_chart(data: pd.DataFrame) -> alt.Chart:
         ``channel`` (``email``, ``sms``), ``delay (months)``, ``won back`` (over the
         horizon) and ``NPV``.
     """
-    df = data.assign(channel=[CHANNEL_LABELS.get(c, c) for c in data["channel"]])
+    df = data.assign(channel=[CHOICE_LABELS.get(c, c) for c in data["channel"]])
     chart = (
         alt.Chart(df)
         .mark_line(point=True, strokeWidth=2)

@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from simsrc.model import paths
 from simsrc.model.errors import ScenarioError
-from simsrc.model.levers import OFFER_NAMES
+from simsrc.model.levers import CHOICE_LABELS, OFFER_NAMES
 from simsrc.model.params import PARAMETERS, Param
 from simsrc.model.scenario import WHAT_IF_MARK, Scenario
 from simsrc.model.schema import hints
@@ -127,10 +127,7 @@ CHOICES: dict[str, tuple[str, str]] = {
 WORD_LABELS: dict[Any, str] = {
     True: "On",
     False: "Off",
-    "pay_up": "Pay up",
-    "help_first": "Help first",
-    "email": "Email",
-    "sms": "SMS",
+    **CHOICE_LABELS,
 }
 """How a choice word reads on its button."""
 
