@@ -141,12 +141,24 @@ def readable(
     >>> readable(ranges)["Low"].tolist()
     ['90', '1.5%']
     """
+    return _texts(frame, scenario, units, labels, currency)[0]
+
+
+def _texts(
+    frame: pd.DataFrame,
+    scenario: Scenario | None,
+    units: Mapping[str, str] | None,
+    labels: Mapping[str, str] | None,
+    currency: str,
+) -> tuple[pd.DataFrame, list[Hashable]]:
+    """:func:`readable`'s table, and the headings of its columns that hold numbers."""
     frame = _shown(frame)
     units = dict(units or {})
     headings = {str(k): v for k, v in (labels or {}).items()}
     by_row = _row_units(frame, units)
     frame = _without_units(frame)
     out = pd.DataFrame(index=frame.index)
+    numeric: list[Hashable] = []
     for name, numbers in zip(frame.columns, _numbers(frame), strict=True):
         col, heading = frame[name], headings.get(str(name)) or label(name, scenario)
         if numbers:
@@ -157,9 +169,10 @@ def readable(
                 scale = 100.0 if unit in FRACTION_UNITS else 1.0
                 texts = _aligned([cell_text(x, unit, currency) for x in col], col, scale)
             out[heading] = texts
+            numeric.append(heading)
         else:
             out[heading] = pd.Series([_cell(x, scenario) for x in col], index=out.index)
-    return out
+    return out, numeric
 
 
 _PLAIN = re.compile(r"^(?P<head>[^\d]*)(?P<whole>\d[\d,]*)(?:\.(?P<decimals>\d+))?(?P<tail>\D*)$")
@@ -253,12 +266,7 @@ def table(
     >>> "e+" in html, "$" in html, "NPV" in html
     (False, True, True)
     """
-    shown = readable(frame, scenario, units=units, labels=labels, currency=currency)
-    numeric: list[Hashable] = [
-        c
-        for c, src in zip(shown.columns, _numbers(_without_units(_shown(frame))), strict=True)
-        if src
-    ]
+    shown, numeric = _texts(frame, scenario, units, labels, currency)
     words: list[Hashable] = [c for c in shown.columns if c not in numeric]
     styler = shown.style.hide(axis="index")
     styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
